@@ -1,0 +1,66 @@
+"""make bench: ratios measured side by side in one run (see docs/benchmarks.rst).
+
+Each row times two commands alternately, N times each, and prints both
+medians and their ratio. Ratios, not absolute times, are what carries from
+one machine to another.
+"""
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+from tgmon import examples  # noqa: E402
+from tgmon.statewriter import write_state  # noqa: E402
+from tgmon.timeutil import utcnow  # noqa: E402
+
+BIN = os.path.dirname(sys.executable)
+RUNS = int(os.environ.get("TGMON_BENCH_RUNS", "25"))
+
+
+def wall(command):
+    started = time.perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
+
+
+def side_by_side(subject, baseline, runs=RUNS):
+    wall(subject), wall(baseline)  # warm the page cache
+    subject_times, baseline_times = [], []
+    for _ in range(runs):
+        subject_times.append(wall(subject))
+        baseline_times.append(wall(baseline))
+    return statistics.median(subject_times), statistics.median(baseline_times)
+
+
+def row(label, subject, baseline, target):
+    s, b = side_by_side(subject, baseline)
+    ratio = s / b
+    verdict = "ok" if ratio <= target else "OVER TARGET"
+    print("%-52s %8.1f ms %8.1f ms %6.2f  (target <= %.2f) %s"
+          % (label, s * 1000, b * 1000, ratio, target, verdict))
+    return ratio
+
+
+def main():
+    workdir = tempfile.mkdtemp(prefix="tgmon-bench-")
+    try:
+        state_dir = os.path.join(workdir, "healthy-single")
+        write_state(state_dir, examples.build("healthy-single", utcnow().astimezone()))
+        print("%-52s %11s %11s %6s" % ("row (median of %d runs each, alternating)" % RUNS,
+                                       "subject", "baseline", "ratio"))
+        row("check_versions (local) / python -c 'import nagiosplugin'",
+            [os.path.join(BIN, "check_versions"), "--state-dir", state_dir],
+            [sys.executable, "-c", "import nagiosplugin"], 1.3)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

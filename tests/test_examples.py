@@ -1,0 +1,49 @@
+"""The shipped example state dirs are valid and are what the generator writes."""
+
+import os
+
+import pytest
+
+from tgmon import examples
+from tgmon.schema import to_document, parse_status
+from tgmon.sources.statedir import paths_for, read_state
+from tgmon.statewriter import status_bytes
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STATES = os.path.join(ROOT, "examples", "states")
+
+
+def test_required_examples_ship():
+    shipped = sorted(n for n in os.listdir(STATES) if os.path.isdir(os.path.join(STATES, n)))
+    assert {"healthy-single", "healthy-cluster-node"} <= set(shipped)
+    assert shipped == sorted(examples.EXAMPLES)
+
+
+@pytest.mark.parametrize("name", sorted(examples.EXAMPLES))
+def test_shipped_example_matches_generator(name):
+    path = os.path.join(STATES, name)
+    expected = examples.build(name)
+    with open(os.path.join(path, "status.json"), "rb") as handle:
+        assert handle.read() == status_bytes(expected), "run `make examples`"
+    state = read_state(paths_for(path))
+    for flag, marker in expected.flags._asdict().items():
+        got = getattr(state.flags, flag)
+        assert (got.is_set, got.lines) == (marker.is_set, marker.lines)
+
+
+@pytest.mark.parametrize("name", sorted(examples.EXAMPLES))
+def test_document_round_trip(name):
+    state = examples.build(name)
+    document = to_document(state)
+    again = parse_status(document, state.flags, state.origin)
+    assert again == state
+    assert to_document(again) == document
+
+
+def test_healthy_examples_are_healthy():
+    for name in ("healthy-single", "healthy-cluster-node"):
+        state = examples.build(name)
+        assert not any(marker.is_set for marker in state.flags)
+        assert not state.maintenance.active
+        assert state.releases.installed == max(r.version for r in state.releases.available)
+    assert examples.build("healthy-cluster-node").node.role == "cluster-node"

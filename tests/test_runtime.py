@@ -1,0 +1,78 @@
+"""The plugin runtime shared by every check: exits, timeout, errors, output."""
+
+import time
+
+import pytest
+
+from tgmon import examples
+from tgmon.checks import versions
+from tgmon.model import Marker
+from tgmon.runtime.plugin import CheckDefinition
+from tgmon.verdict import Finding, Perf, Verdict
+
+from conftest import NOW, run_check
+
+
+def test_help_exits_3():
+    outcome = run_check(versions.DEFINITION, ["-h"])
+    assert outcome.code == 3
+    assert outcome.lines[0].startswith("usage: check_versions")
+    assert "--warn-flag-severity STATE" in outcome.output
+
+
+def test_version_exits_3_without_metadata_lookup():
+    outcome = run_check(versions.DEFINITION, ["-V"])
+    assert (outcome.code, outcome.output) == (3, "check_versions (tgmon) 0.1.0\n")
+
+
+def _definition(read=None, judge=None):
+    return CheckDefinition(
+        name="TEST", prog="check_test", description="test",
+        judge=judge or versions.judge, add_arguments=versions.add_arguments,
+        conditions=versions.DEFINITION.conditions,
+        read=read or (lambda opts: examples.healthy_single(NOW)))
+
+
+def test_timeout_covers_the_read():
+    def slow_read(opts):
+        time.sleep(5)
+    started = time.monotonic()
+    outcome = run_check(_definition(read=slow_read), ["-t", "0.3"])
+    assert time.monotonic() - started < 3
+    assert (outcome.code, outcome.text) == (3, (
+        "TEST UNKNOWN - timed out after 0.3 s; raise -t/--timeout or look at why the state "
+        "source is slow"))
+
+
+def _broken_judge(state, opts, now):
+    raise KeyError("boom")
+
+
+@pytest.mark.parametrize("verbosity, traceback_shown", [([], False), (["-v"], False),
+                                                         (["-vv"], False), (["-vvv"], True),
+                                                         (["-v", "-v", "-v"], True)])
+def test_internal_error_is_one_unknown_line(verbosity, traceback_shown):
+    outcome = run_check(_definition(judge=_broken_judge), verbosity)
+    assert outcome.code == 3
+    assert outcome.lines[0] == ("TEST UNKNOWN - internal error: KeyError: 'boom'; rerun with "
+                                "-vvv and report it")
+    assert ("Traceback (most recent call last):" in outcome.output) == traceback_shown
+    assert (len(outcome.lines) == 1) != traceback_shown
+
+
+def test_pipes_in_texts_never_reach_the_first_line(state_dir):
+    state = examples.healthy_single(NOW)
+    state = state._replace(flags=state.flags._replace(
+        warn_flag=Marker(True, NOW, ("proxy | firewall\tdown",))))
+    outcome = run_check(versions.DEFINITION, ["--state-dir", state_dir(state)])
+    assert outcome.output.count("|") == 1
+    assert "proxy / firewall down" in outcome.text
+
+
+def test_perfdata_present_with_exotic_values():
+    judge = lambda state, opts, now: Verdict(  # noqa: E731
+        (Finding("x", 0, "fine"),), (Perf("ratio", 0.12345, "", None, None, 0, 1),
+                                     Perf("count", 3.0, "")))
+    outcome = run_check(_definition(judge=judge), [])
+    assert (outcome.code, outcome.text, outcome.perfdata) == (
+        0, "TEST OK - fine", "count=3 ratio=0.123;;;0;1")

@@ -1,0 +1,132 @@
+"""check_versions: release state, the warn flag, skipped releases (R8, R17)."""
+
+from ..model import marker_reason, releases_ahead
+from ..runtime.options import duration
+from ..runtime.plugin import CheckDefinition, main as run_main
+from ..timeutil import DURATION_HELP, describe_since, format_duration
+from ..verdict import (CRITICAL, OK, WARNING, Condition, Finding, Perf,
+                       Verdict, severity_of)
+
+WARN_FLAG = Condition("warn-flag", WARNING,
+                      'the warn flag is set ("Update download failed", R8)')
+SKIPPED_RELEASE = Condition("skipped-release", CRITICAL,
+                            "two or more releases are not installed (R17)")
+STALE_SERVER_CHECK = Condition(
+    "stale-server-check", WARNING,
+    "the update server has not been checked successfully within --check-age")
+
+DEFAULT_WARNING_AGE = "7d"
+DEFAULT_CRITICAL_AGE = "30d"
+DEFAULT_CHECK_AGE = "2d"
+
+OLDSTABLE_HINT = ('catch up from oldstable: Customer service -> '
+                  '"Full update from Oldstable" (or "Partial update from Oldstable")')
+INSTALL_HINT = 'install it: admin update -> Auto-Update, or let the scheduled update run'
+
+
+def add_arguments(group):
+    group.add_argument(
+        "--warning-age", type=duration, default=DEFAULT_WARNING_AGE, metavar="DURATION",
+        help="WARNING when a newer release has been available longer than this "
+             "(%s; default: %s)" % (DURATION_HELP, DEFAULT_WARNING_AGE))
+    group.add_argument(
+        "--critical-age", type=duration, default=DEFAULT_CRITICAL_AGE, metavar="DURATION",
+        help="CRITICAL when a newer release has been available longer than this "
+             "(default: %s)" % DEFAULT_CRITICAL_AGE)
+    group.add_argument(
+        "--check-age", type=duration, default=DEFAULT_CHECK_AGE, metavar="DURATION",
+        help="warn when the last successful update-server check is older than "
+             "this (default: %s)" % DEFAULT_CHECK_AGE)
+
+
+def judge(state, opts, now):
+    findings = []
+    flag = state.flags.warn_flag
+    if flag.is_set:
+        reason = marker_reason(flag)
+        findings.append(Finding(
+            WARN_FLAG.name, severity_of(opts, WARN_FLAG.name),
+            "Update download failed since %s%s - check the node's access to the "
+            "update server (proxy, firewall, DNS), then admin update -> Download; "
+            "the flag clears itself after a complete download"
+            % (describe_since(flag.since, now), ": %s" % reason if reason else ""),
+            flag.lines[1:]))
+
+    installed = state.releases.installed
+    ahead = releases_ahead(state.releases)
+    pending_age = (now - ahead[0].released).total_seconds() if ahead else 0
+    pending_age = max(0, pending_age)
+    if len(ahead) >= 2:
+        findings.append(Finding(
+            SKIPPED_RELEASE.name, severity_of(opts, SKIPPED_RELEASE.name),
+            "%d releases behind (installed %s, newest %s; %s pending since %s) - "
+            "skipping a release breaks later updates; %s"
+            % (len(ahead), installed, ahead[-1].version, ahead[0].version,
+               describe_since(ahead[0].released, now), OLDSTABLE_HINT),
+            tuple("release %s released %s%s" % (
+                r.version, describe_since(r.released, now),
+                ", kernel update" if r.kernel_update else "") for r in ahead)))
+    elif ahead:
+        release = ahead[0]
+        text = "release %s available since %s, %s installed" % (
+            release.version, describe_since(release.released, now), installed)
+        if pending_age >= opts.critical_age:
+            findings.append(Finding("pending-release", CRITICAL, "%s - longer than %s; %s"
+                                    % (text, format_duration(opts.critical_age), INSTALL_HINT)))
+        elif pending_age >= opts.warning_age:
+            findings.append(Finding("pending-release", WARNING, "%s - longer than %s; %s"
+                                    % (text, format_duration(opts.warning_age), INSTALL_HINT)))
+        else:
+            findings.append(Finding("pending-release", OK, text))
+    else:
+        findings.append(Finding("pending-release", OK,
+                                "release %s installed, up to date" % installed))
+
+    last_check = state.update_server.last_successful_check
+    if last_check is None:
+        since_reference = state.releases.installed_at
+        check_age = (now - since_reference).total_seconds() if since_reference else 0
+        findings.append(Finding(
+            STALE_SERVER_CHECK.name, severity_of(opts, STALE_SERVER_CHECK.name),
+            "the update server was never checked successfully - check the node's "
+            "access to the update server (proxy, firewall, DNS)"))
+    else:
+        check_age = (now - last_check).total_seconds()
+        if check_age > opts.check_age:
+            findings.append(Finding(
+                STALE_SERVER_CHECK.name, severity_of(opts, STALE_SERVER_CHECK.name),
+                "no successful update-server check since %s (limit %s) - check the "
+                "node's access to the update server (proxy, firewall, DNS)"
+                % (describe_since(last_check, now), format_duration(opts.check_age))))
+        else:
+            findings.append(Finding(STALE_SERVER_CHECK.name, OK,
+                                    "update server checked %s ago"
+                                    % format_duration(check_age)))
+
+    perfdata = (
+        Perf("releases_behind", len(ahead), "", None, 1, 0),
+        Perf("pending_release_age", int(pending_age), "s",
+             int(opts.warning_age), int(opts.critical_age), 0),
+        Perf("warn_flag", 1 if flag.is_set else 0, "", None, None, 0, 1),
+        Perf("last_check_age", int(max(0, check_age)), "s", int(opts.check_age), None, 0),
+    )
+    return Verdict(tuple(findings), perfdata)
+
+
+DEFINITION = CheckDefinition(
+    name="VERSIONS", prog="check_versions",
+    description="Checks the release state of a TightGate-Pro node: the warn flag "
+                '("Update download failed"), releases available but not installed, '
+                "skipped releases and the last update-server check.",
+    judge=judge, add_arguments=add_arguments,
+    conditions=(WARN_FLAG, SKIPPED_RELEASE, STALE_SERVER_CHECK),
+    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN "
+           "(also for -h, -V and bad options). Docs: docs/checks/check_versions.rst")
+
+
+def main():
+    run_main(DEFINITION)
+
+
+if __name__ == "__main__":
+    main()

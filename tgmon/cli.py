@@ -1,0 +1,100 @@
+"""``tgmon``: tools around the checks (validate a state dir, write examples).
+
+    tgmon validate DIR            read DIR as a check would; exit 0 valid, 2 not
+    tgmon refresh DIR             move every time in DIR so that it was generated now
+    tgmon example list            names of the example states
+    tgmon example write NAME DIR  write example NAME into DIR, fresh as of now
+    tgmon example write-all DIR   write every example at its fixed instant
+"""
+
+import argparse
+import os
+import sys
+
+from .errors import TgmonError
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="tgmon", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    validate = sub.add_parser("validate", help="validate a state dir")
+    validate.add_argument("state_dir", metavar="DIR")
+    refresh = sub.add_parser("refresh", help="shift all times of a state dir to now "
+                             "(to try a check on a copied or edited example)")
+    refresh.add_argument("state_dir", metavar="DIR")
+    example = sub.add_parser("example", help="write the example states")
+    ex_sub = example.add_subparsers(dest="action", required=True)
+    ex_sub.add_parser("list", help="list the example names")
+    write = ex_sub.add_parser("write", help="write one example, fresh as of now")
+    write.add_argument("name")
+    write.add_argument("state_dir", metavar="DIR")
+    write_all = ex_sub.add_parser("write-all", help="write all examples at their fixed instant")
+    write_all.add_argument("target", metavar="DIR")
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "validate":
+            return _validate(args.state_dir)
+        if args.command == "refresh":
+            return _refresh(args.state_dir)
+        if args.command == "example":
+            return _example(args)
+    except TgmonError as exc:
+        print("tgmon: %s" % exc, file=sys.stderr)
+        return 2
+    return 2
+
+
+def _validate(state_dir):
+    from .sources.statedir import paths_for, read_state
+    state = read_state(paths_for(state_dir))
+    set_flags = [name for name, marker in state.flags._asdict().items() if marker.is_set]
+    print("%s: valid %s state of %s (%s), generated %s; markers set: %s"
+          % (state_dir, state.schema, state.node.name, state.node.role,
+             state.generated.isoformat(), ", ".join(set_flags) or "none"))
+    return 0
+
+
+def _refresh(state_dir):
+    from .model import shift_times
+    from .sources.statedir import paths_for, read_state
+    from .statewriter import write_state
+    from .timeutil import utcnow
+    state = read_state(paths_for(state_dir))
+    # A marker newer than its status.json (e.g. a fresh git checkout) dates
+    # from when the state was generated.
+    flags = state.flags._replace(**{
+        name: marker._replace(since=min(marker.since, state.generated))
+        for name, marker in state.flags._asdict().items() if marker.is_set})
+    now = utcnow().astimezone(state.generated.tzinfo).replace(microsecond=0)
+    write_state(state_dir, shift_times(state._replace(flags=flags), now - state.generated))
+    print("%s: times moved by %s; generated is now %s"
+          % (state_dir, now - state.generated, now.isoformat()))
+    return 0
+
+
+def _example(args):
+    from . import examples
+    from .statewriter import write_state
+    if args.action == "list":
+        for name in examples.EXAMPLES:
+            print(name)
+        return 0
+    if args.action == "write":
+        if args.name not in examples.EXAMPLES:
+            raise TgmonError("no example named %r" % args.name,
+                             "choose one of: %s" % ", ".join(examples.EXAMPLES))
+        from .timeutil import utcnow
+        write_state(args.state_dir, examples.build(args.name, utcnow().astimezone()))
+        return 0
+    for name in examples.EXAMPLES:
+        write_state(os.path.join(args.target, name), examples.build(name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,125 @@
+"""The example states of ``examples/states/``, built relative to an instant.
+
+One source for the shipped example dirs (written at ``EXAMPLE_INSTANT`` by
+``tgmon example write-all``) and for the demo, which writes them relative
+to *now* so that they are fresh and the marker files' mtimes tell the truth.
+"""
+
+from datetime import datetime, timedelta, timezone
+
+from .model import (
+    ClusterSettings, FailureSwitchOff, Flags, Hotfix, Hotfixes, Maintenance,
+    Marker, MARKER_UNSET, Node, Release, Releases, Schedule, ScheduledDownload,
+    ScheduledUpdate, SCHEMA, State, UpdateRun, UpdateServer)
+
+CET = timezone(timedelta(hours=1), "CET")
+# The instant the shipped example dirs are written at (a Sunday morning).
+EXAMPLE_INSTANT = datetime(2026, 11, 15, 6, 0, tzinfo=CET)
+
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+
+
+def _base(now, name, role):
+    """Up to date, no flags, no maintenance: the healthy node."""
+    cluster = ClusterSettings(False, 1, True) if role == "cluster-node" else None
+    last_run_start = now - 5 * DAY - 3 * HOUR  # last Tuesday 03:00
+    return State(
+        schema=SCHEMA, generated=now,
+        node=Node(name, role, "tgc-berlin" if cluster else None),
+        releases=Releases("4.11", now - 40 * DAY, (
+            Release("4.11", now - 47 * DAY, True),)),
+        update_server=UpdateServer(now - 2 * HOUR, True, now - 2 * HOUR,
+                                   last_run_start - HOUR),
+        hotfixes=Hotfixes((), (Hotfix("HF-4.11-03", "Firefox ESR 140.5 browser update",
+                                      now - 9 * DAY),), True),
+        schedule=Schedule(ScheduledDownload(True, "tuesday", "01:30", "02:45"),
+                          ScheduledUpdate(True, "tuesday", "03:00"), None),
+        cluster=cluster,
+        maintenance=Maintenance(False, None, None, False, None),
+        vnc_login_disabled=False,
+        last_update_run=UpdateRun("scheduled", last_run_start,
+                                  last_run_start + 10 * 60 * timedelta(seconds=1),
+                                  "no-updates", "no updates available"),
+        active_sessions=17,
+        flags=Flags(MARKER_UNSET, MARKER_UNSET, MARKER_UNSET),
+        origin="example")
+
+
+def healthy_single(now):
+    return _base(now, "tg-single", "single")
+
+
+def healthy_cluster_node(now):
+    return _base(now, "tg-node1", "cluster-node")
+
+
+def download_failed_single(now):
+    """First download round failed (R5): warn flag set, release pending."""
+    state = _base(now, "tg-single", "single")
+    return state._replace(
+        releases=state.releases._replace(available=state.releases.available + (
+            Release("4.12", now - 3 * DAY, False),)),
+        flags=state.flags._replace(warn_flag=Marker(
+            True, now - 4 * HOUR,
+            ("10 download attempts failed: update server unreachable (connection timed out)",))))
+
+
+def releases_behind_single(now):
+    """Two releases not installed (R17): must catch up from oldstable."""
+    state = _base(now, "tg-single", "single")
+    return state._replace(
+        releases=Releases("4.10", now - 160 * DAY, (
+            Release("4.11", now - 47 * DAY, True),
+            Release("4.12", now - 3 * DAY, False))))
+
+
+def update_locked_cluster_node(now):
+    """Both download rounds failed on a cluster node (R6, R7, R9)."""
+    state = _base(now, "tg-node2", "cluster-node")
+    failed_at = now - 3 * HOUR
+    return state._replace(
+        releases=state.releases._replace(available=state.releases.available + (
+            Release("4.12", now - 3 * DAY, False),)),
+        schedule=Schedule(ScheduledDownload(False, "tuesday", "01:30", "02:45"),
+                          ScheduledUpdate(False, "tuesday", "03:00"),
+                          FailureSwitchOff(failed_at, "download failed in both rounds")),
+        cluster=state.cluster._replace(in_load_balancing=False),
+        maintenance=Maintenance(True, failed_at, "update download failed",
+                                True, None),
+        last_update_run=UpdateRun("scheduled", failed_at, failed_at, "failed",
+                                  "download of the update files failed (20 attempts)"),
+        active_sessions=0,
+        flags=state.flags._replace(
+            warn_flag=Marker(True, now - 4 * HOUR,
+                             ("10 download attempts failed: update server unreachable",)),
+            update_lock=Marker(True, failed_at,
+                               ("scheduled update failed: download failed in both rounds",))))
+
+
+def reboot_required_single(now):
+    """An Auto-Update installed a kernel update (R13)."""
+    state = _base(now, "tg-single", "single")
+    run_start = now - 6 * HOUR
+    return state._replace(
+        releases=Releases("4.12", run_start + HOUR, (
+            Release("4.11", now - 47 * DAY, True),
+            Release("4.12", now - 3 * DAY, True))),
+        last_update_run=UpdateRun("auto-update", run_start, run_start + HOUR, "ok",
+                                  "4.12 installed; reboot required"),
+        flags=state.flags._replace(reboot_required=Marker(
+            True, run_start + HOUR, ("linux-image-6.12.48-tgpro", "linux-headers-6.12.48-tgpro"))))
+
+
+EXAMPLES = {
+    "healthy-single": healthy_single,
+    "healthy-cluster-node": healthy_cluster_node,
+    "download-failed-single": download_failed_single,
+    "releases-behind-single": releases_behind_single,
+    "update-locked-cluster-node": update_locked_cluster_node,
+    "reboot-required-single": reboot_required_single,
+}
+
+
+def build(name, now=None):
+    return EXAMPLES[name](now or EXAMPLE_INSTANT)

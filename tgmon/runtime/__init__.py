@@ -1,0 +1,1 @@
+"""Presentation and plumbing shared by every check: options, timeout, output."""

@@ -1,0 +1,122 @@
+"""Command-line options: the shared ones (one help text each) and the types.
+
+Every value is validated at parse time so a bad option is exit 3 with one
+line, before anything is read.
+"""
+
+import argparse
+
+from .. import __version__
+from ..errors import UsageError
+from ..sources.statedir import DEFAULT_STATE_DIR
+from ..timeutil import DURATION_HELP, parse_duration
+from ..verdict import SEVERITY_CHOICES, state_name
+
+DEFAULT_TIMEOUT = 10
+DEFAULT_MAX_AGE = "30m"
+
+SHARED_HELP = {
+    "verbose": "more output: -v lists every aspect, -vv adds where the state "
+               "came from, -vvv adds tracebacks of internal errors",
+    "timeout": "give up after this many seconds with UNKNOWN, covering the "
+               "whole read and evaluation (default: %d)" % DEFAULT_TIMEOUT,
+    "state_dir": "state directory holding status.json and the marker files "
+                 "(default: %s)" % DEFAULT_STATE_DIR,
+    "config": "YAML file with defaults for any long option and the paths of "
+              "the state files (see docs/configuration.rst)",
+    "max_age": "UNKNOWN when status.json was generated longer ago than this: "
+               "the writer has stopped (%s; default: %s)"
+               % (DURATION_HELP, DEFAULT_MAX_AGE),
+}
+
+
+class _Exit(Exception):
+    """-h / -V: text to print, then exit 3 (the plugin did not check anything)."""
+
+
+class PluginArgumentParser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError("bad option: %s" % message,
+                         "see %s --help" % self.prog)
+
+    def exit(self, status=0, message=None):
+        raise _Exit(message or "")
+
+    def print_help(self, file=None):
+        raise _Exit(self.format_help())
+
+    def _print_message(self, message, file=None):
+        raise _Exit(message)
+
+
+def duration(text):
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def positive_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("%r must be between 0 and 3600 seconds" % text)
+    return value
+
+
+def nagios_range(text):
+    # nagiosplugin is imported by the runtime anyway; Range is its parser.
+    from nagiosplugin import Range
+    try:
+        return Range(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            "%r is not a Nagios range (%s); e.g. 5, 10:, @1:3" % (text, exc)) from None
+
+
+def severity(text):
+    lowered = str(text).lower()
+    if lowered not in SEVERITY_CHOICES:
+        raise argparse.ArgumentTypeError(
+            "%r is not a state: use %s" % (text, "|".join(SEVERITY_CHOICES)))
+    return SEVERITY_CHOICES.index(lowered)
+
+
+def build_parser(definition):
+    parser = PluginArgumentParser(
+        prog=definition.prog, description=definition.description,
+        epilog=definition.epilog, add_help=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = parser.add_argument_group("common options")
+    common.add_argument("-h", "--help", action="help",
+                        help="show this help and exit (exit code 3)")
+    common.add_argument("-V", "--version", action="version",
+                        version="%s (tgmon) %s" % (definition.prog, __version__),
+                        help="show the version and exit (exit code 3)")
+    common.add_argument("-v", "--verbose", action="count", default=0,
+                        help=SHARED_HELP["verbose"])
+    common.add_argument("-t", "--timeout", type=positive_seconds,
+                        default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                        help=SHARED_HELP["timeout"])
+    common.add_argument("--config", metavar="FILE", help=SHARED_HELP["config"])
+    common.add_argument("--max-age", type=duration, default=DEFAULT_MAX_AGE,
+                        metavar="DURATION", help=SHARED_HELP["max_age"])
+    definition.add_source_arguments(common)
+
+    own = parser.add_argument_group("%s options" % definition.prog)
+    definition.add_arguments(own)
+    for condition in definition.conditions:
+        own.add_argument(
+            "--%s-severity" % condition.name, type=severity,
+            default=condition.default, metavar="STATE",
+            help="state when %s: ok|warning|critical|unknown (default: %s)"
+                 % (condition.when, state_name(condition.default).lower()))
+    return parser
+
+
+def add_state_source(group):
+    """Where a single-node check reads its state (the local path)."""
+    group.add_argument("--state-dir", metavar="DIR", default=DEFAULT_STATE_DIR,
+                       help=SHARED_HELP["state_dir"])

@@ -1,0 +1,308 @@
+"""status.json (schema "tgmon/1") <-> the state model, with precise errors.
+
+``parse_status`` turns a decoded JSON document into a ``State``; every
+problem names the field path (``releases.available[1].released``) and what
+is wrong with it. ``to_document`` is the inverse, used by the simulator,
+the exporter and the example generator, so there is one schema in one place.
+"""
+
+import re
+
+from . import model
+from .model import (
+    ClusterSettings, FailureSwitchOff, Hotfix, Hotfixes, Maintenance, Node,
+    PlannedMaintenance, Release, Releases, Schedule, ScheduledDownload,
+    ScheduledUpdate, State, UpdateRun, UpdateServer)
+from .timeutil import format_timestamp, parse_timestamp
+
+_VERSION = re.compile(r"^\d+(\.\d+)*$")
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class SchemaError(ValueError):
+    """A field of status.json is missing or wrong; ``path`` names it."""
+
+    def __init__(self, path, problem):
+        super().__init__("%s: %s" % (path or "document", problem))
+        self.path = path
+        self.problem = problem
+
+
+class _Fields:
+    """Typed access to one JSON object, every error carrying its path."""
+
+    def __init__(self, obj, path):
+        if not isinstance(obj, dict):
+            raise SchemaError(path, "expected an object, got %s" % _kind(obj))
+        self.obj = obj
+        self.path = path
+
+    def sub(self, key):
+        return "%s.%s" % (self.path, key) if self.path else key
+
+    def raw(self, key, required=True):
+        if key not in self.obj:
+            if required:
+                raise SchemaError(self.sub(key), "required field is missing")
+            return None
+        return self.obj[key]
+
+    def _typed(self, key, types, name, required, nullable):
+        value = self.raw(key, required)
+        if value is None:
+            if key in self.obj and not nullable:
+                raise SchemaError(self.sub(key), "must not be null")
+            return None
+        if isinstance(value, bool) and bool not in types:
+            raise SchemaError(self.sub(key), "expected %s, got boolean" % name)
+        if not isinstance(value, types):
+            raise SchemaError(self.sub(key),
+                              "expected %s, got %s" % (name, _kind(value)))
+        return value
+
+    def boolean(self, key, required=True, nullable=False):
+        return self._typed(key, (bool,), "true/false", required, nullable)
+
+    def string(self, key, required=True, nullable=False):
+        return self._typed(key, (str,), "a string", required, nullable)
+
+    def integer(self, key, required=True, nullable=False, minimum=None):
+        value = self._typed(key, (int,), "an integer", required, nullable)
+        if value is not None and minimum is not None and value < minimum:
+            raise SchemaError(self.sub(key), "must be at least %d, got %d"
+                              % (minimum, value))
+        return value
+
+    def timestamp(self, key, required=True, nullable=True):
+        value = self.string(key, required, nullable)
+        if value is None:
+            return None
+        try:
+            return parse_timestamp(value)
+        except ValueError as exc:
+            raise SchemaError(self.sub(key), str(exc)) from None
+
+    def choice(self, key, choices, required=True, nullable=False):
+        value = self.string(key, required, nullable)
+        if value is not None and value not in choices:
+            raise SchemaError(self.sub(key), "expected one of %s, got %r"
+                              % (", ".join(choices), value))
+        return value
+
+    def pattern(self, key, regex, example, required=True, nullable=False):
+        value = self.string(key, required, nullable)
+        if value is not None and not regex.match(value):
+            raise SchemaError(self.sub(key), "expected e.g. %s, got %r"
+                              % (example, value))
+        return value
+
+    def obj_field(self, key, required=True, nullable=False):
+        value = self.raw(key, required)
+        if value is None:
+            if key in self.obj and not nullable:
+                raise SchemaError(self.sub(key), "must not be null")
+            return None
+        return _Fields(value, self.sub(key))
+
+    def items(self, key, required=True):
+        value = self.raw(key, required)
+        if value is None:
+            if key in self.obj:
+                raise SchemaError(self.sub(key), "must be a list, not null")
+            return []
+        if not isinstance(value, list):
+            raise SchemaError(self.sub(key),
+                              "expected a list, got %s" % _kind(value))
+        return [_Fields(item, "%s[%d]" % (self.sub(key), index))
+                for index, item in enumerate(value)]
+
+
+def _kind(value):
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    return {dict: "an object", list: "a list", str: "a string", int: "a number",
+            float: "a number"}.get(type(value), type(value).__name__)
+
+
+def check_schema_tag(document):
+    """Refuse what we cannot read rather than guess: an unknown major is fatal."""
+    if not isinstance(document, dict):
+        raise SchemaError("", "expected a JSON object at the top, got %s"
+                          % _kind(document))
+    tag = document.get("schema")
+    if not isinstance(tag, str) or "/" not in tag:
+        raise SchemaError("schema", "expected %r, got %r" % (model.SCHEMA, tag))
+    family, _, version = tag.partition("/")
+    major = version.split(".")[0]
+    if family != model.SCHEMA_FAMILY or not major.isdigit():
+        raise SchemaError("schema", "expected %r, got %r" % (model.SCHEMA, tag))
+    if int(major) != model.SCHEMA_MAJOR:
+        raise SchemaError(
+            "schema", "major version %s is not supported by this tgmon (reads %r); "
+            "upgrade tgmon or the writer to matching versions" % (major, model.SCHEMA))
+    return tag
+
+
+def parse_status(document, flags=model.NO_FLAGS, origin=""):
+    """Decoded status.json -> State. Raises SchemaError naming the field."""
+    tag = check_schema_tag(document)
+    top = _Fields(document, "")
+
+    node_f = top.obj_field("node")
+    role = node_f.choice("role", model.ROLES)
+    node = Node(node_f.string("name"), role,
+                node_f.string("cluster", required=False, nullable=True))
+    if role == "cluster-node" and not node.cluster:
+        raise SchemaError("node.cluster", "a cluster-node needs the cluster name")
+
+    rel_f = top.obj_field("releases")
+    releases = Releases(
+        rel_f.pattern("installed", _VERSION, "4.11"),
+        rel_f.timestamp("installed_at", required=False),
+        tuple(Release(r.pattern("version", _VERSION, "4.12"),
+                      r.timestamp("released", nullable=False),
+                      bool(r.boolean("kernel_update", required=False)))
+              for r in rel_f.items("available")))
+
+    srv_f = top.obj_field("update_server")
+    server = UpdateServer(
+        srv_f.timestamp("last_check"),
+        srv_f.boolean("last_check_ok", required=False, nullable=True),
+        srv_f.timestamp("last_successful_check"),
+        srv_f.timestamp("last_complete_download"))
+
+    hf_f = top.obj_field("hotfixes")
+    hotfixes = Hotfixes(
+        tuple(_hotfix(h) for h in hf_f.items("available")),
+        tuple(_hotfix(h) for h in hf_f.items("installed", required=False)),
+        hf_f.boolean("always_install_all"))
+
+    sch_f = top.obj_field("schedule")
+    dl_f = sch_f.obj_field("download")
+    up_f = sch_f.obj_field("update")
+    off_f = sch_f.obj_field("disabled_by_failure", required=False, nullable=True)
+    schedule = Schedule(
+        ScheduledDownload(dl_f.boolean("active"),
+                          dl_f.choice("weekday", model.WEEKDAYS),
+                          dl_f.pattern("start", _CLOCK, "01:00"),
+                          dl_f.pattern("end", _CLOCK, "02:45", required=False,
+                                       nullable=True)),
+        ScheduledUpdate(up_f.boolean("active"),
+                        up_f.choice("weekday", model.WEEKDAYS),
+                        up_f.pattern("start", _CLOCK, "03:00")),
+        FailureSwitchOff(off_f.timestamp("since", nullable=False),
+                         off_f.string("reason", required=False, nullable=True))
+        if off_f else None)
+
+    cl_f = top.obj_field("cluster", required=False, nullable=True)
+    if role == "cluster-node" and cl_f is None:
+        raise SchemaError("cluster", "a cluster-node needs the cluster settings")
+    cluster = ClusterSettings(
+        cl_f.boolean("update_lock"),
+        cl_f.integer("max_parallel_updates", minimum=1),
+        cl_f.boolean("in_load_balancing")) if cl_f else None
+
+    mt_f = top.obj_field("maintenance")
+    plan_f = mt_f.obj_field("planned", required=False, nullable=True)
+    maintenance = Maintenance(
+        mt_f.boolean("active"),
+        mt_f.timestamp("since", required=False),
+        mt_f.string("reason", required=False, nullable=True),
+        bool(mt_f.boolean("only_maint_may_end", required=False)),
+        PlannedMaintenance(plan_f.timestamp("start", nullable=False),
+                           plan_f.timestamp("end", required=False),
+                           plan_f.string("reason", required=False, nullable=True))
+        if plan_f else None)
+    if maintenance.active and maintenance.since is None:
+        raise SchemaError("maintenance.since", "required while maintenance is active")
+
+    run_f = top.obj_field("last_update_run", required=False, nullable=True)
+    run = UpdateRun(
+        run_f.choice("kind", model.RUN_KINDS),
+        run_f.timestamp("start", nullable=False),
+        run_f.timestamp("end", required=False),
+        run_f.choice("result", model.RUN_RESULTS, required=False, nullable=True),
+        run_f.string("message", required=False, nullable=True)) if run_f else None
+    if run is not None and run.end is not None and run.result is None:
+        raise SchemaError("last_update_run.result", "required once the run has ended")
+
+    return State(
+        tag, top.timestamp("generated", nullable=False), node, releases, server,
+        hotfixes, schedule, cluster, maintenance,
+        top.boolean("vnc_login_disabled"), run,
+        top.integer("active_sessions", minimum=0), flags, origin)
+
+
+def _hotfix(fields):
+    return Hotfix(fields.string("id"), fields.string("title"),
+                  fields.timestamp("released", nullable=False))
+
+
+def _ts(stamp):
+    return format_timestamp(stamp) if stamp is not None else None
+
+
+def _hotfix_doc(hotfix):
+    return {"id": hotfix.id, "title": hotfix.title, "released": _ts(hotfix.released)}
+
+
+def to_document(state):
+    """State -> the status.json document (markers are files, not fields)."""
+    sched = state.schedule
+    maint = state.maintenance
+    run = state.last_update_run
+    return {
+        "schema": model.SCHEMA,
+        "generated": _ts(state.generated),
+        "node": dict(state.node._asdict()),
+        "releases": {
+            "installed": state.releases.installed,
+            "installed_at": _ts(state.releases.installed_at),
+            "available": [{"version": r.version, "released": _ts(r.released),
+                           "kernel_update": r.kernel_update}
+                          for r in state.releases.available],
+        },
+        "update_server": {
+            "last_check": _ts(state.update_server.last_check),
+            "last_check_ok": state.update_server.last_check_ok,
+            "last_successful_check": _ts(state.update_server.last_successful_check),
+            "last_complete_download": _ts(state.update_server.last_complete_download),
+        },
+        "hotfixes": {
+            "always_install_all": state.hotfixes.always_install_all,
+            "available": [_hotfix_doc(h) for h in state.hotfixes.available],
+            "installed": [_hotfix_doc(h) for h in state.hotfixes.installed],
+        },
+        "schedule": {
+            "download": dict(sched.download._asdict()),
+            "update": dict(sched.update._asdict()),
+            "disabled_by_failure": {
+                "since": _ts(sched.disabled_by_failure.since),
+                "reason": sched.disabled_by_failure.reason,
+            } if sched.disabled_by_failure else None,
+        },
+        "cluster": dict(state.cluster._asdict()) if state.cluster else None,
+        "maintenance": {
+            "active": maint.active,
+            "since": _ts(maint.since),
+            "reason": maint.reason,
+            "only_maint_may_end": maint.only_maint_may_end,
+            "planned": {"start": _ts(maint.planned.start),
+                        "end": _ts(maint.planned.end),
+                        "reason": maint.planned.reason} if maint.planned else None,
+        },
+        "vnc_login_disabled": state.vnc_login_disabled,
+        "last_update_run": {"kind": run.kind, "start": _ts(run.start),
+                            "end": _ts(run.end), "result": run.result,
+                            "message": run.message} if run else None,
+        "active_sessions": state.active_sessions,
+    }
+
+
+def flags_document(flags):
+    """The ``flags`` object of the remote form (GET /v1/status)."""
+    return {name: {"set": marker.is_set, "since": _ts(marker.since),
+                   "lines": list(marker.lines)}
+            for name, marker in flags._asdict().items()}

@@ -1,0 +1,1 @@
+"""Acquisition: turn a state dir (or, later, an HTTP endpoint) into a State."""

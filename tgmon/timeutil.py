@@ -1,0 +1,93 @@
+"""Timestamps and durations: parsing, ages and how they read in an alert."""
+
+import re
+from datetime import datetime, timedelta, timezone
+
+UTC = timezone.utc
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+DURATION_HELP = "seconds, or a number with s/m/h/d suffix (90, 15m, 24h, 7d)"
+
+
+def parse_duration(text):
+    """'90' / '90s' / '15m' / '24h' / '7d' -> seconds (float). ValueError otherwise."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        if text < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(text)
+    match = _DURATION.match(str(text))
+    if not match:
+        raise ValueError(
+            "%r is not a duration: use %s" % (text, DURATION_HELP))
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+
+
+def parse_timestamp(text):
+    """ISO-8601 with a UTC offset -> aware datetime. ValueError says what is off."""
+    if not isinstance(text, str):
+        raise ValueError("expected an ISO-8601 timestamp string, got %s"
+                         % type(text).__name__)
+    raw = text.strip()
+    if raw.endswith(("Z", "z")):
+        raw = raw[:-1] + "+00:00"
+    try:
+        stamp = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError("%r is not an ISO-8601 timestamp "
+                         "(expected e.g. 2026-11-22T03:00:00+01:00)" % text) from None
+    if stamp.tzinfo is None or stamp.utcoffset() is None:
+        raise ValueError("%r has no UTC offset; every timestamp must carry one "
+                         "(e.g. +01:00)" % text)
+    return stamp
+
+
+def format_timestamp(stamp):
+    """Aware datetime -> ISO-8601 with offset, to the second (the file format)."""
+    return stamp.replace(microsecond=0).isoformat()
+
+
+def format_duration(seconds):
+    """Seconds -> '2d 3h', '45m', '12s': the largest unit and the next one."""
+    seconds = int(round(max(0, seconds)))
+    units = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+    for index, (unit, size) in enumerate(units):
+        if seconds >= size or unit == "s":
+            text = "%d%s" % (seconds // size, unit)
+            if index + 1 < len(units):
+                next_unit, next_size = units[index + 1]
+                rest = (seconds % size) // next_size
+                if rest:
+                    text += " %d%s" % (rest, next_unit)
+            return text
+
+
+def age_seconds(stamp, now):
+    return (now - stamp).total_seconds()
+
+
+def describe_since(stamp, now):
+    """'2026-11-20 03:00 +01:00 (2d 1h ago)' in the time zone of ``now``.
+
+    The runtime hands the judges a ``now`` in the node's own offset, so every
+    time in an alert reads as the node's local wall-clock time.
+    """
+    stamp = stamp.astimezone(now.tzinfo)
+    text = stamp.strftime("%Y-%m-%d %H:%M ") + _offset(stamp)
+    age = age_seconds(stamp, now)
+    if age >= 0:
+        return "%s (%s ago)" % (text, format_duration(age))
+    return "%s (in %s)" % (text, format_duration(-age))
+
+
+def _offset(stamp):
+    offset = stamp.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return "%s%02d:%02d" % (sign, minutes // 60, minutes % 60)
+
+
+def utcnow():
+    return datetime.now(UTC)
