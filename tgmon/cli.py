@@ -88,8 +88,8 @@ def _example(args):
         if args.name not in examples.EXAMPLES:
             raise TgmonError("no example named %r" % args.name,
                              "choose one of: %s" % ", ".join(examples.EXAMPLES))
-        from .timeutil import utcnow
-        write_state(args.state_dir, examples.build(args.name, utcnow().astimezone()))
+        from .timeutil import local_zone, utcnow
+        write_state(args.state_dir, examples.build(args.name, utcnow().astimezone(local_zone())))
         return 0
     for name in examples.EXAMPLES:
         write_state(os.path.join(args.target, name), examples.build(name))

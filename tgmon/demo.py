@@ -12,7 +12,7 @@ import tempfile
 
 from . import examples
 from .statewriter import write_state
-from .timeutil import utcnow
+from .timeutil import local_zone, utcnow
 
 # (example, plugins to show on it)
 SHOWCASE = (
@@ -30,7 +30,7 @@ def _plugin(name):
 
 
 def show_examples(workdir):
-    now = utcnow().astimezone()
+    now = utcnow().astimezone(local_zone())
     print("== The example states, checked by the installed plugins ==")
     for example, plugins in SHOWCASE:
         state_dir = os.path.join(workdir, example)

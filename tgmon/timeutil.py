@@ -91,3 +91,12 @@ def _offset(stamp):
 
 def utcnow():
     return datetime.now(UTC)
+
+
+APPLIANCE_ZONE = "Europe/Berlin"
+
+
+def local_zone(name=APPLIANCE_ZONE):
+    """The appliance's zone (for examples, demo and simulator; never on a check's path)."""
+    from zoneinfo import ZoneInfo
+    return ZoneInfo(name)
