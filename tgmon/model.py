@@ -130,12 +130,17 @@ def update_running(state):
     return run is not None and run.end is None
 
 
+def map_times(value, function):
+    """The same record with ``function`` applied to every timestamp in it."""
+    if hasattr(value, "_fields"):
+        return type(value)(*(map_times(item, function) for item in value))
+    if isinstance(value, tuple):
+        return tuple(map_times(item, function) for item in value)
+    if hasattr(value, "utcoffset") and hasattr(value, "tzinfo"):
+        return function(value)
+    return value
+
+
 def shift_times(value, delta):
     """The same record with every timestamp moved by ``delta`` (a timedelta)."""
-    if hasattr(value, "_fields"):
-        return type(value)(*(shift_times(item, delta) for item in value))
-    if isinstance(value, tuple):
-        return tuple(shift_times(item, delta) for item in value)
-    if hasattr(value, "utcoffset") and hasattr(value, "tzinfo"):
-        return value + delta
-    return value
+    return map_times(value, lambda stamp: stamp + delta)

@@ -36,3 +36,10 @@ def problems_first(findings):
 def severity_of(opts, condition):
     """The state an admin chose for a condition (``--<condition>-severity``)."""
     return getattr(opts, condition.replace("-", "_") + "_severity")
+
+
+def summary_line(verdict):
+    """First-line text: the worst findings first; all OK texts when all is OK."""
+    problems = problems_first(verdict.findings)
+    chosen = problems or [f for f in verdict.findings if f.state == OK]
+    return "; ".join(f.text for f in chosen)

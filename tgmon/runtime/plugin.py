@@ -17,7 +17,7 @@ import nagiosplugin
 from ..errors import CheckTimeout, TgmonError, UsageError
 from ..freshness import check_freshness
 from ..timeutil import utcnow
-from ..verdict import OK, UNKNOWN, problems_first, state_name
+from ..verdict import UNKNOWN, state_name, summary_line
 from . import options as optmod
 from .output import render, sanitize
 
@@ -140,13 +140,6 @@ def _range(value):
     if value is None:
         return None
     return str(value)
-
-
-def summary_line(verdict):
-    """First-line text: the worst findings first; all OK texts when all is OK."""
-    problems = problems_first(verdict.findings)
-    chosen = problems or [f for f in verdict.findings if f.state == OK]
-    return "; ".join(f.text for f in chosen)
 
 
 def long_lines(verdict, verbose, state=None):

@@ -1,0 +1,86 @@
+"""tgmon-sim: run scenarios of the simulated appliance.
+
+    tgmon-sim run SCENARIO --until TIME --state-dir DIR [--node NAME]
+    tgmon-sim timeline SCENARIO [--until TIME] [--node NAME]
+
+Exit 0 on success, 2 on a bad scenario or bad arguments (one line, no traceback).
+"""
+
+import argparse
+import os
+import sys
+
+from .errors import ScenarioError, SimError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise ScenarioError("", "bad arguments: %s (see tgmon-sim --help)" % message)
+
+
+def _parser():
+    parser = _Parser(prog="tgmon-sim", description="Simulate the TightGate-Pro update "
+                     "lifecycle (R1-R17) from a scenario file.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="write the state of the scenario's nodes at an instant")
+    run.add_argument("scenario")
+    run.add_argument("--until", required=True, metavar="TIME",
+                     help="simulated instant (ISO-8601; without offset: scenario's local time)")
+    run.add_argument("--state-dir", required=True, metavar="DIR",
+                     help="with --node: the node's state dir; else one sub dir per node")
+    run.add_argument("--node", metavar="NAME", help="write only this node")
+    timeline = sub.add_parser("timeline", help="print each event and what every check "
+                              "reports for every node")
+    timeline.add_argument("scenario")
+    timeline.add_argument("--until", metavar="TIME", help="stop here (default: scenario end)")
+    timeline.add_argument("--node", action="append", metavar="NAME",
+                          help="only this node (repeatable)")
+    return parser
+
+
+def main(argv=None):
+    try:
+        args = _parser().parse_args(argv)
+        return _dispatch(args)
+    except ScenarioError as exc:
+        print("tgmon-sim: %s" % exc, file=sys.stderr)
+        return 2
+    except SimError as exc:
+        print("tgmon-sim: %s" % exc, file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+def _dispatch(args):
+    from .scenario import load_scenario
+    scenario = load_scenario(args.scenario)
+    until = scenario.parse_time(args.until, None, "--until") if args.until else None
+    if args.command == "run":
+        return _run(scenario, until, args.state_dir, args.node)
+    from .timeline import format_timeline
+    for node in args.node or ():
+        if node not in scenario.node_names:
+            raise ScenarioError(args.scenario, "unknown node %r" % node)
+    sys.stdout.write(format_timeline(scenario, until, args.node))
+    return 0
+
+
+def _run(scenario, until, state_dir, node):
+    from ..statewriter import write_state
+    if until < scenario.start:
+        raise ScenarioError(scenario.path, "--until is before the scenario start")
+    sim = scenario.build()
+    sim.run_until(until)
+    if node is not None:
+        write_state(state_dir, sim.node(node).snapshot())
+        print("%s: state of %s at %s" % (state_dir, node, until.isoformat()))
+        return 0
+    for name, state in sim.states().items():
+        write_state(os.path.join(state_dir, name), state)
+        print("%s: state of %s at %s" % (os.path.join(state_dir, name), name, until.isoformat()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

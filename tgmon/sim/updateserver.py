@@ -1,0 +1,35 @@
+"""The vendor's update server: releases, hotfixes, outages, injected faults."""
+
+from ..model import Hotfix, Release, version_key
+
+
+class UpdateServer:
+    def __init__(self, releases=(), hotfixes=(), outages=()):
+        self.releases = sorted(releases, key=lambda r: version_key(r.version))
+        self.hotfixes = list(hotfixes)
+        self.outages = list(outages)  # (start, end) pairs
+
+    def publish_release(self, version, released, kernel_update=False):
+        self.releases.append(Release(version, released, kernel_update))
+        self.releases.sort(key=lambda r: version_key(r.version))
+
+    def publish_hotfix(self, hotfix_id, title, released):
+        self.hotfixes.append(Hotfix(hotfix_id, title, released))
+
+    def add_outage(self, start, end):
+        self.outages.append((start, end))
+
+    def reachable(self, at):
+        return not any(start <= at < end for start, end in self.outages)
+
+    def outage_during(self, start, end):
+        """First instant in [start, end) at which the server is down, or None."""
+        hits = [max(o_start, start) for o_start, o_end in self.outages
+                if o_start < end and o_end > start]
+        return min(hits) if hits else None
+
+    def releases_at(self, at):
+        return tuple(r for r in self.releases if r.released <= at)
+
+    def hotfixes_at(self, at):
+        return tuple(h for h in self.hotfixes if h.released <= at)
