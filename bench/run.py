@@ -48,6 +48,20 @@ def row(label, subject, baseline, target):
     return ratio
 
 
+def sim_row(runs=5):
+    from tgmon.sim.yearbench import cluster_year
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        sim = cluster_year()
+        times.append(time.perf_counter() - started)
+    median = statistics.median(times)
+    installed = {n.installed for n in sim.nodes.values()}
+    print("%-52s %8.1f ms %11s %6s  (target < 1000 ms) %s   [%d log entries, releases %s]"
+          % ("sim: 1 year, 20-node cluster, weekly, 3 rel, 50 HF", median * 1000, "", "",
+             "ok" if median < 1.0 else "OVER TARGET", len(sim.entries), ",".join(sorted(installed))))
+
+
 def main():
     workdir = tempfile.mkdtemp(prefix="tgmon-bench-")
     try:
@@ -58,6 +72,7 @@ def main():
         row("check_versions (local) / python -c 'import nagiosplugin'",
             [os.path.join(BIN, "check_versions"), "--state-dir", state_dir],
             [sys.executable, "-c", "import nagiosplugin"], 1.3)
+        sim_row()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

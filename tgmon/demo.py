@@ -1,7 +1,9 @@
-"""``make demo``: what every check reports on the example states.
+"""``make demo``: what every check reports on the example states, then a
+simulated update scenario as time passes.
 
 Writes each example state fresh (as of now) into a temporary directory and
-runs the installed plugins on it, exactly as a monitoring core would.
+runs the installed plugins on it, exactly as a monitoring core would; then
+prints the timeline of the cluster download-failure scenario.
 """
 
 import os
@@ -44,12 +46,27 @@ def show_examples(workdir):
             print("(exit %d)" % result.returncode)
 
 
+SCENARIOS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                         "scenarios")
+DEMO_SCENARIO = "cluster-download-fails.yml"
+
+
+def show_timeline(name=DEMO_SCENARIO):
+    from .sim.scenario import load_scenario
+    from .sim.timeline import format_timeline
+    path = os.path.join(SCENARIOS, name)
+    print("\n== Simulated: scenarios/%s (tgmon-sim timeline) ==" % name)
+    print("Each line: an event on a node, or '=>' what a check now reports for it.\n")
+    sys.stdout.write(format_timeline(load_scenario(path)))
+
+
 def main():
     workdir = tempfile.mkdtemp(prefix="tgmon-demo-")
     try:
         show_examples(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+    show_timeline()
     return 0
 
 

@@ -1,5 +1,7 @@
 """The simulated world: clock, update server, clusters, nodes, and a log."""
 
+from datetime import timezone
+
 from .cluster import SimCluster
 from .engine import EventQueue
 from .errors import SimError
@@ -23,8 +25,11 @@ class Simulation:
         return self.queue.now
 
     def local(self, instant):
-        """An instant as the appliance's wall clock shows it."""
-        return instant.astimezone(self.zone)
+        """An instant as the appliance's wall clock shows it, with a fixed offset
+        (what a reader of the state gets; a zone-aware datetime in a repeated
+        hour never compares equal to another zone's, PEP 495)."""
+        local = instant.astimezone(self.zone)
+        return local.replace(tzinfo=timezone(local.utcoffset()))
 
     def log(self, node, text):
         entry = (self.now, node, text)
