@@ -18,8 +18,8 @@ PERF_HEALTHY = ("last_check_age=7200s;172800;;0 pending_release_age=0s;604800;25
 OLDSTABLE = ('catch up from oldstable: Customer service -> "Full update from Oldstable" '
              '(or "Partial update from Oldstable")')
 DOWNLOAD_HINT = ("check the node's access to the update server (proxy, firewall, DNS), "
-                 "then admin update -> Download; the flag clears itself after a complete download")
-INSTALL = "install it: admin update -> Auto-Update, or let the scheduled update run"
+                 "then admin update -> \"Download\"; the flag clears itself after a complete download")
+INSTALL = 'install it: admin update -> "Auto-Update", or let the scheduled update run'
 
 
 def pending(age, version="4.12"):

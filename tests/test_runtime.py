@@ -30,11 +30,11 @@ def _definition(read=None, judge=None):
         name="TEST", prog="check_test", description="test",
         judge=judge or versions.judge, add_arguments=versions.add_arguments,
         conditions=versions.DEFINITION.conditions,
-        read=read or (lambda opts: examples.healthy_single(NOW)))
+        read=read or (lambda opts, now: examples.healthy_single(NOW)))
 
 
 def test_timeout_covers_the_read():
-    def slow_read(opts):
+    def slow_read(opts, now):
         time.sleep(5)
     started = time.monotonic()
     outcome = run_check(_definition(read=slow_read), ["-t", "0.3"])

@@ -14,7 +14,8 @@ SEVERITY_CHOICES = ("ok", "warning", "critical", "unknown")
 # text: the alert sentence (what is wrong, since when, what to do).
 Finding = record("Finding", "condition state text details", ((),))
 Perf = record("Perf", "label value uom warn crit min max", ("", None, None, None, None))
-Verdict = record("Verdict", "findings perfdata")
+# summary: first-line text when the judge words it itself (else built from findings)
+Verdict = record("Verdict", "findings perfdata summary", (None,))
 # A discrete condition whose state the admin may change with a severity option.
 Condition = record("Condition", "name default when")
 
@@ -40,6 +41,8 @@ def severity_of(opts, condition):
 
 def summary_line(verdict):
     """First-line text: the worst findings first; all OK texts when all is OK."""
+    if verdict.summary:
+        return verdict.summary
     problems = problems_first(verdict.findings)
     chosen = problems or [f for f in verdict.findings if f.state == OK]
     return "; ".join(f.text for f in chosen)

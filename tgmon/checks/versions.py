@@ -1,5 +1,6 @@
 """check_versions: release state, the warn flag, skipped releases (R8, R17)."""
 
+from . import hints
 from ..model import marker_reason, releases_ahead
 from ..runtime.options import duration
 from ..runtime.plugin import CheckDefinition, main as run_main
@@ -19,9 +20,8 @@ DEFAULT_WARNING_AGE = "7d"
 DEFAULT_CRITICAL_AGE = "30d"
 DEFAULT_CHECK_AGE = "2d"
 
-OLDSTABLE_HINT = ('catch up from oldstable: Customer service -> '
-                  '"Full update from Oldstable" (or "Partial update from Oldstable")')
-INSTALL_HINT = 'install it: admin update -> Auto-Update, or let the scheduled update run'
+OLDSTABLE_HINT = "catch up from oldstable: " + hints.OLDSTABLE
+INSTALL_HINT = "install it: %s, or let the scheduled update run" % hints.AUTO_UPDATE
 
 
 def add_arguments(group):
@@ -46,10 +46,10 @@ def judge(state, opts, now):
         reason = marker_reason(flag)
         findings.append(Finding(
             WARN_FLAG.name, severity_of(opts, WARN_FLAG.name),
-            "Update download failed since %s%s - check the node's access to the "
-            "update server (proxy, firewall, DNS), then admin update -> Download; "
+            "Update download failed since %s%s - %s, then %s; "
             "the flag clears itself after a complete download"
-            % (describe_since(flag.since, now), ": %s" % reason if reason else ""),
+            % (describe_since(flag.since, now), ": %s" % reason if reason else "",
+               hints.SERVER_ACCESS, hints.DOWNLOAD),
             flag.lines[1:]))
 
     installed = state.releases.installed
@@ -88,16 +88,15 @@ def judge(state, opts, now):
         check_age = (now - since_reference).total_seconds() if since_reference else 0
         findings.append(Finding(
             STALE_SERVER_CHECK.name, severity_of(opts, STALE_SERVER_CHECK.name),
-            "the update server was never checked successfully - check the node's "
-            "access to the update server (proxy, firewall, DNS)"))
+            "the update server was never checked successfully - " + hints.SERVER_ACCESS))
     else:
         check_age = (now - last_check).total_seconds()
         if check_age > opts.check_age:
             findings.append(Finding(
                 STALE_SERVER_CHECK.name, severity_of(opts, STALE_SERVER_CHECK.name),
-                "no successful update-server check since %s (limit %s) - check the "
-                "node's access to the update server (proxy, firewall, DNS)"
-                % (describe_since(last_check, now), format_duration(opts.check_age))))
+                "no successful update-server check since %s (limit %s) - %s"
+                % (describe_since(last_check, now), format_duration(opts.check_age),
+                   hints.SERVER_ACCESS)))
         else:
             findings.append(Finding(STALE_SERVER_CHECK.name, OK,
                                     "update server checked %s ago"

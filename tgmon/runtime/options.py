@@ -107,13 +107,18 @@ def build_parser(definition):
 
     own = parser.add_argument_group("%s options" % definition.prog)
     definition.add_arguments(own)
-    for condition in definition.conditions:
-        own.add_argument(
+    add_severity_options(own, definition.conditions)
+    return parser
+
+
+def add_severity_options(group, conditions):
+    """One --<condition>-severity option per discrete condition."""
+    for condition in conditions:
+        group.add_argument(
             "--%s-severity" % condition.name, type=severity,
             default=condition.default, metavar="STATE",
             help="state when %s: ok|warning|critical|unknown (default: %s)"
                  % (condition.when, state_name(condition.default).lower()))
-    return parser
 
 
 def add_state_source(group):

@@ -3,7 +3,7 @@
 import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-MAX_LINE = 1000
+MAX_LINE = 2000
 
 
 def sanitize(text):

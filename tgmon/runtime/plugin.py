@@ -30,7 +30,7 @@ class CheckDefinition:
 
     def __init__(self, name, prog, description, judge, add_arguments=None,
                  conditions=(), epilog=None, read=None,
-                 add_source_arguments=optmod.add_state_source):
+                 add_source_arguments=optmod.add_state_source, always_long=False):
         self.name = name
         self.prog = prog
         self.description = description
@@ -40,6 +40,8 @@ class CheckDefinition:
         self.epilog = epilog
         self.read = read or read_single_state
         self.add_source_arguments = add_source_arguments
+        # all-in-one checks print one line per aspect even without -v
+        self.always_long = always_long
 
     def add_arguments(self, group):
         if self._add_arguments:
@@ -70,10 +72,13 @@ def _given_options(definition, argv):
     return set(vars(parser.parse_args(argv)))
 
 
-def read_single_state(opts):
-    """Local path: the state dir (and any per-file overrides from --config)."""
+def read_single_state(opts, now):
+    """Local path: the state dir (and any per-file overrides from --config),
+    refused when stale or from the future."""
     from ..sources.statedir import paths_for, read_state
-    return read_state(paths_for(opts.state_dir, opts.files))
+    state = read_state(paths_for(opts.state_dir, opts.files))
+    check_freshness(state, now, opts.max_age)
+    return state
 
 
 class StateResource(nagiosplugin.Resource):
@@ -91,10 +96,10 @@ class StateResource(nagiosplugin.Resource):
         return self.definition.name
 
     def probe(self):
-        self.state = self.definition.read(self.opts)
+        now = self.now or utcnow()
+        self.state = self.definition.read(self.opts, now)
         # Judge in the node's own offset so alert times read as its local time.
-        now = (self.now or utcnow()).astimezone(self.state.generated.tzinfo)
-        check_freshness(self.state, now, self.opts.max_age)
+        now = now.astimezone(self.state.generated.tzinfo)
         self.verdict = self.definition.judge(self.state, self.opts, now)
         for index, finding in enumerate(self.verdict.findings):
             yield nagiosplugin.Metric("finding_%d" % index, index, context="finding")
@@ -142,14 +147,16 @@ def _range(value):
     return str(value)
 
 
-def long_lines(verdict, verbose, state=None):
+def long_lines(verdict, verbose, state=None, always=False):
     lines = []
-    if verbose >= 1:
+    if verbose >= 1 or always:
         for finding in verdict.findings:
             lines.append("[%s] %s" % (state_name(finding.state), finding.text))
-            lines.extend("    %s" % detail for detail in finding.details)
+            if verbose >= 1:
+                lines.extend("    %s" % detail for detail in finding.details)
     if verbose >= 2 and state is not None:
-        lines.append("source: %s (generated %s)" % (state.origin, state.generated.isoformat()))
+        lines.append("source: %s (generated %s)" % (getattr(state, "origin", "?"),
+                                                    state.generated.isoformat()))
     return lines
 
 
@@ -185,7 +192,8 @@ def run(definition, argv=None, now=None, out=None):
     code = int(check.exitcode)
     perfdata = " ".join(p for p in check.perfdata if p)
     out.write(render(definition.name, state_name(code), summary_line(verdict),
-                     perfdata, long_lines(verdict, opts.verbose, resource.state)))
+                     perfdata, long_lines(verdict, opts.verbose, resource.state,
+                                          definition.always_long)))
     return code
 
 

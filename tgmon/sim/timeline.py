@@ -4,14 +4,16 @@ The checks' own judge functions are called on each node's exported state,
 so the timeline shows exactly what the plugins would print.
 """
 
+from ..checks import cluster_updates
 from ..checks.registry import SINGLE_NODE_CHECKS
+from ..sources.nodes import ClusterView
 from ..verdict import state_name, summary_line, worst_state
 
 
-def report(definition, state, options):
+def report(definition, subject, options):
     """(state, first-line text, key): the key changes when a finding's state
     does, not when only an age in the text grows."""
-    verdict = definition.judge(state, options, state.generated)
+    verdict = definition.judge(subject, options, subject.generated)
     key = tuple((f.condition, f.state) for f in verdict.findings)
     return worst_state(verdict.findings), summary_line(verdict), key
 
@@ -23,18 +25,25 @@ def timeline(scenario, until=None, nodes=None, checks=SINGLE_NODE_CHECKS, out=No
     entries = []
     sim.listeners.append(entries.append)
     options = {d.name: d.default_options() for d in checks}
+    cluster_check = cluster_updates.DEFINITION
+    options[cluster_check.name] = cluster_check.parse(["--node", "-"])
     shown = {}
     wanted = nodes or list(sim.nodes)
     instant = sim.now
     while True:
         changes = []
-        for name in wanted:
-            state = sim.nodes[name].snapshot()
-            for definition in checks:
-                worst, text, key = report(definition, state, options[definition.name])
-                if shown.get((name, definition.name)) != key:
-                    shown[(name, definition.name)] = key
-                    changes.append((name, definition.name, worst, text))
+        states = {name: sim.nodes[name].snapshot() for name in sim.nodes}
+        subjects = [(name, definition, states[name]) for name in wanted for definition in checks]
+        for cluster in sim.clusters.values():
+            if nodes is None or any(n.name in wanted for n in cluster.nodes):
+                view = ClusterView(tuple((n.name, states[n.name]) for n in cluster.nodes), (),
+                                   sim.local(sim.now), cluster.name)
+                subjects.append((cluster.name, cluster_check, view))
+        for name, definition, subject in subjects:
+            worst, text, key = report(definition, subject, options[definition.name])
+            if shown.get((name, definition.name)) != key:
+                shown[(name, definition.name)] = key
+                changes.append((name, definition.name, worst, text))
         logged = [e for e in entries if nodes is None or e[1] in wanted or e[1] == ""]
         entries.clear()
         if logged or changes:

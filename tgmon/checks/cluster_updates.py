@@ -1,0 +1,168 @@
+"""check_cluster_updates: how many nodes of a cluster update at once (R9, R11, R16)."""
+
+from . import hints
+from ..model import update_running
+from ..runtime.options import duration, severity
+from ..runtime.plugin import CheckDefinition, main as run_main
+from ..timeutil import DURATION_HELP, describe_since
+from ..verdict import (CRITICAL, OK, UNKNOWN, WARNING, Condition, Finding, Perf, Verdict,
+                       severity_of)
+from .update_schedule import WEEK, week_seconds
+
+TOO_MANY = Condition("too-many-updating", CRITICAL,
+                     "more nodes update at once than max_parallel_updates (R16)")
+HALTED = Condition("cluster-halted", CRITICAL,
+                   "a node holds the update lock, which halts the cluster's updates (R9)")
+COLLISION = Condition("schedule-collision", WARNING,
+                      "more nodes' scheduled update windows overlap than max_parallel_updates")
+RUN_LEAD = 3600   # R11: out of load balancing 1 h before the update
+DEFAULT_UPDATE_DURATION = "1h"
+
+
+def add_sources(group):
+    group.add_argument("--node", action="append", metavar="DIR",
+                       help="state dir of one cluster node (repeatable)")
+    group.add_argument("--cluster-file", metavar="FILE",
+                       help="file listing the nodes' state dirs, one per line ('#' comments)")
+
+
+def add_arguments(group):
+    group.add_argument("--update-duration", type=duration, default=DEFAULT_UPDATE_DURATION,
+                       metavar="DURATION",
+                       help="how long an update runs after its start, for the schedule "
+                            "overlap; a node's window starts 1 h before (%s; default: %s)"
+                            % (DURATION_HELP, DEFAULT_UPDATE_DURATION))
+    group.add_argument("--unreachable-severity", type=severity, default=UNKNOWN,
+                       metavar="STATE",
+                       help="state when a node's state cannot be read: "
+                            "ok|warning|critical|unknown (default: unknown)")
+
+
+def schedule_overlap(states, update_duration):
+    """(largest number of overlapping update windows, the nodes in it)."""
+    points = []
+    for state in states:
+        update = state.schedule.update
+        if not update.active:
+            continue
+        start = (week_seconds(update.weekday, update.start) - RUN_LEAD) % WEEK
+        end = start + RUN_LEAD + int(update_duration)
+        for begin, finish in ((start, min(end, WEEK)), (0, end - WEEK)):
+            if finish > begin:
+                points.append((begin, 1, state.node.name))
+                points.append((finish, -1, state.node.name))
+    points.sort(key=lambda p: (p[0], p[1]))  # an end before a start at the same second
+    best, best_nodes, current = 0, (), set()
+    for _, step, name in points:
+        if step > 0:
+            current.add(name)
+            if len(current) > best:
+                best, best_nodes = len(current), tuple(sorted(current))
+        else:
+            current.discard(name)
+    return best, best_nodes
+
+
+def judge(view, opts, now):
+    states = [state for _, state in view.nodes]
+    findings = []
+    clusters = sorted({s.node.cluster or "" for s in states})
+    singles = [s.node.name for s in states if s.node.role != "cluster-node"]
+    if singles:
+        findings.append(Finding("not-a-cluster-node", UNKNOWN, "%s %s a single system, not a "
+                                "cluster node - check the node list" % (
+                                    ", ".join(singles), "is" if len(singles) == 1 else "are")))
+    if len(clusters) > 1:
+        findings.append(Finding("mixed-clusters", UNKNOWN, "the nodes belong to different "
+                                "clusters (%s) - check one cluster per service"
+                                % ", ".join(c or "none" for c in clusters)))
+    limits = sorted({s.cluster.max_parallel_updates for s in states if s.cluster})
+    maximum = limits[0] if limits else 1
+
+    for failure in view.failures:
+        findings.append(Finding("unreachable", opts.unreachable_severity,
+                                "node %s unreachable: %s" % (failure.source, failure.cause)))
+
+    locked = [s for s in states if s.flags.update_lock.is_set]
+    for state in locked:
+        findings.append(Finding(
+            HALTED.name, severity_of(opts, HALTED.name),
+            "update lock on %s since %s: the cluster's scheduled updates are halted (R9) - on "
+            "%s fix the cause, then %s" % (state.node.name,
+                                           describe_since(state.flags.update_lock.since, now),
+                                           state.node.name, hints.REMOVE_LOCK)))
+    updating = [s.node.name for s in states if update_running(s)]
+    if len(updating) > maximum:
+        findings.append(Finding(
+            TOO_MANY.name, severity_of(opts, TOO_MANY.name),
+            "%d nodes updating at once (%s), more than max_parallel_updates %d - the cluster "
+            "serves users with fewer nodes; spread the update times: %s"
+            % (len(updating), ", ".join(updating), maximum, hints.SCHEDULED_UPDATE)))
+    overlap, overlapping = schedule_overlap(states, opts.update_duration)
+    if overlap > maximum:
+        findings.append(Finding(
+            COLLISION.name, severity_of(opts, COLLISION.name),
+            "scheduled update windows of %s overlap (%d at once), more than "
+            "max_parallel_updates %d - spread them: %s"
+            % (", ".join(overlapping), overlap, maximum, hints.SCHEDULED_UPDATE),
+            tuple("%s: %s %s" % (s.node.name, s.schedule.update.weekday, s.schedule.update.start)
+                  for s in states if s.node.name in overlapping)))
+    out_of_lb = [s.node.name for s in states if s.cluster and not s.cluster.in_load_balancing]
+    in_maintenance = [s.node.name for s in states if s.maintenance.active]
+    overview = "%d node%s of %s, %d updating (max %d)" % (
+        len(states), "" if len(states) == 1 else "s", clusters[0] or "?", len(updating), maximum)
+    if out_of_lb:
+        overview += "; out of load balancing: %s" % ", ".join(out_of_lb)
+    if in_maintenance:
+        overview += "; in maintenance: %s" % ", ".join(in_maintenance)
+    details = tuple("%s: %s" % (s.node.name, _node_line(s, now)) for s in states)
+    if len(limits) > 1:
+        details += ("max_parallel_updates differs between nodes (%s); using %d"
+                    % (", ".join(map(str, limits)), maximum),)
+    findings.append(Finding("overview", OK, overview, details))
+    return Verdict(tuple(findings), (
+        Perf("nodes", len(states) + len(view.failures), "", None, None, 0),
+        Perf("nodes_updating", len(updating), "", None, maximum, 0),
+        Perf("nodes_locked", len(locked), "", None, 0, 0),
+        Perf("nodes_out_of_lb", len(out_of_lb), "", None, None, 0),
+        Perf("nodes_in_maintenance", len(in_maintenance), "", None, None, 0),
+        Perf("nodes_unreachable", len(view.failures), "", None, None, 0),
+        Perf("schedule_overlap", overlap, "", maximum, None, 0),
+    ))
+
+
+def _node_line(state, now):
+    parts = ["release %s" % state.releases.installed]
+    if update_running(state):
+        parts.append("updating since %s" % describe_since(state.last_update_run.start, now))
+    if state.flags.update_lock.is_set:
+        parts.append("update lock")
+    if state.maintenance.active:
+        parts.append("maintenance")
+    if state.cluster and not state.cluster.in_load_balancing:
+        parts.append("out of load balancing")
+    update = state.schedule.update
+    parts.append("scheduled update %s" % ("%s %s" % (update.weekday, update.start)
+                                          if update.active else "off"))
+    return ", ".join(parts)
+
+
+def _read(opts, now):
+    from ..sources.nodes import read_nodes
+    return read_nodes(opts, now)
+
+
+DEFINITION = CheckDefinition(
+    name="CLUSTER", prog="check_cluster_updates",
+    description="Checks the updates of a TightGate-Pro cluster across its nodes: nodes "
+                "updating at once beyond max_parallel_updates, overlapping scheduled update "
+                "windows, update locks that halt the cluster (R9), nodes out of load "
+                "balancing or in maintenance, and nodes that cannot be read.",
+    judge=judge, add_arguments=add_arguments, read=_read, add_source_arguments=add_sources,
+    conditions=(TOO_MANY, HALTED, COLLISION),
+    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
+           "options). Docs: docs/checks/check_cluster_updates.rst")
+
+
+def main():
+    run_main(DEFINITION)

@@ -1,0 +1,88 @@
+"""check_hotfixes: hotfixes available but not installed (R15)."""
+
+from . import hints
+from ..runtime.options import duration, nagios_range
+from ..runtime.plugin import CheckDefinition, main as run_main
+from ..timeutil import DURATION_HELP, describe_since, format_duration
+from ..verdict import CRITICAL, OK, WARNING, Finding, Perf, Verdict
+
+DEFAULT_WARNING = "1"
+DEFAULT_WARNING_AGE = "7d"
+DEFAULT_CRITICAL_AGE = "30d"
+
+
+def add_arguments(group):
+    group.add_argument("-w", "--warning", type=nagios_range, default=DEFAULT_WARNING,
+                       metavar="RANGE",
+                       help="WARNING when the number of pending hotfixes is outside this "
+                            "Nagios range (default: %s, i.e. more than one)" % DEFAULT_WARNING)
+    group.add_argument("-c", "--critical", type=nagios_range, default=None, metavar="RANGE",
+                       help="CRITICAL when the number of pending hotfixes is outside this "
+                            "Nagios range (default: none)")
+    group.add_argument("--warning-age", type=duration, default=DEFAULT_WARNING_AGE,
+                       metavar="DURATION",
+                       help="WARNING when the oldest pending hotfix was released longer ago "
+                            "than this (%s; default: %s)" % (DURATION_HELP, DEFAULT_WARNING_AGE))
+    group.add_argument("--critical-age", type=duration, default=DEFAULT_CRITICAL_AGE,
+                       metavar="DURATION",
+                       help="CRITICAL likewise (default: %s)" % DEFAULT_CRITICAL_AGE)
+
+
+def judge(state, opts, now):
+    pending = sorted(state.hotfixes.available, key=lambda h: h.released)
+    count = len(pending)
+    oldest_age = max(0, int((now - pending[0].released).total_seconds())) if pending else 0
+    findings = []
+    details = tuple("%s %s, released %s" % (h.id, h.title, describe_since(h.released, now))
+                    for h in pending)
+    if not state.hotfixes.always_install_all:
+        details += ('"Always install all hotfixes" = no: only hotfixes selected in %s are '
+                    "installed by an update run" % hints.AVAILABLE_HOTFIXES,)
+    if count:
+        what = "%d hotfix%s pending (%s)" % (count, "es" if count > 1 else "",
+                                            ", ".join(h.id for h in pending[:5])
+                                            + (", ..." if count > 5 else ""))
+        todo = "install: %s, then %s or the next scheduled update" % (
+            hints.AVAILABLE_HOTFIXES, hints.AUTO_UPDATE)
+        if opts.critical is not None and not opts.critical.match(count):
+            state_ = CRITICAL
+        elif opts.warning is not None and not opts.warning.match(count):
+            state_ = WARNING
+        else:
+            state_ = OK
+        findings.append(Finding("pending-count", state_, "%s - %s" % (what, todo)
+                                if state_ else what, details))
+        oldest = pending[0]
+        age_text = "oldest pending hotfix %s released %s" % (
+            oldest.id, describe_since(oldest.released, now))
+        if oldest_age >= opts.critical_age:
+            findings.append(Finding("pending-age", CRITICAL, "%s, longer than %s - %s"
+                                    % (age_text, format_duration(opts.critical_age), todo)))
+        elif oldest_age >= opts.warning_age:
+            findings.append(Finding("pending-age", WARNING, "%s, longer than %s - %s"
+                                    % (age_text, format_duration(opts.warning_age), todo)))
+    else:
+        findings.append(Finding("pending-count", OK, "no hotfixes pending", details))
+    return Verdict(tuple(findings), (
+        Perf("hotfixes_pending", count, "", _range(opts.warning), _range(opts.critical), 0),
+        Perf("hotfix_oldest_age", oldest_age, "s", int(opts.warning_age),
+             int(opts.critical_age), 0),
+        Perf("hotfixes_installed", len(state.hotfixes.installed), "", None, None, 0),
+    ))
+
+
+def _range(value):
+    return str(value) if value is not None else None
+
+
+DEFINITION = CheckDefinition(
+    name="HOTFIXES", prog="check_hotfixes",
+    description="Checks the hotfixes a TightGate-Pro node has not installed. Hotfixes (new "
+                "browser versions, small fixes) are announced only through monitoring (R15).",
+    judge=judge, add_arguments=add_arguments,
+    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
+           "options). Docs: docs/checks/check_hotfixes.rst")
+
+
+def main():
+    run_main(DEFINITION)

@@ -1,0 +1,109 @@
+"""check_update_schedule: the scheduled download/update settings (R3, R4, R6, R15, R16)."""
+
+from . import hints
+from ..model import WEEKDAYS
+from ..runtime.plugin import CheckDefinition, main as run_main
+from ..timeutil import describe_since, format_duration
+from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
+
+SWITCHED_OFF = Condition("switched-off", CRITICAL,
+                         "a failed download switched scheduled operation off (R6)")
+SHORT_LEAD = Condition("download-timing", WARNING,
+                       "the scheduled download starts less than 1 h before the update or may "
+                       "still run when the update starts (R3)")
+CLUSTER_LOCK = Condition("cluster-lock", WARNING,
+                         'the "Cluster-wide update lock" is yes while scheduled updates are '
+                         "active (R16)")
+NOT_ALL_HOTFIXES = Condition("always-install-all-off", WARNING,
+                             '"Always install all hotfixes" is no (R15)')
+
+MINIMUM_LEAD = 3600
+WEEK = 7 * 86400
+
+
+def week_seconds(weekday, clock):
+    hours, minutes = clock.split(":")
+    return WEEKDAYS.index(weekday) * 86400 + int(hours) * 3600 + int(minutes) * 60
+
+
+def download_lead(download, update):
+    """Seconds from the download start to the next update start (0 .. 1 week)."""
+    return (week_seconds(update.weekday, update.start)
+            - week_seconds(download.weekday, download.start)) % WEEK
+
+
+def judge(state, opts, now):
+    schedule = state.schedule
+    download, update = schedule.download, schedule.update
+    findings = []
+    off = schedule.disabled_by_failure
+    if off is not None:
+        findings.append(Finding(
+            SWITCHED_OFF.name, severity_of(opts, SWITCHED_OFF.name),
+            "scheduled download and update switched off since %s by a failed download%s (R6) - "
+            "no update will run; fix the download, %s, then re-activate the scheduled update "
+            "(%s) or start %s" % (describe_since(off.since, now),
+                                  ": %s" % off.reason if off.reason else "",
+                                  hints.REMOVE_LOCK, hints.SCHEDULED_UPDATE, hints.AUTO_UPDATE)))
+    lead = download_lead(download, update) if download.active and update.active else 0
+    if download.active and update.active:
+        if lead < MINIMUM_LEAD:
+            findings.append(Finding(
+                SHORT_LEAD.name, severity_of(opts, SHORT_LEAD.name),
+                "scheduled download (%s %s) starts only %s before the scheduled update "
+                "(%s %s); the vendor recommends 1-2 h - move it: %s"
+                % (download.weekday, download.start, format_duration(lead), update.weekday,
+                   update.start, hints.SCHEDULED_UPDATE)))
+        elif download.end is not None:
+            end = (week_seconds(download.weekday, download.end)
+                   - week_seconds(download.weekday, download.start)) % 86400
+            if end >= lead:
+                findings.append(Finding(
+                    SHORT_LEAD.name, severity_of(opts, SHORT_LEAD.name),
+                    "scheduled download may run until %s, past the update start %s %s - end "
+                    "it before the update: %s" % (download.end, update.weekday, update.start,
+                                                 hints.SCHEDULED_UPDATE)))
+    if update.active and state.cluster is not None and state.cluster.update_lock:
+        findings.append(Finding(
+            CLUSTER_LOCK.name, severity_of(opts, CLUSTER_LOCK.name),
+            '"Cluster-wide update lock" = yes: the scheduled update (%s %s) will not run (R16) '
+            "- set it to no in the cluster settings" % (update.weekday, update.start)))
+    if not state.hotfixes.always_install_all:
+        findings.append(Finding(
+            NOT_ALL_HOTFIXES.name, severity_of(opts, NOT_ALL_HOTFIXES.name),
+            '"Always install all hotfixes" = no: update runs install only selected hotfixes - '
+            "set it to yes: %s" % hints.ALWAYS_ALL_HOTFIXES))
+    if not any(f.state != OK for f in findings):
+        findings.append(Finding("schedule", OK, _describe(download, update, lead)))
+    return Verdict(tuple(findings), (
+        Perf("scheduled_update_active", 1 if update.active else 0, "", None, None, 0, 1),
+        Perf("scheduled_download_active", 1 if download.active else 0, "", None, None, 0, 1),
+        Perf("download_lead", lead, "s", "%d:" % MINIMUM_LEAD if lead else None, None, 0),
+        Perf("switched_off_by_failure", 1 if off is not None else 0, "", None, 0, 0, 1),
+    ))
+
+
+def _describe(download, update, lead):
+    if not update.active:
+        return "no scheduled update (Auto-Update only)"
+    text = "scheduled update %s %s" % (update.weekday, update.start)
+    if download.active:
+        text += ", download %s %s (%s before)" % (download.weekday, download.start,
+                                                  format_duration(lead))
+    else:
+        text += ", download 1 h before (R4)"
+    return text
+
+
+DEFINITION = CheckDefinition(
+    name="SCHEDULE", prog="check_update_schedule",
+    description="Checks the scheduled download and update settings of a TightGate-Pro node: "
+                "switched off by a failed download (R6), download timing (R3), the "
+                'cluster-wide update lock (R16) and "Always install all hotfixes" (R15).',
+    judge=judge, conditions=(SWITCHED_OFF, SHORT_LEAD, CLUSTER_LOCK, NOT_ALL_HOTFIXES),
+    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
+           "options). Docs: docs/checks/check_update_schedule.rst")
+
+
+def main():
+    run_main(DEFINITION)
