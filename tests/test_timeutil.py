@@ -47,3 +47,5 @@ def test_describe_since_uses_the_zone_of_now():
     stamp = datetime(2026, 11, 20, 2, 0, tzinfo=timezone.utc)
     assert describe_since(stamp, now) == "2026-11-20 03:00 +01:00 (2d 3h ago)"
     assert describe_since(now + timedelta(hours=2), now) == "2026-11-22 08:00 +01:00 (in 2h)"
+    summer = datetime(2026, 10, 20, 3, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert describe_since(summer, now).startswith("2026-10-20 03:00 +02:00")  # keeps its offset

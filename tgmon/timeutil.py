@@ -68,12 +68,15 @@ def age_seconds(stamp, now):
 
 
 def describe_since(stamp, now):
-    """'2026-11-20 03:00 +01:00 (2d 1h ago)' in the time zone of ``now``.
+    """'2026-11-20 03:00 +01:00 (2d 1h ago)': the node's wall-clock time.
 
-    The runtime hands the judges a ``now`` in the node's own offset, so every
-    time in an alert reads as the node's local wall-clock time.
+    status.json times carry the node's offset of their moment (so a time
+    before a DST change keeps its old offset); UTC times, as file mtimes
+    are, are shown in the offset of ``now``, which the runtime sets to the
+    node's current one.
     """
-    stamp = stamp.astimezone(now.tzinfo)
+    if not stamp.utcoffset():
+        stamp = stamp.astimezone(now.tzinfo)
     text = stamp.strftime("%Y-%m-%d %H:%M ") + _offset(stamp)
     age = age_seconds(stamp, now)
     if age >= 0:

@@ -523,6 +523,7 @@ class SimNode:
     def act_cancel_scheduled_update(self):
         self.update_setting = self.update_setting._replace(active=False)
         self.download_setting = self.download_setting._replace(active=False)
+        self.disabled_by_failure = None  # the admin has taken the decision over
         self._schedule_token += 1
         self.log("scheduled update cancelled: nothing is downloaded or installed (R10b)")
 

@@ -1,0 +1,169 @@
+"""check_cluster_updates over several node state dirs."""
+
+from datetime import timedelta
+
+import pytest
+
+from tgmon import examples
+from tgmon.checks.cluster_updates import DEFINITION, schedule_overlap
+from tgmon.model import ScheduledUpdate, UpdateRun
+
+from conftest import NOW, run_check
+
+HOUR = timedelta(hours=1)
+
+
+def node(name, start="03:00", weekday="tuesday", updating=False, out_of_lb=False,
+         maintenance=False, max_parallel=1, cluster="tgc-berlin", active=True):
+    state = examples.healthy_cluster_node(NOW)
+    state = state._replace(
+        node=state.node._replace(name=name, cluster=cluster),
+        cluster=state.cluster._replace(max_parallel_updates=max_parallel,
+                                       in_load_balancing=not out_of_lb),
+        schedule=state.schedule._replace(update=ScheduledUpdate(active, weekday, start)))
+    if updating:
+        state = state._replace(last_update_run=UpdateRun("scheduled", NOW - HOUR, None, None, None))
+    if maintenance:
+        state = state._replace(maintenance=state.maintenance._replace(
+            active=True, since=NOW - HOUR, reason="scheduled update"))
+    return state
+
+
+def args(state_dir, *states):
+    result = []
+    for state in states:
+        result += ["--node", state_dir(state)]
+    return result
+
+
+def test_cluster_of_one(state_dir):
+    outcome = run_check(DEFINITION, args(state_dir, node("n1")))
+    assert (outcome.code, outcome.text, outcome.perfdata) == (
+        0, "CLUSTER OK - 1 node of tgc-berlin, 0 updating (max 1)",
+        "nodes=1;;;0 nodes_in_maintenance=0;;;0 nodes_locked=0;;0;0 nodes_out_of_lb=0;;;0 "
+        "nodes_unreachable=0;;;0 nodes_updating=0;;1;0 schedule_overlap=1;1;;0")
+
+
+def test_spread_cluster_of_many_is_ok(state_dir):
+    nodes = [node("n%d" % i, start="%02d:00" % (1 + 3 * i)) for i in range(6)]
+    outcome = run_check(DEFINITION, args(state_dir, *nodes))
+    assert outcome.code == 0
+    assert outcome.text == "CLUSTER OK - 6 nodes of tgc-berlin, 0 updating (max 1)"
+
+
+def test_r16_more_nodes_updating_than_max(state_dir):
+    nodes = [node("n1", updating=True, out_of_lb=True, maintenance=True),
+             node("n2", start="05:00", updating=True, out_of_lb=True),
+             node("n3", start="09:00")]
+    outcome = run_check(DEFINITION, args(state_dir, *nodes))
+    assert outcome.code == 2
+    assert outcome.text == (
+        "CLUSTER CRITICAL - 2 nodes updating at once (n1, n2), more than max_parallel_updates 1 "
+        "- the cluster serves users with fewer nodes; spread the update times: admin update -> "
+        "scheduled update settings")
+    assert "nodes_updating=2;;1;0" in outcome.perfdata
+    assert "nodes_out_of_lb=2;;;0" in outcome.perfdata
+
+
+def test_updating_at_the_maximum_is_ok(state_dir):
+    nodes = [node("n1", updating=True, max_parallel=2), node("n2", start="05:00", updating=True,
+                                                             max_parallel=2)]
+    assert run_check(DEFINITION, args(state_dir, *nodes)).code == 0
+
+
+def test_r16_schedule_collision(state_dir):
+    nodes = [node("n1"), node("n2", start="03:30"), node("n3", start="07:00")]
+    outcome = run_check(DEFINITION, args(state_dir, *nodes))
+    assert outcome.code == 1
+    assert outcome.text == (
+        "CLUSTER WARNING - scheduled update windows of n1, n2 overlap (2 at once), more than "
+        "max_parallel_updates 1 - spread them: admin update -> scheduled update settings")
+    assert "schedule_overlap=2;1;;0" in outcome.perfdata
+
+
+@pytest.mark.parametrize("second, duration, overlap", [
+    ("05:00", "1h", 1),     # window 02:00-04:00 then 04:00-06:00: touching, no overlap
+    ("04:59", "1h", 2),
+    ("05:00", "2h", 2),
+])
+def test_collision_borders(second, duration, overlap):
+    states = [node("n1"), node("n2", start=second)]
+    assert schedule_overlap(states, int(duration[0]) * 3600)[0] == overlap
+
+
+def test_collision_wraps_around_the_week():
+    states = [node("n1", weekday="sunday", start="23:30"), node("n2", weekday="monday",
+                                                                  start="00:00")]
+    assert schedule_overlap(states, 3600) == (2, ("n1", "n2"))
+
+
+def test_inactive_schedules_do_not_collide(state_dir):
+    nodes = [node("n1"), node("n2", active=False)]
+    assert run_check(DEFINITION, args(state_dir, *nodes)).code == 0
+
+
+def test_r9_lock_halts_the_cluster(state_dir):
+    locked = examples.update_locked_cluster_node(NOW)
+    outcome = run_check(DEFINITION, args(state_dir, node("tg-node1", start="05:00"), locked))
+    assert outcome.code == 2
+    assert outcome.text == (
+        "CLUSTER CRITICAL - update lock on tg-node2 since 2026-11-15 03:00 +01:00 (3h ago): the "
+        "cluster's scheduled updates are halted (R9) - on tg-node2 fix the cause, then admin "
+        'update -> "Remove update lock"')
+    assert "nodes_locked=1;;0;0" in outcome.perfdata
+
+
+def test_unreachable_node_is_unknown_unless_told(state_dir, tmp_path):
+    good = state_dir(node("n1"))
+    missing = str(tmp_path / "gone")
+    outcome = run_check(DEFINITION, ["--node", good, "--node", missing])
+    assert outcome.code == 3
+    assert outcome.text.startswith("CLUSTER UNKNOWN - node %s unreachable: state dir %s does "
+                                   "not exist" % (missing, missing))
+    assert "nodes=2;;;0" in outcome.perfdata and "nodes_unreachable=1;;;0" in outcome.perfdata
+    relaxed = run_check(DEFINITION, ["--node", good, "--node", missing,
+                                     "--unreachable-severity", "warning"])
+    assert relaxed.code == 1
+
+
+def test_stale_node_counts_as_unreachable(state_dir):
+    fresh = state_dir(node("n1"))
+    stale = state_dir(node("n2", start="07:00")._replace(generated=NOW - 2 * HOUR))
+    outcome = run_check(DEFINITION, ["--node", fresh, "--node", stale])
+    assert outcome.code == 3 and "is stale" in outcome.text
+
+
+def test_all_unreachable(tmp_path):
+    outcome = run_check(DEFINITION, ["--node", str(tmp_path / "a"), "--node", str(tmp_path / "b")])
+    assert outcome.code == 3
+    assert outcome.text.startswith("CLUSTER UNKNOWN - no node of the cluster could be read")
+
+
+def test_no_nodes_is_a_usage_error():
+    outcome = run_check(DEFINITION, [])
+    assert outcome.code == 3
+    assert "no nodes given" in outcome.text
+
+
+def test_cluster_file(state_dir, tmp_path):
+    listing = tmp_path / "cluster.txt"
+    listing.write_text("# tgc-berlin\n%s\n\n%s  # second\n" % (
+        state_dir(node("n1")), state_dir(node("n2", start="07:00"))))
+    outcome = run_check(DEFINITION, ["--cluster-file", str(listing)])
+    assert outcome.code == 0 and outcome.text.startswith("CLUSTER OK - 2 nodes")
+
+
+def test_mixed_clusters_and_single_systems(state_dir):
+    outcome = run_check(DEFINITION, args(state_dir, node("n1"), node("x1", cluster="other", start="09:00"),
+                                         examples.healthy_single(NOW)))
+    assert outcome.code == 3
+    assert "tg-single is a single system, not a cluster node" in outcome.text
+    assert "the nodes belong to different clusters" in outcome.text
+
+
+def test_out_of_lb_and_maintenance_are_listed(state_dir):
+    outcome = run_check(DEFINITION, args(state_dir, node("n1", out_of_lb=True, maintenance=True),
+                                         node("n2", start="09:00")) + ["-v"])
+    assert outcome.text == ("CLUSTER OK - 2 nodes of tgc-berlin, 0 updating (max 1); out of load "
+                            "balancing: n1; in maintenance: n1")
+    assert "    n1: release 4.11, maintenance, out of load balancing, scheduled update tuesday 03:00" in outcome.lines
