@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-quick bench examples clean venv
+.PHONY: demo test test-quick bench examples docs clean venv
 
 venv: $(STAMP)
 
@@ -38,6 +38,9 @@ examples: $(STAMP)
 	$(BIN)/tgmon example write-all examples/states.new
 	cp examples/states/README.rst examples/states.new/ 2>/dev/null || true
 	rm -rf examples/states && mv examples/states.new examples/states
+
+docs: $(STAMP)
+	$(BIN)/python tools/helpdocs.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

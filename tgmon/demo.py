@@ -18,10 +18,12 @@ from .timeutil import local_zone, utcnow
 
 # (example, plugins to show on it)
 SHOWCASE = (
-    ("healthy-single", ("check_versions",)),
+    ("healthy-single", ("check_tightgate",)),
     ("download-failed-single", ("check_versions",)),
     ("releases-behind-single", ("check_versions",)),
-    ("update-locked-cluster-node", ("check_versions",)),
+    ("reboot-required-single", ("check_reboot_required",)),
+    ("update-locked-cluster-node", ("check_update_lock", "check_maintenance",
+                                    "check_update_schedule", "check_tightgate")),
 )
 
 
@@ -34,6 +36,8 @@ def _plugin(name):
 def show_examples(workdir):
     now = utcnow().astimezone(local_zone())
     print("== The example states, checked by the installed plugins ==")
+    cluster = [os.path.join(workdir, name) for name in ("healthy-cluster-node",
+                                                        "update-locked-cluster-node")]
     for example, plugins in SHOWCASE:
         state_dir = os.path.join(workdir, example)
         write_state(state_dir, examples.build(example, now))
@@ -44,6 +48,13 @@ def show_examples(workdir):
             print("$ %s --state-dir %s" % (plugin, state_dir))
             print(result.stdout.rstrip())
             print("(exit %d)" % result.returncode)
+    write_state(cluster[0], examples.build("healthy-cluster-node", now))
+    command = [_plugin("check_cluster_updates"), "--node", cluster[0], "--node", cluster[1]]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    print("\n-- the two cluster nodes together --")
+    print("$ check_cluster_updates --node %s --node %s" % tuple(cluster))
+    print(result.stdout.rstrip())
+    print("(exit %d)" % result.returncode)
 
 
 SCENARIOS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
@@ -57,7 +68,28 @@ def show_timeline(name=DEMO_SCENARIO):
     path = os.path.join(SCENARIOS, name)
     print("\n== Simulated: scenarios/%s (tgmon-sim timeline) ==" % name)
     print("Each line: an event on a node, or '=>' what a check now reports for it.\n")
-    sys.stdout.write(format_timeline(load_scenario(path)))
+    scenario = load_scenario(path)
+    sys.stdout.write(format_timeline(scenario))
+    show_transitions(scenario)
+
+
+def show_transitions(scenario):
+    """Per node and check: when it left OK and when it came back."""
+    from .sim.timeline import timeline
+    from .verdict import state_name
+    history = {}
+    for instant, _, changes in timeline(scenario):
+        for node, name, state, _ in changes:
+            steps = history.setdefault((node, name), [])
+            if not steps or steps[-1][1] != state:
+                steps.append((instant.astimezone(scenario.zone), state))
+    print("\n== State changes per check (%s) ==" % scenario.name)
+    for (node, name), steps in sorted(history.items()):
+        if len(steps) < 2:
+            continue
+        print("  %-10s %-12s %s" % (node, name, " -> ".join(
+            "%s %s" % (state_name(state), when.strftime("%a %m-%d %H:%M"))
+            for when, state in steps)))
 
 
 def main():

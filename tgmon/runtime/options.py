@@ -88,7 +88,7 @@ def build_parser(definition):
     parser = PluginArgumentParser(
         prog=definition.prog, description=definition.description,
         epilog=definition.epilog, add_help=False,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+    )
     common = parser.add_argument_group("common options")
     common.add_argument("-h", "--help", action="help",
                         help="show this help and exit (exit code 3)")

@@ -1,0 +1,60 @@
+"""Per-check docs: sections, the --help text, every perfdata label."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tgmon import examples
+from tgmon.checks import cluster_updates, tightgate
+from tgmon.checks.registry import SINGLE_NODE_CHECKS
+
+from conftest import NOW
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DEFINITIONS = SINGLE_NODE_CHECKS + (cluster_updates.DEFINITION, tightgate.DEFINITION)
+SECTIONS = ("Overview", "Options", "States", "Perfdata", "Troubleshooting")
+
+
+def _doc(definition):
+    with open(os.path.join(ROOT, "docs", "checks", definition.prog + ".rst")) as handle:
+        return handle.read()
+
+
+def test_help_blocks_match_the_code():
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "helpdocs.py"), "--check"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=[d.prog for d in DEFINITIONS])
+def test_sections(definition):
+    text = _doc(definition)
+    found = re.findall(r"^(\w+)\n-+$", text, re.M)
+    assert found == list(SECTIONS)
+
+
+@pytest.mark.parametrize("definition", SINGLE_NODE_CHECKS, ids=[d.prog for d in SINGLE_NODE_CHECKS])
+def test_every_perfdata_label_is_documented(definition):
+    labels = set()
+    for name in examples.EXAMPLES:
+        verdict = definition.judge(examples.build(name, NOW), definition.default_options(), NOW)
+        labels |= {p.label for p in verdict.perfdata}
+    text = _doc(definition)
+    assert all("``%s``" % label in text for label in labels), labels
+
+
+def test_cluster_perfdata_is_documented():
+    text = _doc(cluster_updates.DEFINITION)
+    for label in ("nodes", "nodes_updating", "nodes_locked", "nodes_out_of_lb",
+                  "nodes_in_maintenance", "nodes_unreachable", "schedule_overlap"):
+        assert "``%s``" % label in text
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=[d.prog for d in DEFINITIONS])
+def test_severity_options_are_documented(definition):
+    text = _doc(definition)
+    for condition in definition.conditions:
+        assert "--%s-severity" % condition.name in text

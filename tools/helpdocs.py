@@ -1,0 +1,66 @@
+"""Keep the --help text in docs/checks/*.rst in step with the code.
+
+    python tools/helpdocs.py          rewrite the help blocks
+    python tools/helpdocs.py --check  exit 1 if a block is out of date
+
+The block sits between '.. BEGIN HELP' and '.. END HELP' in each page.
+"""
+
+import io
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+os.environ["COLUMNS"] = "80"   # argparse wraps to the terminal; docs need one width
+
+from tgmon.checks import cluster_updates, tightgate  # noqa: E402
+from tgmon.checks.registry import SINGLE_NODE_CHECKS  # noqa: E402
+from tgmon.runtime.plugin import run  # noqa: E402
+
+DEFINITIONS = SINGLE_NODE_CHECKS + (cluster_updates.DEFINITION, tightgate.DEFINITION)
+BLOCK = re.compile(r"^\.\. BEGIN HELP\n.*?^\.\. END HELP$", re.S | re.M)
+
+
+def help_text(definition):
+    out = io.StringIO()
+    run(definition, ["--help"], out=out)
+    return out.getvalue()
+
+
+def help_block(definition):
+    body = "\n".join(("    " + line).rstrip() for line in help_text(definition).splitlines())
+    return "::\n\n%s\n" % body
+
+
+def doc_path(definition):
+    return os.path.join(ROOT, "docs", "checks", definition.prog + ".rst")
+
+
+def render(definition):
+    with open(doc_path(definition), encoding="utf-8") as handle:
+        text = handle.read()
+    if not BLOCK.search(text):
+        raise SystemExit("%s has no '.. BEGIN HELP' / '.. END HELP' block" % doc_path(definition))
+    block = ".. BEGIN HELP\n\n%s\n.. END HELP" % help_block(definition)
+    return text, BLOCK.sub(lambda m: block, text)
+
+
+def main(argv):
+    stale = []
+    for definition in DEFINITIONS:
+        old, new = render(definition)
+        if old != new:
+            stale.append(doc_path(definition))
+            if "--check" not in argv:
+                with open(doc_path(definition), "w", encoding="utf-8") as handle:
+                    handle.write(new)
+    if stale and "--check" in argv:
+        print("out of date (run make docs): %s" % ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
