@@ -48,6 +48,46 @@ def row(label, subject, baseline, target):
     return ratio
 
 
+def http_rows(state_dir):
+    exporter = subprocess.Popen([os.path.join(BIN, "tgmon"), "serve", "--state-dir", state_dir,
+                                 "--port", "0"], stderr=subprocess.PIPE, text=True)
+    port = exporter.stderr.readline().rsplit(":", 1)[1].split()[0]
+    try:
+        row("check_versions --url / python -c 'import nagiosplugin, requests'",
+            [os.path.join(BIN, "check_versions"), "--url",
+             "http://127.0.0.1:%s/v1/status" % port],
+            [sys.executable, "-c", "import nagiosplugin, requests"], 1.3)
+    finally:
+        exporter.terminate()
+        exporter.wait(10)
+
+
+def cluster_rows():
+    farm = subprocess.Popen([sys.executable, os.path.join(HERE, "slowfarm.py"), "--delay", "0.1"],
+                            stdout=subprocess.PIPE, text=True)
+    port = farm.stdout.readline().strip()
+    try:
+        for nodes, target in ((10, None), (100, 1.5), (500, 3.0)):
+            command = [os.path.join(BIN, "check_cluster_updates")]
+            for index in range(nodes):
+                command += ["--node", "http://127.0.0.1:%s/%d/v1/status" % (port, index)]
+            times, codes = [], set()
+            for _ in range(5):
+                started = time.perf_counter()
+                result = subprocess.run(command, capture_output=True, text=True)
+                times.append(time.perf_counter() - started)
+                codes.add(result.returncode)
+            median = statistics.median(times)
+            verdict = "" if target is None else (
+                "(target < %4.0f ms) %s" % (target * 1000, "ok" if median < target else "OVER TARGET"))
+            print("%-52s %8.1f ms %11s %6s  %s  [exit %s]"
+                  % ("check_cluster_updates, %d nodes x 100 ms answer" % nodes, median * 1000,
+                     "", "", verdict, ",".join(map(str, sorted(codes)))))
+    finally:
+        farm.terminate()
+        farm.wait(10)
+
+
 def sim_row(runs=5):
     from tgmon.sim.yearbench import cluster_year
     times = []
@@ -72,6 +112,8 @@ def main():
         row("check_versions (local) / python -c 'import nagiosplugin'",
             [os.path.join(BIN, "check_versions"), "--state-dir", state_dir],
             [sys.executable, "-c", "import nagiosplugin"], 1.3)
+        http_rows(state_dir)
+        cluster_rows()
         sim_row()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

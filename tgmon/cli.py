@@ -2,6 +2,7 @@
 
     tgmon validate DIR            read DIR as a check would; exit 0 valid, 2 not
     tgmon refresh DIR             move every time in DIR so that it was generated now
+    tgmon serve --state-dir DIR   read-only HTTP(S) exporter: GET /v1/status, /healthz
     tgmon example list            names of the example states
     tgmon example write NAME DIR  write example NAME into DIR, fresh as of now
     tgmon example write-all DIR   write every example at its fixed instant
@@ -23,6 +24,16 @@ def _parser():
     refresh = sub.add_parser("refresh", help="shift all times of a state dir to now "
                              "(to try a check on a copied or edited example)")
     refresh.add_argument("state_dir", metavar="DIR")
+    serve = sub.add_parser("serve", help="serve a state dir read-only over HTTP(S)")
+    serve.add_argument("--state-dir", default="/var/lib/tgmon", metavar="DIR",
+                       help="state dir to serve (default: /var/lib/tgmon)")
+    serve.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
+                       help="address to listen on (default: 127.0.0.1; 0.0.0.0 for all)")
+    serve.add_argument("--port", type=int, default=9740, help="TCP port (default: 9740)")
+    serve.add_argument("--token-file", metavar="FILE",
+                       help="require 'Authorization: Bearer <token>' with the token in FILE")
+    serve.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate")
+    serve.add_argument("--tls-key", metavar="FILE", help="the certificate's private key")
     example = sub.add_parser("example", help="write the example states")
     ex_sub = example.add_subparsers(dest="action", required=True)
     ex_sub.add_parser("list", help="list the example names")
@@ -39,11 +50,18 @@ def main(argv=None):
     try:
         if args.command == "validate":
             return _validate(args.state_dir)
+        if args.command == "serve":
+            from .exporter import StateDirApp, serve
+            return serve(StateDirApp(args.state_dir), args.bind, args.port, args.token_file,
+                         args.tls_cert, args.tls_key)
         if args.command == "refresh":
             return _refresh(args.state_dir)
         if args.command == "example":
             return _example(args)
     except TgmonError as exc:
+        print("tgmon: %s" % exc, file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. the port is taken
         print("tgmon: %s" % exc, file=sys.stderr)
         return 2
     return 2

@@ -306,3 +306,32 @@ def flags_document(flags):
     return {name: {"set": marker.is_set, "since": _ts(marker.since),
                    "lines": list(marker.lines)}
             for name, marker in flags._asdict().items()}
+
+
+def parse_flags(document):
+    """The ``flags`` object of the remote form -> Flags (SchemaError naming the field)."""
+    top = _Fields(document, "")
+    flags_f = top.obj_field("flags")
+    markers = []
+    for name in model.Flags._fields:
+        marker_f = flags_f.obj_field(name)
+        is_set = marker_f.boolean("set")
+        since = marker_f.timestamp("since", required=False)
+        if is_set and since is None:
+            raise SchemaError(marker_f.sub("since"), "required when the marker is set")
+        lines = []
+        for index, line in enumerate(marker_f.raw("lines", required=False) or []):
+            if not isinstance(line, str):
+                raise SchemaError("%s[%d]" % (marker_f.sub("lines"), index),
+                                  "expected a string, got %s" % _kind(line))
+            lines.append(line.strip()[:200])
+        markers.append(model.Marker(True, since, tuple(lines[:50])) if is_set
+                       else model.MARKER_UNSET)
+    return model.Flags(*markers)
+
+
+def remote_document(document, flags):
+    """status.json as written plus the ``flags`` object: GET /v1/status."""
+    served = dict(document)
+    served["flags"] = flags_document(flags)
+    return served

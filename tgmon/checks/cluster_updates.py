@@ -2,7 +2,7 @@
 
 from . import hints
 from ..model import update_running
-from ..runtime.options import duration, severity
+from ..runtime.options import add_cluster_source, duration, severity
 from ..runtime.plugin import CheckDefinition, main as run_main
 from ..timeutil import DURATION_HELP, describe_since
 from ..verdict import (CRITICAL, OK, UNKNOWN, WARNING, Condition, Finding, Perf, Verdict,
@@ -17,13 +17,6 @@ COLLISION = Condition("schedule-collision", WARNING,
                       "more nodes' scheduled update windows overlap than max_parallel_updates")
 RUN_LEAD = 3600   # R11: out of load balancing 1 h before the update
 DEFAULT_UPDATE_DURATION = "1h"
-
-
-def add_sources(group):
-    group.add_argument("--node", action="append", metavar="DIR",
-                       help="state dir of one cluster node (repeatable)")
-    group.add_argument("--cluster-file", metavar="FILE",
-                       help="file listing the nodes' state dirs, one per line ('#' comments)")
 
 
 def add_arguments(group):
@@ -158,7 +151,7 @@ DEFINITION = CheckDefinition(
                 "updating at once beyond max_parallel_updates, overlapping scheduled update "
                 "windows, update locks that halt the cluster (R9), nodes out of load "
                 "balancing or in maintenance, and nodes that cannot be read.",
-    judge=judge, add_arguments=add_arguments, read=_read, add_source_arguments=add_sources,
+    judge=judge, add_arguments=add_arguments, read=_read, add_source_arguments=add_cluster_source,
     conditions=(TOO_MANY, HALTED, COLLISION),
     epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
            "options). Docs: docs/checks/check_cluster_updates.rst")

@@ -24,6 +24,18 @@ SHARED_HELP = {
                  "(default: %s)" % DEFAULT_STATE_DIR,
     "config": "YAML file with defaults for any long option and the paths of "
               "the state files (see docs/configuration.rst)",
+    "url": "read the state over HTTP(S) from a tgmon exporter instead of a state dir, "
+           "e.g. https://tg1.example.net:9740/v1/status",
+    "token_file": "file holding the exporter's bearer token (never give a secret on the "
+                  "command line)",
+    "ca_file": "CA certificate(s) to verify the exporter's TLS certificate with",
+    "insecure": "do not verify the exporter's TLS certificate (not recommended)",
+    "no_proxy": "ignore the http(s)_proxy environment variables",
+    "cache_ttl": "reuse a fetched answer for this many seconds, so the checks of one host "
+                 "share one fetch (private per-user cache; default: 0, off)",
+    "node": "one cluster node: its state dir or its exporter URL (repeatable)",
+    "cluster_file": "file listing the cluster's nodes (state dirs or URLs), one per line, "
+                    "'#' starts a comment",
     "max_age": "UNKNOWN when status.json was generated longer ago than this: "
                "the writer has stopped (%s; default: %s)"
                % (DURATION_HELP, DEFAULT_MAX_AGE),
@@ -122,6 +134,35 @@ def add_severity_options(group, conditions):
 
 
 def add_state_source(group):
-    """Where a single-node check reads its state (the local path)."""
-    group.add_argument("--state-dir", metavar="DIR", default=DEFAULT_STATE_DIR,
+    """Where a single-node check reads its state: a state dir or an exporter URL."""
+    where = group.add_mutually_exclusive_group()
+    where.add_argument("--state-dir", metavar="DIR", default=DEFAULT_STATE_DIR,
                        help=SHARED_HELP["state_dir"])
+    where.add_argument("--url", metavar="URL", help=SHARED_HELP["url"])
+    add_http_options(group)
+    group.add_argument("--cache-ttl", type=cache_seconds, default=0, metavar="SECONDS",
+                       help=SHARED_HELP["cache_ttl"])
+
+
+def add_cluster_source(group):
+    """Where the cluster check reads its nodes."""
+    group.add_argument("--node", action="append", metavar="DIR|URL", help=SHARED_HELP["node"])
+    group.add_argument("--cluster-file", metavar="FILE", help=SHARED_HELP["cluster_file"])
+    add_http_options(group)
+
+
+def add_http_options(group):
+    group.add_argument("--token-file", metavar="FILE", help=SHARED_HELP["token_file"])
+    group.add_argument("--ca-file", metavar="FILE", help=SHARED_HELP["ca_file"])
+    group.add_argument("--insecure", action="store_true", help=SHARED_HELP["insecure"])
+    group.add_argument("--no-proxy", action="store_true", help=SHARED_HELP["no_proxy"])
+
+
+def cache_seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError("%r must be between 0 and 3600 seconds" % text)
+    return value

@@ -10,6 +10,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 import traceback
 
 import nagiosplugin
@@ -73,10 +74,14 @@ def _given_options(definition, argv):
 
 
 def read_single_state(opts, now):
-    """Local path: the state dir (and any per-file overrides from --config),
-    refused when stale or from the future."""
-    from ..sources.statedir import paths_for, read_state
-    state = read_state(paths_for(opts.state_dir, opts.files))
+    """The state dir (and any per-file overrides from --config) or, with
+    --url, the exporter; refused when stale or from the future."""
+    if opts.url:
+        from ..sources.http import read_url_state
+        state = read_url_state(opts)
+    else:
+        from ..sources.statedir import paths_for, read_state
+        state = read_state(paths_for(opts.state_dir, opts.files))
     check_freshness(state, now, opts.max_age)
     return state
 
@@ -175,6 +180,7 @@ def run(definition, argv=None, now=None, out=None):
     except Exception as exc:
         return _internal(definition, out, exc, verbose)
 
+    opts.deadline = time.monotonic() + opts.timeout   # network waits end before -t
     resource = StateResource(definition, opts, now)
     check = nagiosplugin.Check(resource, FindingContext(), PerfContext(),
                                name=definition.name)

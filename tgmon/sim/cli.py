@@ -2,6 +2,7 @@
 
     tgmon-sim run SCENARIO --until TIME --state-dir DIR [--node NAME]
     tgmon-sim timeline SCENARIO [--until TIME] [--node NAME]
+    tgmon-sim serve SCENARIO [--at TIME | --speed FACTOR] [--bind ADDR] [--port N]
 
 Exit 0 on success, 2 on a bad scenario or bad arguments (one line, no traceback).
 """
@@ -35,6 +36,17 @@ def _parser():
     timeline.add_argument("--until", metavar="TIME", help="stop here (default: scenario end)")
     timeline.add_argument("--node", action="append", metavar="NAME",
                           help="only this node (repeatable)")
+    serve = sub.add_parser("serve", help="serve every node's live simulated state over HTTP "
+                           "(/NODE/v1/status)")
+    serve.add_argument("scenario")
+    when = serve.add_mutually_exclusive_group()
+    when.add_argument("--at", metavar="TIME", help="simulated time stands at this instant")
+    when.add_argument("--speed", type=float, metavar="FACTOR",
+                      help="simulated time runs from the scenario start at FACTOR x real time")
+    serve.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
+                       help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=9741, help="TCP port (default: 9741)")
+    serve.add_argument("--token-file", metavar="FILE", help="require this bearer token")
     return parser
 
 
@@ -50,11 +62,20 @@ def main(argv=None):
         return 2
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # e.g. the port is taken
+        print("tgmon-sim: %s" % exc, file=sys.stderr)
+        return 2
 
 
 def _dispatch(args):
     from .scenario import load_scenario
     scenario = load_scenario(args.scenario)
+    if args.command == "serve":
+        from ..exporter import serve
+        from .serve import SimulationApp
+        at = scenario.parse_time(args.at, None, "--at") if args.at else None
+        return serve(SimulationApp(scenario, at, args.speed), args.bind, args.port,
+                     args.token_file)
     until = scenario.parse_time(args.until, None, "--until") if args.until else None
     if args.command == "run":
         return _run(scenario, until, args.state_dir, args.node)

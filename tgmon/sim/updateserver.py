@@ -1,20 +1,28 @@
 """The vendor's update server: releases, hotfixes, outages, injected faults."""
 
+from bisect import bisect_right, insort
+
 from ..model import Hotfix, Release, version_key
 
 
 class UpdateServer:
     def __init__(self, releases=(), hotfixes=(), outages=()):
         self.releases = sorted(releases, key=lambda r: version_key(r.version))
-        self.hotfixes = list(hotfixes)
+        self._hotfixes = []          # (released, sequence, Hotfix): kept sorted by time
         self.outages = list(outages)  # (start, end) pairs
+        for hotfix in hotfixes:
+            self.publish_hotfix(hotfix.id, hotfix.title, hotfix.released)
+
+    @property
+    def hotfixes(self):
+        return [entry[2] for entry in self._hotfixes]
 
     def publish_release(self, version, released, kernel_update=False):
         self.releases.append(Release(version, released, kernel_update))
         self.releases.sort(key=lambda r: version_key(r.version))
 
     def publish_hotfix(self, hotfix_id, title, released):
-        self.hotfixes.append(Hotfix(hotfix_id, title, released))
+        insort(self._hotfixes, (released, len(self._hotfixes), Hotfix(hotfix_id, title, released)))
 
     def add_outage(self, start, end):
         self.outages.append((start, end))
@@ -32,4 +40,6 @@ class UpdateServer:
         return tuple(r for r in self.releases if r.released <= at)
 
     def hotfixes_at(self, at):
-        return tuple(h for h in self.hotfixes if h.released <= at)
+        # bisect: a year of daily checks on many nodes must not rescan every hotfix
+        count = bisect_right(self._hotfixes, (at, float("inf")))
+        return tuple(entry[2] for entry in self._hotfixes[:count])

@@ -1,18 +1,23 @@
-"""Several nodes for the cluster view: state dirs, each read on its own.
+"""Several nodes for the cluster view: state dirs and exporter URLs.
 
-A node that cannot be read does not spoil the others: it is reported as
-unreachable with its cause, and the check decides what that means.
+URLs are fetched concurrently with one pooled session, all within the
+check's -t. A node that cannot be read does not spoil the others: it is
+reported as unreachable with its cause, and the check decides what that means.
 """
 
 from ..errors import SourceError, UsageError
 from ..freshness import check_freshness
 from ..model import record
-from ..timeutil import utcnow
 from .statedir import paths_for, read_state
 
 ClusterView = record("ClusterView", "nodes failures generated origin")
 NodeFailure = record("NodeFailure", "source cause")
 MAX_NODES = 1000
+MAX_WORKERS = 128
+
+
+def is_url(source):
+    return source.startswith(("http://", "https://"))
 
 
 def node_sources(opts):
@@ -20,7 +25,7 @@ def node_sources(opts):
     if opts.cluster_file:
         sources.extend(read_cluster_file(opts.cluster_file))
     if not sources:
-        raise UsageError("no nodes given", "name each node's state dir with --node DIR "
+        raise UsageError("no nodes given", "name each node's state dir or URL with --node "
                          "(repeatable) or list them in --cluster-file FILE")
     if len(sources) > MAX_NODES:
         raise UsageError("%d nodes given, at most %d are read" % (len(sources), MAX_NODES),
@@ -34,25 +39,66 @@ def read_cluster_file(path):
         with open(path, encoding="utf-8") as handle:
             text = handle.read(1024 * 1024)
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError("cannot read cluster file %s: %s" % (path, getattr(exc, "strerror", None) or exc),
+        raise UsageError("cannot read cluster file %s: %s"
+                         % (path, getattr(exc, "strerror", None) or exc),
                          "check --cluster-file") from None
     return [line.split("#", 1)[0].strip() for line in text.splitlines()
             if line.split("#", 1)[0].strip()]
 
 
 def read_nodes(opts, now):
+    sources = node_sources(opts)
+    results = {}
+    urls = [s for s in sources if is_url(s)]
+    if urls:
+        results.update(_fetch_all(urls, opts))
+    for source in sources:
+        if not is_url(source):
+            results[source] = _guarded(lambda: read_state(paths_for(source)))
     states, failures = [], []
-    for source in node_sources(opts):
+    for source in sources:
+        outcome = results[source]
+        if isinstance(outcome, NodeFailure):
+            failures.append(outcome._replace(source=source))
+            continue
         try:
-            state = read_state(paths_for(source))
-            check_freshness(state, now, opts.max_age)
-            states.append((source, state))
+            check_freshness(outcome, now, opts.max_age)
+            states.append((source, outcome))
         except SourceError as exc:
             failures.append(NodeFailure(source, str(exc)))
     if not states:
         raise SourceError("no node of the cluster could be read (%s)"
                           % "; ".join("%s: %s" % (f.source, f.cause) for f in failures[:3]),
-                          "check the nodes' state dirs")
+                          "check the nodes' state dirs or exporters")
     generated = max(state.generated for _, state in states)
     return ClusterView(tuple(states), tuple(failures), generated,
                        ", ".join(source for source, _ in states))
+
+
+def _guarded(read):
+    try:
+        return read()
+    except SourceError as exc:
+        return NodeFailure("", str(exc))
+
+
+def _fetch_all(urls, opts):
+    """Fetch every URL concurrently; whatever is not back before -t is unreachable."""
+    from concurrent.futures import ThreadPoolExecutor, wait
+    from .http import make_session, read_url_state, remaining
+    workers = min(MAX_WORKERS, len(urls))
+    session = make_session(opts, pool_size=workers)
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tgmon-fetch")
+    try:
+        futures = {pool.submit(_guarded, lambda u=u: read_url_state(opts, session, u)): u
+                   for u in urls}
+        done, _ = wait(futures, timeout=remaining(opts, margin=0.5))
+        results = {}
+        for future, url in futures.items():
+            if future in done:
+                results[url] = future.result()
+            else:
+                results[url] = NodeFailure(url, "no answer within -t %g s" % opts.timeout)
+        return results
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)

@@ -42,13 +42,19 @@ def paths_for(state_dir, overrides=None):
 
 def read_state(paths, origin=None):
     """StatePaths -> State. Raises SourceError with cause and fix."""
+    document, flags = read_document(paths)
+    return state_from_document(document, flags, paths.status,
+                               origin or os.path.dirname(paths.status))
+
+
+def read_document(paths):
+    """StatePaths -> (decoded status.json, Flags): what the exporter serves."""
     _check_dir(os.path.dirname(paths.status) or ".")
     document = decode_status(_read_bytes(paths.status, MAX_STATUS_BYTES,
                                          "the state file"), paths.status)
     flags = Flags(*(read_marker(getattr(paths, name))
                     for name, _ in MARKER_FILES))
-    return state_from_document(document, flags, paths.status,
-                               origin or os.path.dirname(paths.status))
+    return document, flags
 
 
 def decode_status(data, where):
