@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-quick bench examples docs clean venv
+.PHONY: demo test test-quick bench examples docs icinga-conf clean venv
 
 venv: $(STAMP)
 
@@ -41,6 +41,10 @@ examples: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/python tools/helpdocs.py
+
+icinga-conf: $(STAMP)
+	$(BIN)/python tools/icingaconf.py
+	$(BIN)/python tools/nagiosconf.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
