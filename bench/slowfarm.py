@@ -35,6 +35,7 @@ def main():
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True   # as tgmon serve: no delayed-ACK stalls
 
         def do_GET(self):
             time.sleep(args.delay)

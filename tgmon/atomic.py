@@ -4,8 +4,8 @@ import os
 import tempfile
 
 
-def atomic_write(path, data, mtime=None, mode=0o644):
-    """Replace ``path`` with ``data``; a reader sees the old or the new file, never a part."""
+def stage(path, data, mtime=None, mode=0o644):
+    """Write ``data`` to a fsynced temp file beside ``path``; return the temp path."""
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
     try:
@@ -16,17 +16,31 @@ def atomic_write(path, data, mtime=None, mode=0o644):
         os.chmod(tmp, mode)
         if mtime is not None:
             os.utime(tmp, (mtime, mtime))
+    except BaseException:
+        discard(tmp)
+        raise
+    return tmp
+
+
+def discard(tmp):
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+
+
+def atomic_write(path, data, mtime=None, mode=0o644):
+    """Replace ``path`` with ``data``; a reader sees the old or the new file, never a part."""
+    tmp = stage(path, data, mtime, mode)
+    try:
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        discard(tmp)
         raise
-    _fsync_dir(directory)
+    fsync_dir(os.path.dirname(path) or ".")
 
 
-def _fsync_dir(directory):
+def fsync_dir(directory):
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:

@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import stat
+import time
 from datetime import datetime
 
 from ..errors import SourceError
@@ -26,6 +27,7 @@ MAX_STATUS_BYTES = 4 * 1024 * 1024
 MAX_MARKER_BYTES = 64 * 1024
 MAX_MARKER_LINES = 50
 MAX_LINE_CHARS = 200
+CONSISTENT_READ_SECONDS = 1.0
 
 StatePaths = record("StatePaths", "status warn_flag update_lock reboot_required")
 
@@ -48,13 +50,39 @@ def read_state(paths, origin=None):
 
 
 def read_document(paths):
-    """StatePaths -> (decoded status.json, Flags): what the exporter serves."""
+    """StatePaths -> (decoded status.json, Flags): what the exporter serves.
+
+    Each file is replaced atomically by its writer, but a state is four
+    files. tgmon's writers replace the markers first and status.json last,
+    recording in ``expected_markers`` which markers go with it; a read that
+    catches a writer in between (markers disagree) is repeated, and if that
+    never settles the read fails rather than mix two states. Writers that do
+    not record ``expected_markers`` are taken as they are.
+    """
     _check_dir(os.path.dirname(paths.status) or ".")
-    document = decode_status(_read_bytes(paths.status, MAX_STATUS_BYTES,
-                                         "the state file"), paths.status)
-    flags = Flags(*(read_marker(getattr(paths, name))
-                    for name, _ in MARKER_FILES))
-    return document, flags
+    give_up = time.monotonic() + CONSISTENT_READ_SECONDS
+    while True:
+        document = decode_status(_read_bytes(paths.status, MAX_STATUS_BYTES,
+                                             "the state file"), paths.status)
+        flags = Flags(*(read_marker(getattr(paths, name))
+                        for name, _ in MARKER_FILES))
+        if _consistent(document, flags):
+            return document, flags
+        if time.monotonic() > give_up:
+            break
+        # a jittered pause, so a reader never falls into step with a writer
+        time.sleep((time.monotonic_ns() % 2000) / 1e6)
+    raise SourceError("the state in %s kept changing while being read (markers and "
+                      "status.json disagree)" % (os.path.dirname(paths.status) or "."),
+                      "a writer rewrites it continuously; check the writer")
+
+
+def _consistent(document, flags):
+    expected = document.get("expected_markers") if isinstance(document, dict) else None
+    if not isinstance(expected, dict):
+        return True
+    return all(expected.get(name) is None or bool(expected.get(name)) == marker.is_set
+               for name, marker in zip(Flags._fields, flags))
 
 
 def decode_status(data, where):
@@ -109,7 +137,10 @@ def read_marker(path):
     if not stat.S_ISREG(info.st_mode):
         raise SourceError("marker %s is not a regular file" % path,
                           "remove it; markers are plain files (exists = set)")
-    data = _read_bytes(path, MAX_MARKER_BYTES, "marker")
+    try:
+        data = _read_bytes(path, MAX_MARKER_BYTES, "marker", missing_ok=True)
+    except FileNotFoundError:   # removed between lstat and open: a writer cleared it
+        return MARKER_UNSET
     text = data.decode("utf-8", errors="replace")
     lines = tuple(line.strip()[:MAX_LINE_CHARS] for line in text.splitlines()
                   if line.strip())[:MAX_MARKER_LINES]
@@ -129,10 +160,12 @@ def _check_dir(path):
                           "point --state-dir at the directory holding status.json")
 
 
-def _read_bytes(path, limit, what):
+def _read_bytes(path, limit, what, missing_ok=False):
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
+        if missing_ok:
+            raise
         raise SourceError("%s %s does not exist" % (what, path),
                           "check --state-dir, or that the tgmon writer runs on this node") from None
     except OSError as exc:
