@@ -7,8 +7,7 @@ import pytest
 from tgmon import examples
 from tgmon.checks import (hotfixes, maintenance, reboot_required, tightgate, update_lock,
                           update_schedule)
-from tgmon.model import (FailureSwitchOff, Hotfix, Marker, PlannedMaintenance,
-                         ScheduledDownload, ScheduledUpdate, UpdateRun)
+from tgmon.model import Hotfix, Marker, PlannedMaintenance, ScheduledDownload, ScheduledUpdate
 
 from conftest import NOW, run_check
 

@@ -20,6 +20,15 @@ Verdict = record("Verdict", "findings perfdata summary", (None,))
 Condition = record("Condition", "name default when")
 
 
+def age_state(age, warning=None, critical=None):
+    """(state, the limit it passed) for an age against optional age thresholds."""
+    if critical is not None and age >= critical:
+        return CRITICAL, critical
+    if warning is not None and age >= warning:
+        return WARNING, warning
+    return OK, None
+
+
 def worst_state(findings):
     return max((f.state for f in findings), default=UNKNOWN)
 

@@ -7,7 +7,6 @@ daemon runs as the invoking user and is stopped by PID.
 """
 
 import grp
-import json
 import os
 import pwd
 import shutil

@@ -5,9 +5,6 @@ runs the real plugins on them: exit code, first line and perfdata.
 """
 
 import os
-from datetime import timedelta
-
-import pytest
 
 from tgmon.checks import (cluster_updates, hotfixes, maintenance, reboot_required,
                           update_lock, update_schedule, versions)
@@ -16,7 +13,7 @@ from tgmon.sim.scenario import load_scenario
 from tgmon.statewriter import write_state
 
 from conftest import run_check
-from .simhelp import BERLIN, DAY, HOUR, MINUTE, START, TUESDAY_0300, local, world
+from .simhelp import DAY, HOUR, START, local, world
 
 SCENARIOS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "scenarios")

@@ -1,10 +1,10 @@
 """check_hotfixes: hotfixes available but not installed (R15)."""
 
 from . import hints
-from ..runtime.options import duration, nagios_range
+from ..runtime.options import add_age_option, nagios_range
 from ..runtime.plugin import CheckDefinition, main as run_main
-from ..timeutil import DURATION_HELP, describe_since, format_duration
-from ..verdict import CRITICAL, OK, WARNING, Finding, Perf, Verdict
+from ..timeutil import describe_since, format_duration
+from ..verdict import CRITICAL, OK, WARNING, Finding, Perf, Verdict, age_state
 
 DEFAULT_WARNING = "1"
 DEFAULT_WARNING_AGE = "7d"
@@ -19,13 +19,10 @@ def add_arguments(group):
     group.add_argument("-c", "--critical", type=nagios_range, default=None, metavar="RANGE",
                        help="CRITICAL when the number of pending hotfixes is outside this "
                             "Nagios range (default: none)")
-    group.add_argument("--warning-age", type=duration, default=DEFAULT_WARNING_AGE,
-                       metavar="DURATION",
-                       help="WARNING when the oldest pending hotfix was released longer ago "
-                            "than this (%s; default: %s)" % (DURATION_HELP, DEFAULT_WARNING_AGE))
-    group.add_argument("--critical-age", type=duration, default=DEFAULT_CRITICAL_AGE,
-                       metavar="DURATION",
-                       help="CRITICAL likewise (default: %s)" % DEFAULT_CRITICAL_AGE)
+    add_age_option(group, "--warning-age", DEFAULT_WARNING_AGE,
+                   "WARNING when the oldest pending hotfix has been out")
+    add_age_option(group, "--critical-age", DEFAULT_CRITICAL_AGE,
+                   "CRITICAL when the oldest pending hotfix has been out")
 
 
 def judge(state, opts, now):
@@ -55,12 +52,10 @@ def judge(state, opts, now):
         oldest = pending[0]
         age_text = "oldest pending hotfix %s released %s" % (
             oldest.id, describe_since(oldest.released, now))
-        if oldest_age >= opts.critical_age:
-            findings.append(Finding("pending-age", CRITICAL, "%s, longer than %s - %s"
-                                    % (age_text, format_duration(opts.critical_age), todo)))
-        elif oldest_age >= opts.warning_age:
-            findings.append(Finding("pending-age", WARNING, "%s, longer than %s - %s"
-                                    % (age_text, format_duration(opts.warning_age), todo)))
+        state_, limit = age_state(oldest_age, opts.warning_age, opts.critical_age)
+        if limit is not None:
+            findings.append(Finding("pending-age", state_, "%s, longer than %s - %s"
+                                    % (age_text, format_duration(limit), todo)))
     else:
         findings.append(Finding("pending-count", OK, "no hotfixes pending", details))
     return Verdict(tuple(findings), (

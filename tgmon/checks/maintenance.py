@@ -3,9 +3,9 @@
 from datetime import timedelta
 
 from . import hints
-from ..runtime.options import duration
+from ..runtime.options import add_age_option
 from ..runtime.plugin import CheckDefinition, main as run_main
-from ..timeutil import DURATION_HELP, describe_since, format_duration
+from ..timeutil import describe_since, format_duration
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
 
 MAINTENANCE_ACTIVE = Condition("maintenance-active", WARNING, "maintenance mode is active")
@@ -18,10 +18,8 @@ NOTICE_WINDOW = timedelta(hours=2)   # R14: users see the reason from 2 h before
 
 
 def add_arguments(group):
-    group.add_argument("--critical-age", type=duration, default=DEFAULT_CRITICAL_AGE,
-                       metavar="DURATION",
-                       help="CRITICAL when maintenance mode has been active longer than this "
-                            "(%s; default: %s)" % (DURATION_HELP, DEFAULT_CRITICAL_AGE))
+    add_age_option(group, "--critical-age", DEFAULT_CRITICAL_AGE,
+                   "CRITICAL when maintenance mode has been active")
 
 
 def judge(state, opts, now):

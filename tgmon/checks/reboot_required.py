@@ -1,9 +1,9 @@
 """check_reboot_required: a kernel update installed by Auto-Update waits for a reboot (R13)."""
 
 from . import hints
-from ..runtime.options import duration
+from ..runtime.options import add_age_option
 from ..runtime.plugin import CheckDefinition, main as run_main
-from ..timeutil import DURATION_HELP, describe_since, format_duration
+from ..timeutil import describe_since, format_duration
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
 
 REBOOT_REQUIRED = Condition("reboot-required", WARNING, "a reboot is required (R13)")
@@ -11,10 +11,8 @@ DEFAULT_CRITICAL_AGE = "24h"
 
 
 def add_arguments(group):
-    group.add_argument("--critical-age", type=duration, default=DEFAULT_CRITICAL_AGE,
-                       metavar="DURATION",
-                       help="CRITICAL when the reboot has been pending longer than this "
-                            "(%s; default: %s)" % (DURATION_HELP, DEFAULT_CRITICAL_AGE))
+    add_age_option(group, "--critical-age", DEFAULT_CRITICAL_AGE,
+                   "CRITICAL when the reboot has been pending")
 
 
 def judge(state, opts, now):

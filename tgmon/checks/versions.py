@@ -2,11 +2,11 @@
 
 from . import hints
 from ..model import marker_reason, releases_ahead
-from ..runtime.options import duration
+from ..runtime.options import add_age_option
 from ..runtime.plugin import CheckDefinition, main as run_main
-from ..timeutil import DURATION_HELP, describe_since, format_duration
-from ..verdict import (CRITICAL, OK, WARNING, Condition, Finding, Perf,
-                       Verdict, severity_of)
+from ..timeutil import describe_since, format_duration
+from ..verdict import (CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, age_state,
+                       severity_of)
 
 WARN_FLAG = Condition("warn-flag", WARNING,
                       'the warn flag is set ("Update download failed", R8)')
@@ -25,18 +25,13 @@ INSTALL_HINT = "install it: %s, or let the scheduled update run" % hints.AUTO_UP
 
 
 def add_arguments(group):
-    group.add_argument(
-        "--warning-age", type=duration, default=DEFAULT_WARNING_AGE, metavar="DURATION",
-        help="WARNING when a newer release has been available longer than this "
-             "(%s; default: %s)" % (DURATION_HELP, DEFAULT_WARNING_AGE))
-    group.add_argument(
-        "--critical-age", type=duration, default=DEFAULT_CRITICAL_AGE, metavar="DURATION",
-        help="CRITICAL when a newer release has been available longer than this "
-             "(default: %s)" % DEFAULT_CRITICAL_AGE)
-    group.add_argument(
-        "--check-age", type=duration, default=DEFAULT_CHECK_AGE, metavar="DURATION",
-        help="warn when the last successful update-server check is older than "
-             "this (default: %s)" % DEFAULT_CHECK_AGE)
+    add_age_option(group, "--warning-age", DEFAULT_WARNING_AGE,
+                   "WARNING when a newer release has been available")
+    add_age_option(group, "--critical-age", DEFAULT_CRITICAL_AGE,
+                   "CRITICAL when a newer release has been available")
+    add_age_option(group, "--check-age", DEFAULT_CHECK_AGE,
+                   "--stale-server-check-severity when the last successful update-server "
+                   "check is")
 
 
 def judge(state, opts, now):
@@ -70,14 +65,10 @@ def judge(state, opts, now):
         release = ahead[0]
         text = "release %s available since %s, %s installed" % (
             release.version, describe_since(release.released, now), installed)
-        if pending_age >= opts.critical_age:
-            findings.append(Finding("pending-release", CRITICAL, "%s - longer than %s; %s"
-                                    % (text, format_duration(opts.critical_age), INSTALL_HINT)))
-        elif pending_age >= opts.warning_age:
-            findings.append(Finding("pending-release", WARNING, "%s - longer than %s; %s"
-                                    % (text, format_duration(opts.warning_age), INSTALL_HINT)))
-        else:
-            findings.append(Finding("pending-release", OK, text))
+        state_, limit = age_state(pending_age, opts.warning_age, opts.critical_age)
+        if limit is not None:
+            text = "%s - longer than %s; %s" % (text, format_duration(limit), INSTALL_HINT)
+        findings.append(Finding("pending-release", state_, text))
     else:
         findings.append(Finding("pending-release", OK,
                                 "release %s installed, up to date" % installed))

@@ -123,6 +123,12 @@ def build_parser(definition):
     return parser
 
 
+def add_age_option(group, option, default, when):
+    """A --*-age threshold: '<STATE> when <when> longer than this'."""
+    group.add_argument(option, type=duration, default=default, metavar="DURATION",
+                       help="%s longer than this (%s; default: %s)" % (when, DURATION_HELP, default))
+
+
 def add_severity_options(group, conditions):
     """One --<condition>-severity option per discrete condition."""
     for condition in conditions:

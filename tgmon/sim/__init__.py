@@ -5,5 +5,5 @@ sleeps. Nodes export the same immutable ``State`` the checks read, so every
 check can be driven through every state a real appliance passes through.
 """
 
-from .errors import Refused, ScenarioError, SimError  # noqa: F401
+from .errors import Refused, ScenarioError, SimError  # noqa: F401  (the API)
 from .simulation import Simulation  # noqa: F401
