@@ -118,32 +118,40 @@ class BlackHole:
         self.sock.close()
 
 
-def self_signed(directory, name="127.0.0.1"):
-    """A self-signed certificate for 127.0.0.1 made now; returns (cert, key) paths."""
+def make_certificate(cert_path, key_path, common_name, ip=None, rsa=False):
+    """A self-signed CA-capable certificate made now (EC, or RSA for Icinga 2)."""
+    import ipaddress
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import rsa as rsa_keys
     from cryptography.x509.oid import NameOID
-    import ipaddress
-    key = ec.generate_private_key(ec.SECP256R1())
-    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    key = (rsa_keys.generate_private_key(public_exponent=65537, key_size=2048) if rsa
+           else ec.generate_private_key(ec.SECP256R1()))
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    alt = x509.IPAddress(ipaddress.ip_address(ip)) if ip else x509.DNSName(common_name)
     now = datetime.datetime.now(datetime.timezone.utc)
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address(name))]),
-                           critical=False)
+            .add_extension(x509.SubjectAlternativeName([alt]), critical=False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
-    cert_path = os.path.join(directory, "cert.pem")
-    key_path = os.path.join(directory, "key.pem")
     with open(cert_path, "wb") as handle:
         handle.write(cert.public_bytes(serialization.Encoding.PEM))
     with open(key_path, "wb") as handle:
         handle.write(key.private_bytes(serialization.Encoding.PEM,
-                                       serialization.PrivateFormat.PKCS8,
+                                       serialization.PrivateFormat.TraditionalOpenSSL,
                                        serialization.NoEncryption()))
+    os.chmod(key_path, 0o600)
+
+
+def self_signed(directory, name="127.0.0.1"):
+    """A certificate for the exporter on 127.0.0.1; returns (cert, key) paths."""
+    cert_path = os.path.join(directory, "cert.pem")
+    key_path = os.path.join(directory, "key.pem")
+    make_certificate(cert_path, key_path, name, ip=name)
     return cert_path, key_path
 
 
