@@ -153,6 +153,24 @@ def test_unreadable_status(tmp_path):
         shutil.rmtree(base)
 
 
+def test_unreadable_marker(tmp_path):
+    base = tempfile.mkdtemp(prefix="tgmon-perm-")
+    try:
+        os.chmod(base, 0o755)
+        state = examples.healthy_single(NOW)
+        write_state(base, state._replace(flags=state.flags._replace(
+            update_lock=examples.update_locked_cluster_node(NOW).flags.update_lock)))
+        for name in os.listdir(base):
+            os.chmod(os.path.join(base, name), 0o644)
+        os.chmod(os.path.join(base, "update-lock"), 0)
+        code, text = _as_nobody(lambda: run_check(DEFINITION, ["--state-dir", base]))
+        assert code == 3
+        assert text.startswith("VERSIONS UNKNOWN - permission denied reading marker %s/update-lock"
+                               % base)
+    finally:
+        shutil.rmtree(base)
+
+
 def _as_nobody(function):
     if os.geteuid() != 0:
         outcome = function()
