@@ -152,9 +152,7 @@ DEFINITION = CheckDefinition(
                 "windows, update locks that halt the cluster (R9), nodes out of load "
                 "balancing or in maintenance, and nodes that cannot be read.",
     judge=judge, add_arguments=add_arguments, read=_read, add_source_arguments=add_cluster_source,
-    conditions=(TOO_MANY, HALTED, COLLISION),
-    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
-           "options). Docs: docs/checks/check_cluster_updates.rst")
+    conditions=(TOO_MANY, HALTED, COLLISION))
 
 
 def main():

@@ -74,9 +74,7 @@ DEFINITION = CheckDefinition(
     name="HOTFIXES", prog="check_hotfixes",
     description="Checks the hotfixes a TightGate-Pro node has not installed. Hotfixes (new "
                 "browser versions, small fixes) are announced only through monitoring (R15).",
-    judge=judge, add_arguments=add_arguments,
-    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
-           "options). Docs: docs/checks/check_hotfixes.rst")
+    judge=judge, add_arguments=add_arguments)
 
 
 def main():

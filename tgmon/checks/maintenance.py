@@ -76,9 +76,7 @@ DEFINITION = CheckDefinition(
     description="Checks the maintenance mode of a TightGate-Pro node (as the appliance's own "
                 "check_maint), planned maintenance and whether VNC login is disabled.",
     judge=judge, add_arguments=add_arguments,
-    conditions=(MAINTENANCE_ACTIVE, MAINT_ONLY, VNC_DISABLED),
-    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
-           "options). Docs: docs/checks/check_maintenance.rst")
+    conditions=(MAINTENANCE_ACTIVE, MAINT_ONLY, VNC_DISABLED))
 
 
 def main():

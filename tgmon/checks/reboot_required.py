@@ -44,9 +44,7 @@ DEFINITION = CheckDefinition(
     name="REBOOT", prog="check_reboot_required",
     description="Checks whether a TightGate-Pro node waits for a reboot: an Auto-Update that "
                 "installed a kernel update does not reboot by itself (R13).",
-    judge=judge, add_arguments=add_arguments, conditions=(REBOOT_REQUIRED,),
-    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
-           "options). Docs: docs/checks/check_reboot_required.rst")
+    judge=judge, add_arguments=add_arguments, conditions=(REBOOT_REQUIRED,))
 
 
 def main():

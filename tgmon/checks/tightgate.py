@@ -77,9 +77,7 @@ DEFINITION = CheckDefinition(
                 "reboot, maintenance, schedule) from one read of the state in one process. "
                 "The worst state wins; the long output has one line per aspect. Each check's "
                 "options are here with the check's name in front (e.g. --hotfixes-warning).",
-    judge=judge, add_arguments=add_arguments, always_long=True,
-    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
-           "options). Docs: docs/checks/check_tightgate.rst")
+    judge=judge, add_arguments=add_arguments, always_long=True)
 
 
 def main():

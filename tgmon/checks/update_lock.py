@@ -52,9 +52,7 @@ DEFINITION = CheckDefinition(
     description="Checks whether the update lock of a TightGate-Pro node is set: it blocks "
                 "every scheduled update and Auto-Update, and in a cluster it halts the "
                 "updates of every node (R9).",
-    judge=judge, conditions=(UPDATE_LOCK,),
-    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
-           "options). Docs: docs/checks/check_update_lock.rst")
+    judge=judge, conditions=(UPDATE_LOCK,))
 
 
 def main():

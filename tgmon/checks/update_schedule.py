@@ -100,9 +100,7 @@ DEFINITION = CheckDefinition(
     description="Checks the scheduled download and update settings of a TightGate-Pro node: "
                 "switched off by a failed download (R6), download timing (R3), the "
                 'cluster-wide update lock (R16) and "Always install all hotfixes" (R15).',
-    judge=judge, conditions=(SWITCHED_OFF, SHORT_LEAD, CLUSTER_LOCK, NOT_ALL_HOTFIXES),
-    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
-           "options). Docs: docs/checks/check_update_schedule.rst")
+    judge=judge, conditions=(SWITCHED_OFF, SHORT_LEAD, CLUSTER_LOCK, NOT_ALL_HOTFIXES))
 
 
 def main():

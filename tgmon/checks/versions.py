@@ -109,9 +109,7 @@ DEFINITION = CheckDefinition(
                 '("Update download failed"), releases available but not installed, '
                 "skipped releases and the last update-server check.",
     judge=judge, add_arguments=add_arguments,
-    conditions=(WARN_FLAG, SKIPPED_RELEASE, STALE_SERVER_CHECK),
-    epilog="Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN "
-           "(also for -h, -V and bad options). Docs: docs/checks/check_versions.rst")
+    conditions=(WARN_FLAG, SKIPPED_RELEASE, STALE_SERVER_CHECK))
 
 
 def main():

@@ -38,7 +38,9 @@ class CheckDefinition:
         self.judge = judge
         self._add_arguments = add_arguments
         self.conditions = tuple(conditions)
-        self.epilog = epilog
+        self.epilog = epilog or (
+            "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
+            "options). Docs: docs/checks/%s.rst" % prog)
         self.read = read or read_single_state
         self.add_source_arguments = add_source_arguments
         # all-in-one checks print one line per aspect even without -v
