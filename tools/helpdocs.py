@@ -18,6 +18,7 @@ os.environ["COLUMNS"] = "80"   # argparse wraps to the terminal; docs need one w
 from tgmon.checks import cluster_updates, tightgate  # noqa: E402
 from tgmon.checks.registry import SINGLE_NODE_CHECKS  # noqa: E402
 from tgmon.runtime.plugin import run  # noqa: E402
+from generated import sync  # noqa: E402
 
 DEFINITIONS = SINGLE_NODE_CHECKS + (cluster_updates.DEFINITION, tightgate.DEFINITION)
 BLOCK = re.compile(r"^\.\. BEGIN HELP\n.*?^\.\. END HELP$", re.S | re.M)
@@ -48,18 +49,7 @@ def render(definition):
 
 
 def main(argv):
-    stale = []
-    for definition in DEFINITIONS:
-        old, new = render(definition)
-        if old != new:
-            stale.append(doc_path(definition))
-            if "--check" not in argv:
-                with open(doc_path(definition), "w", encoding="utf-8") as handle:
-                    handle.write(new)
-    if stale and "--check" in argv:
-        print("out of date (run make docs): %s" % ", ".join(stale))
-        return 1
-    return 0
+    return sync({doc_path(d): render(d)[1] for d in DEFINITIONS}, argv, "make docs")
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from tgmon.checks import cluster_updates, tightgate  # noqa: E402
 from tgmon.checks.registry import SINGLE_NODE_CHECKS  # noqa: E402
 from tgmon.runtime import options as optmod  # noqa: E402
 from tgmon.verdict import SEVERITY_CHOICES  # noqa: E402
+from generated import sync  # noqa: E402
 
 DEFINITIONS = SINGLE_NODE_CHECKS + (tightgate.DEFINITION, cluster_updates.DEFINITION)
 TARGET = os.path.join(ROOT, "icinga-conf", "global-templates", "tgmon-commands.conf")
@@ -108,20 +109,7 @@ def render():
 
 
 def main(argv):
-    text = render()
-    try:
-        with open(TARGET, encoding="utf-8") as handle:
-            current = handle.read()
-    except FileNotFoundError:
-        current = None
-    if "--check" in argv:
-        if current != text:
-            print("%s is out of date: run make icinga-conf" % TARGET)
-            return 1
-        return 0
-    with open(TARGET, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    return 0
+    return sync({TARGET: render()}, argv, "make icinga-conf")
 
 
 if __name__ == "__main__":

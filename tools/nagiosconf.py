@@ -13,6 +13,7 @@ sys.path.insert(0, ROOT)
 
 from tgmon.checks import tightgate  # noqa: E402
 from tgmon.checks.registry import SINGLE_NODE_CHECKS  # noqa: E402
+from generated import sync  # noqa: E402
 
 SINGLE = SINGLE_NODE_CHECKS + (tightgate.DEFINITION,)
 COMMANDS = os.path.join(ROOT, "icinga-conf", "nagios", "tgmon-commands.cfg")
@@ -69,23 +70,7 @@ def nrpe():
 
 
 def main(argv):
-    stale = []
-    for path, text in ((COMMANDS, commands()), (NRPE, nrpe())):
-        try:
-            with open(path, encoding="utf-8") as handle:
-                current = handle.read()
-        except FileNotFoundError:
-            current = None
-        if current != text:
-            stale.append(path)
-            if "--check" not in argv:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                with open(path, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-    if stale and "--check" in argv:
-        print("out of date (run make icinga-conf): %s" % ", ".join(stale))
-        return 1
-    return 0
+    return sync({COMMANDS: commands(), NRPE: nrpe()}, argv, "make icinga-conf")
 
 
 if __name__ == "__main__":

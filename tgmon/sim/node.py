@@ -200,11 +200,18 @@ class SimNode:
         else:
             self.sim.queue.at(self.now + ATTEMPT_TIMEOUT, self._round_failed, token)
 
-    def _download_complete(self, token):
+    def _end_download(self, token):
+        """The running download job if ``token`` is still its own, now ended; else None."""
         job = self.download
         if job is None or token != self._download_token:
-            return
+            return None
         self.download = None
+        return job
+
+    def _download_complete(self, token):
+        job = self._end_download(token)
+        if job is None:
+            return
         self.downloaded = job.payload
         self.last_complete_download = self.now
         self.last_check = self.last_successful_check = self.now
@@ -213,14 +220,12 @@ class SimNode:
             self.log("warn flag cleared by a complete download (R8)")
         self.warn_flag = MARKER_UNSET
         self.log("download of %s complete" % _describe(job.payload))
-        for callback in job.callbacks:
-            callback(True)
+        _notify(job, True)
 
     def _round_failed(self, token):
-        job = self.download
-        if job is None or token != self._download_token:
+        job = self._end_download(token)
+        if job is None:
             return
-        self.download = None
         if not self.warn_flag.is_set:
             self.warn_flag = self._marker(["%d download attempts failed: %s"
                                            % (ATTEMPTS_PER_ROUND, job.last_reason)])
@@ -228,18 +233,15 @@ class SimNode:
                      % ATTEMPTS_PER_ROUND)
         else:
             self.log("all %d download attempts failed again" % ATTEMPTS_PER_ROUND)
-        for callback in job.callbacks:
-            callback(False)
+        _notify(job, False)
 
     def _abort_download(self, token):
-        job = self.download
-        if job is None or token != self._download_token:
+        job = self._end_download(token)
+        if job is None:
             return
-        self.download = None
         self._download_token += 1
         self.log("scheduled download aborted at its end time (R3)")
-        for callback in job.callbacks:
-            callback(False)
+        _notify(job, False)
 
     # ------------------------------------------------------ schedule (R2-R4, R16)
     def _arm_schedule(self):
@@ -682,6 +684,11 @@ ADMIN_ACTIONS = {
     ("customer-service", "update_from_oldstable"): SimNode.act_update_from_oldstable,
     ("system", "reboot"): SimNode.act_reboot,
 }
+
+
+def _notify(job, ok):
+    for callback in job.callbacks:
+        callback(ok)
 
 
 def _describe(payload):
