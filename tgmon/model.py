@@ -74,9 +74,6 @@ def record(name, fields, defaults=()):
     return type(name, (Record,), namespace)
 
 
-
-
-
 Node = record("Node", "name role cluster")
 Release = record("Release", "version released kernel_update", (False,))
 Releases = record("Releases", "installed installed_at available")
@@ -117,10 +114,10 @@ def version_key(version):
     return tuple(int(part) for part in version.split("."))
 
 
-def releases_ahead(releases):
-    """Offered releases newer than the installed one, oldest first."""
-    installed = version_key(releases.installed)
-    newer = [r for r in releases.available if version_key(r.version) > installed]
+def releases_ahead(installed, available):
+    """Releases of ``available`` newer than the ``installed`` version, oldest first."""
+    current = version_key(installed)
+    newer = [r for r in available if version_key(r.version) > current]
     return tuple(sorted(newer, key=lambda r: version_key(r.version)))
 
 

@@ -174,7 +174,7 @@ def test_r9_a_lock_halts_the_whole_cluster():
     sim = world(nodes=("n1", "n2"), cluster="tgc",
                 update=ScheduledUpdate(True, "tuesday", "03:00"))
     sim.node("n2").update_setting = ScheduledUpdate(True, "tuesday", "05:00")
-    sim.node("n2")._arm_schedule()
+    sim.node("n2").arm_schedule()
     sim.node("n1").fault_fail_downloads(20)
     sim.run_until(TUESDAY_0300 + 3 * HOUR)
     assert state(sim, "n1").flags.update_lock.is_set

@@ -1,13 +1,13 @@
 """check_cluster_updates: how many nodes of a cluster update at once (R9, R11, R16)."""
 
 from . import hints
+from ..lifecycle import RUN_LEAD, UPDATE_DURATION, WEEK_SECONDS as WEEK, week_seconds
 from ..model import update_running
 from ..runtime.options import add_cluster_source, duration, severity
 from ..runtime.plugin import CheckDefinition, main as run_main
-from ..timeutil import DURATION_HELP, describe_since
+from ..timeutil import DURATION_HELP, describe_since, format_duration
 from ..verdict import (CRITICAL, OK, UNKNOWN, WARNING, Condition, Finding, Perf, Verdict,
                        severity_of)
-from .update_schedule import WEEK, week_seconds
 
 TOO_MANY = Condition("too-many-updating", CRITICAL,
                      "more nodes update at once than max_parallel_updates (R16)")
@@ -15,8 +15,8 @@ HALTED = Condition("cluster-halted", CRITICAL,
                    "a node holds the update lock, which halts the cluster's updates (R9)")
 COLLISION = Condition("schedule-collision", WARNING,
                       "more nodes' scheduled update windows overlap than max_parallel_updates")
-RUN_LEAD = 3600   # R11: out of load balancing 1 h before the update
-DEFAULT_UPDATE_DURATION = "1h"
+RUN_LEAD_SECONDS = int(RUN_LEAD.total_seconds())
+DEFAULT_UPDATE_DURATION = format_duration(UPDATE_DURATION.total_seconds())
 
 
 def add_arguments(group):
@@ -38,8 +38,8 @@ def schedule_overlap(states, update_duration):
         update = state.schedule.update
         if not update.active:
             continue
-        start = (week_seconds(update.weekday, update.start) - RUN_LEAD) % WEEK
-        end = start + RUN_LEAD + int(update_duration)
+        start = (week_seconds(update.weekday, update.start) - RUN_LEAD_SECONDS) % WEEK
+        end = start + RUN_LEAD_SECONDS + int(update_duration)
         for begin, finish in ((start, min(end, WEEK)), (0, end - WEEK)):
             if finish > begin:
                 points.append((begin, 1, state.node.name))

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from . import hints
+from ..lifecycle import NOTICE_LEAD
 from ..runtime.options import add_age_option
 from ..runtime.plugin import CheckDefinition, main as run_main
 from ..timeutil import describe_since, format_duration
@@ -14,7 +15,6 @@ MAINT_ONLY = Condition("maint-only", CRITICAL,
 VNC_DISABLED = Condition("vnc-disabled", WARNING,
                          "VNC login is disabled while no maintenance is active")
 DEFAULT_CRITICAL_AGE = "12h"
-NOTICE_WINDOW = timedelta(hours=2)   # R14: users see the reason from 2 h before
 
 
 def add_arguments(group):
@@ -53,9 +53,9 @@ def judge(state, opts, now):
             describe_since(planned.start, now),
             " until %s" % planned.end.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
             if planned.end else "", ": %s" % planned.reason if planned.reason else "")
-        if timedelta(0) < until <= NOTICE_WINDOW:
+        if timedelta(0) < until <= NOTICE_LEAD:
             findings.append(Finding("planned", OK, window + " (users are being notified)"))
-        elif until > NOTICE_WINDOW:
+        elif until > NOTICE_LEAD:
             findings.append(Finding("planned", OK, window))
     if state.vnc_login_disabled and not maint.active:
         findings.append(Finding(VNC_DISABLED.name, severity_of(opts, VNC_DISABLED.name),

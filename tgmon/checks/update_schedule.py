@@ -1,7 +1,7 @@
 """check_update_schedule: the scheduled download/update settings (R3, R4, R6, R15, R16)."""
 
 from . import hints
-from ..model import WEEKDAYS
+from ..lifecycle import MINIMUM_DOWNLOAD_LEAD, download_lead, download_length
 from ..runtime.plugin import CheckDefinition, main as run_main
 from ..timeutil import describe_since, format_duration
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
@@ -17,19 +17,7 @@ CLUSTER_LOCK = Condition("cluster-lock", WARNING,
 NOT_ALL_HOTFIXES = Condition("always-install-all-off", WARNING,
                              '"Always install all hotfixes" is no (R15)')
 
-MINIMUM_LEAD = 3600
-WEEK = 7 * 86400
-
-
-def week_seconds(weekday, clock):
-    hours, minutes = clock.split(":")
-    return WEEKDAYS.index(weekday) * 86400 + int(hours) * 3600 + int(minutes) * 60
-
-
-def download_lead(download, update):
-    """Seconds from the download start to the next update start (0 .. 1 week)."""
-    return (week_seconds(update.weekday, update.start)
-            - week_seconds(download.weekday, download.start)) % WEEK
+MINIMUM_LEAD = int(MINIMUM_DOWNLOAD_LEAD.total_seconds())
 
 
 def judge(state, opts, now):
@@ -55,9 +43,7 @@ def judge(state, opts, now):
                 % (download.weekday, download.start, format_duration(lead), update.weekday,
                    update.start, hints.SCHEDULED_UPDATE)))
         elif download.end is not None:
-            end = (week_seconds(download.weekday, download.end)
-                   - week_seconds(download.weekday, download.start)) % 86400
-            if end >= lead:
+            if download_length(download) >= lead:
                 findings.append(Finding(
                     SHORT_LEAD.name, severity_of(opts, SHORT_LEAD.name),
                     "scheduled download may run until %s, past the update start %s %s - end "

@@ -1,6 +1,7 @@
 """check_versions: release state, the warn flag, skipped releases (R8, R17)."""
 
 from . import hints
+from ..lifecycle import OLDSTABLE_GAP
 from ..model import marker_reason, releases_ahead
 from ..runtime.options import add_age_option
 from ..runtime.plugin import CheckDefinition, main as run_main
@@ -48,10 +49,10 @@ def judge(state, opts, now):
             flag.lines[1:]))
 
     installed = state.releases.installed
-    ahead = releases_ahead(state.releases)
+    ahead = releases_ahead(installed, state.releases.available)
     pending_age = (now - ahead[0].released).total_seconds() if ahead else 0
     pending_age = max(0, pending_age)
-    if len(ahead) >= 2:
+    if len(ahead) >= OLDSTABLE_GAP:
         findings.append(Finding(
             SKIPPED_RELEASE.name, severity_of(opts, SKIPPED_RELEASE.name),
             "%d releases behind (installed %s, newest %s; %s pending since %s) - "

@@ -7,9 +7,8 @@ exist on a spring-forward day), so local time is for display only.
 
 import heapq
 import itertools
-from datetime import timezone
 
-UTC = timezone.utc
+from ..timeutil import UTC
 
 
 class EventQueue:

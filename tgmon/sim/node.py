@@ -1,52 +1,37 @@
 """One simulated TightGate-Pro node (single system or cluster node), R1-R17.
 
-The node is a small state machine driven by the simulation's event queue.
-Admin actions are methods; what the appliance forbids raises ``Refused``
-naming the rule. ``snapshot`` exports the immutable ``State`` the checks read.
+The node is a small state machine driven by the simulation's event queue:
+it polls the update server, runs its scheduled download and update, installs
+and reboots. Downloads are ``download.Downloads``; what admins do is
+``admin.py``. ``snapshot`` exports the immutable ``State`` the checks read.
 """
 
 from datetime import timedelta
 
 from .. import model
+from ..lifecycle import (INSTALL_HOTFIXES, INSTALL_RELEASE, NOTICE_LEAD, OLDSTABLE_GAP,
+                         REBOOT, RUN_LEAD, SERVER_POLL_CLOCK, ATTEMPTS_PER_ROUND)
 from ..model import (
-    ClusterSettings, FailureSwitchOff, Flags, Hotfixes, Maintenance, Marker,
-    MARKER_UNSET, Node, PlannedMaintenance, Releases, Schedule, ScheduledDownload,
-    ScheduledUpdate, State, UpdateRun, UpdateServer, version_key)
-from .errors import Refused, SimError
+    ClusterSettings, FailureSwitchOff, Flags, Hotfixes, Maintenance, Marker, MARKER_UNSET,
+    Node, Releases, Schedule, ScheduledDownload, ScheduledUpdate, State, UpdateRun,
+    UpdateServer, record, releases_ahead)
+from .download import Downloads, describe
 from .wallclock import next_daily, next_weekly
 
-MINUTE = timedelta(minutes=1)
-ATTEMPTS_PER_ROUND = 10            # R5
-ATTEMPT_TIMEOUT = 2 * MINUTE       # a failed attempt gives up after this
-DOWNLOAD_RELEASE = 20 * MINUTE
-DOWNLOAD_HOTFIXES = 2 * MINUTE
-INSTALL_RELEASE = 30 * MINUTE
-INSTALL_HOTFIXES = 5 * MINUTE
-REBOOT = 5 * MINUTE
-RUN_LEAD = timedelta(hours=1)      # R4 download / R11 out of load balancing
-NOTICE_LEAD = timedelta(hours=2)   # R14 users see the planned maintenance
-POLL_CLOCK = "05:00"               # daily update-server check (hotfixes, R15)
+# The maintenance mode as the node keeps it: who may end it, and whether the
+# update run that switched it on also switches it off (R11, R12) or not (R7, R14).
+MaintenanceMode = record("MaintenanceMode", "since reason only_maint by_run")
 
 
 class Run:
     """An update run in progress: scheduled (R11, R12) or Auto-Update (R2)."""
 
-    def __init__(self, kind, start, update_at=None):
+    def __init__(self, kind, start, payload, update_at=None):
         self.kind = kind
         self.start = start
+        self.payload = payload
         self.update_at = update_at
         self.phase = "prepare"
-        self.payload = None
-
-
-class Download:
-    def __init__(self, purpose, payload, deadline, callbacks):
-        self.purpose = purpose
-        self.payload = payload
-        self.deadline = deadline
-        self.callbacks = list(callbacks)
-        self.attempt = 0
-        self.last_reason = None
 
 
 class SimNode:
@@ -70,8 +55,8 @@ class SimNode:
         self.last_check_ok = None
         self.last_successful_check = None
         self.last_complete_download = None
-        self.downloaded = None            # payload the files on disk cover
-        self.maintenance = None           # dict(since, reason, only_maint, by_run)
+        self.downloads = Downloads(self)
+        self.maintenance = None           # MaintenanceMode
         self.planned = None               # PlannedMaintenance
         self.vnc_login_disabled = False
         self.in_load_balancing = role == "cluster-node"
@@ -81,12 +66,10 @@ class SimNode:
         self.update_lock = MARKER_UNSET
         self.reboot_required = MARKER_UNSET
         self.run = None
-        self.download = None
         self.busy = None                  # "install" | "reboot" while the node serves nobody
-        self.fail_attempts = 0
+        self.fail_attempts = 0            # injected faults: failing download attempts
         self.fail_install = False
         self._schedule_token = 0
-        self._download_token = 0
 
     # ------------------------------------------------------------ helpers
     @property
@@ -100,14 +83,17 @@ class SimNode:
     def log(self, text):
         self.sim.log(self.name, text)
 
-    def _marker(self, lines):
+    def marker(self, lines):
         return Marker(True, self.now, tuple(lines))
+
+    def local_clock(self, instant):
+        return self.sim.local(instant).strftime("%H:%M")
 
     def start(self):
         """Arm the recurring events (called once the simulation is assembled)."""
         self.check_server()
         self._arm_poll()
-        self._arm_schedule()
+        self.arm_schedule()
 
     # ------------------------------------------------ update server (R11, R15)
     def check_server(self):
@@ -121,15 +107,19 @@ class SimNode:
         return ok
 
     def _arm_poll(self):
-        self.sim.queue.at(next_daily(self.now, POLL_CLOCK, self.sim.zone), self._poll)
+        self.sim.queue.at(next_daily(self.now, SERVER_POLL_CLOCK, self.sim.zone), self._poll)
 
     def _poll(self):
         self.check_server()
         self._arm_poll()
 
     def releases_ahead(self):
-        current = version_key(self.installed)
-        return [r for r in self.known_releases if version_key(r.version) > current]
+        return releases_ahead(self.installed, self.known_releases)
+
+    def too_far_behind(self):
+        """R17: this many releases behind, only oldstable catches up (0 if not)."""
+        behind = len(self.releases_ahead())
+        return behind if behind >= OLDSTABLE_GAP else 0
 
     def available_hotfixes(self):
         done = {h.id for h in self.installed_hotfixes}
@@ -151,100 +141,8 @@ class SimNode:
                          if self.always_install_all or h.id in self.selected_hotfixes)
         return release, hotfixes
 
-    def _covered(self, payload):
-        release, hotfixes = payload
-        if self.downloaded is None:
-            return release is None and not hotfixes
-        got_release, got_hotfixes = self.downloaded
-        return ((release is None or got_release == release)
-                and set(hotfixes) <= set(got_hotfixes))
-
-    # ------------------------------------------------------ downloads (R1, R5, R8)
-    def _download_round(self, purpose, done, deadline=None, payload=None):
-        """One round of at most 10 attempts; ``done(ok)`` is called at its end."""
-        if self.download is not None:  # join the download already running
-            self.download.callbacks.append(done)
-            return
-        payload = payload or self.payload()
-        if self._covered(payload):
-            self.sim.queue.at(self.now, done, True)
-            return
-        self._download_token += 1
-        self.download = Download(purpose, payload, deadline, [done])
-        self.log("download of %s started (%s)" % (_describe(payload), purpose))
-        if deadline is not None:
-            self.sim.queue.at(deadline, self._abort_download, self._download_token)
-        self._attempt(self._download_token)
-
-    def _attempt(self, token):
-        job = self.download
-        if job is None or token != self._download_token:
-            return
-        job.attempt += 1
-        release, _ = job.payload
-        duration = DOWNLOAD_RELEASE if release else DOWNLOAD_HOTFIXES
-        reason = None
-        if self.fail_attempts > 0:
-            self.fail_attempts -= 1
-            reason = "download attempt failed"
-        elif not self.server.reachable(self.now):
-            reason = "update server unreachable"
-        elif self.server.outage_during(self.now, self.now + duration) is not None:
-            reason = "update server went down during the download"
-        if reason is None:
-            self.sim.queue.at(self.now + duration, self._download_complete, token)
-            return
-        job.last_reason = reason
-        if job.attempt < ATTEMPTS_PER_ROUND:
-            self.sim.queue.at(self.now + ATTEMPT_TIMEOUT, self._attempt, token)
-        else:
-            self.sim.queue.at(self.now + ATTEMPT_TIMEOUT, self._round_failed, token)
-
-    def _end_download(self, token):
-        """The running download job if ``token`` is still its own, now ended; else None."""
-        job = self.download
-        if job is None or token != self._download_token:
-            return None
-        self.download = None
-        return job
-
-    def _download_complete(self, token):
-        job = self._end_download(token)
-        if job is None:
-            return
-        self.downloaded = job.payload
-        self.last_complete_download = self.now
-        self.last_check = self.last_successful_check = self.now
-        self.last_check_ok = True
-        if self.warn_flag.is_set:
-            self.log("warn flag cleared by a complete download (R8)")
-        self.warn_flag = MARKER_UNSET
-        self.log("download of %s complete" % _describe(job.payload))
-        _notify(job, True)
-
-    def _round_failed(self, token):
-        job = self._end_download(token)
-        if job is None:
-            return
-        if not self.warn_flag.is_set:
-            self.warn_flag = self._marker(["%d download attempts failed: %s"
-                                           % (ATTEMPTS_PER_ROUND, job.last_reason)])
-            self.log("all %d download attempts failed: warn flag set (R5, R8)"
-                     % ATTEMPTS_PER_ROUND)
-        else:
-            self.log("all %d download attempts failed again" % ATTEMPTS_PER_ROUND)
-        _notify(job, False)
-
-    def _abort_download(self, token):
-        job = self._end_download(token)
-        if job is None:
-            return
-        self._download_token += 1
-        self.log("scheduled download aborted at its end time (R3)")
-        _notify(job, False)
-
     # ------------------------------------------------------ schedule (R2-R4, R16)
-    def _arm_schedule(self):
+    def arm_schedule(self):
         self._schedule_token += 1
         token = self._schedule_token
         zone = self.sim.zone
@@ -257,6 +155,9 @@ class SimNode:
                                     self.update_setting.start, zone)
             self.sim.queue.at(update_at - RUN_LEAD, self._scheduled_run, token, update_at)
 
+    def disarm_schedule(self):
+        self._schedule_token += 1
+
     def _scheduled_download(self, token):
         if token != self._schedule_token:
             return
@@ -267,7 +168,7 @@ class SimNode:
             if deadline - self.now > timedelta(days=1):
                 deadline = None  # an end before the start means no end that day
         self.check_server()
-        self._download_round("scheduled download", lambda ok: None, deadline)
+        self.downloads.round("scheduled download", lambda ok: None, deadline)
         when = next_weekly(self.now, setting.weekday, setting.start, self.sim.zone)
         self.sim.queue.at(when, self._scheduled_download, token)
 
@@ -281,34 +182,33 @@ class SimNode:
         blocked = self._run_blocker()
         if blocked:
             self.log("scheduled update of %s not started: %s"
-                     % (self.sim.local(update_at).strftime("%H:%M"), blocked))
+                     % (self.local_clock(update_at), blocked))
             return
         if self.run is not None:
             self.log("scheduled update not started: another run is in progress")
             return
         self.check_server()
         release, hotfixes = payload = self.payload()
-        if len(self.releases_ahead()) >= 2:
-            self._fail_scheduled(self.now, "%d releases behind: catch up from oldstable (R17)"
-                                 % len(self.releases_ahead()), lock=True)
+        behind = self.too_far_behind()
+        if behind:
+            message = "%d releases behind: catch up from oldstable (R17)" % behind
+            self.end_run(self.begin_run("scheduled", payload, message), "failed", message)
+            self._set_lock("scheduled update failed: %s" % message)
             return
         if release is None and not hotfixes:
-            self.last_update_run = UpdateRun("scheduled", self.now, self.now, "no-updates",
-                                             "no updates available")
+            self.end_run(self.begin_run("scheduled", payload, ""), "no-updates",
+                         "no updates available")
             self.log("scheduled run: no updates available (R11)")
             return
-        self.run = run = Run("scheduled", self.now, update_at)
-        run.payload = payload
-        self.last_update_run = UpdateRun("scheduled", self.now, None, None,
-                                         "updates available: %s" % _describe(payload))
-        self._enter_maintenance("scheduled update at %s" % self.sim.local(update_at).strftime("%H:%M"),
-                                by_run=True)
+        run = self.begin_run("scheduled", payload, "updates available: %s" % describe(payload),
+                             update_at)
+        self.enter_maintenance("scheduled update at %s" % self.local_clock(update_at),
+                               by_run=True)
         if self.role == "cluster-node":
             self.in_load_balancing = False
             self.log("out of load balancing 1 h before the update (R11)")
-        self.log("scheduled run: updates available (%s), maintenance mode on" % _describe(payload))
-        self._download_round("R4: 1 h before the update run", lambda ok: None,
-                             payload=payload)
+        self.log("scheduled run: updates available (%s), maintenance mode on" % describe(payload))
+        self.downloads.round("R4: 1 h before the update run", lambda ok: None, payload=payload)
         self.sim.queue.at(update_at, self._update_due, run)
 
     def _run_blocker(self):
@@ -322,65 +222,94 @@ class SimNode:
                 return "node %s holds the update lock: the cluster's updates are halted (R9)" % holder
         return None
 
+    # ------------------------------------------------------------ update runs
+    def begin_run(self, kind, payload, message, update_at=None):
+        """A run starts: it is the node's current one and its last_update_run."""
+        run = self.run = Run(kind, self.now, payload, update_at)
+        self.last_update_run = UpdateRun(kind, run.start, None, None, message)
+        return run
+
+    def end_run(self, run, result, message):
+        """A run ends with ``result`` (ok | no-updates | failed)."""
+        if self.run is run:
+            self.run = None
+            if run.phase == "install":
+                self.busy = None
+        self.last_update_run = UpdateRun(run.kind, run.start, self.now, result, message)
+
     def _update_due(self, run):
         if self.run is not run:
             return
-        if self.download is not None:
-            self.download.callbacks.append(lambda ok: self._after_first_round(run, ok))
+        if self.downloads.job is not None:
+            self.downloads.then(lambda ok: self._after_first_round(run, ok))
             return
-        self._after_first_round(run, self._covered(run.payload))
+        self._after_first_round(run, self.downloads.covers(run.payload))
 
     def _after_first_round(self, run, ok):
         if self.run is not run:
             return
         if ok:
-            self._install(run)
+            self.install(run)
             return
         self.log("files not downloaded: second round of %d attempts before the run (R5)"
                  % ATTEMPTS_PER_ROUND)
-        self._download_round("R5: second round", lambda ok2: self._after_second_round(run, ok2),
+        self.downloads.round("R5: second round", lambda ok2: self._after_second_round(run, ok2),
                              payload=run.payload)
 
     def _after_second_round(self, run, ok):
         if self.run is not run:
             return
         if ok:
-            self._install(run)
+            self.install(run)
             return
         # R6: scheduled operation off, lock; R7: a cluster node also goes to maintenance
         self.download_setting = self.download_setting._replace(active=False)
         self.update_setting = self.update_setting._replace(active=False)
         self.disabled_by_failure = FailureSwitchOff(self.now, "download failed in both rounds")
-        self._schedule_token += 1
+        self.disarm_schedule()
         self.log("second round failed: scheduled download and update switched off (R6)")
         if self.role == "cluster-node":
-            self._enter_maintenance("update download failed", only_maint=True, by_run=False)
+            self.enter_maintenance("update download failed", only_maint=True)
             self.in_load_balancing = False
             self.log("cluster node in maintenance mode; only admin maint can end it (R7)")
         else:
             self._leave_run_maintenance()
-        self._fail_scheduled(run.start, "download of the update files failed in both rounds",
-                             lock=True)
-
-    def _fail_scheduled(self, start, message, lock):
-        self.run = None
-        self.last_update_run = UpdateRun("scheduled", start, self.now, "failed", message)
-        if lock:
-            self._set_lock("scheduled update failed: %s" % message)
+        message = "download of the update files failed in both rounds"
+        self.end_run(run, "failed", message)
+        self._set_lock("scheduled update failed: %s" % message)
 
     def _set_lock(self, reason):
         if not self.update_lock.is_set:
-            self.update_lock = self._marker([reason])
+            self.update_lock = self.marker([reason])
             self.log("update lock set (R9): %s" % reason)
 
+    def start_manual_run(self, kind, payload, what="Auto-Update"):
+        """Auto-Update or a Customer-service update: download, then install (R1, R2)."""
+        if payload == (None, ()):
+            self.end_run(self.begin_run(kind, payload, what), "no-updates",
+                         "no updates available")
+            self.log("%s: no updates available" % what)
+            return
+        run = self.begin_run(kind, payload, what)
+        self.log("%s started for %s" % (what, describe(payload)))
+
+        def downloaded(ok):
+            if self.run is not run:
+                return
+            if ok:
+                self.install(run)
+            else:
+                self.end_run(run, "failed", "download of the update files failed")
+        self.downloads.round(what, downloaded, payload=payload)
+
     # ---------------------------------------------------------- install (R12, R13)
-    def _install(self, run):
+    def install(self, run):
         run.phase = "install"
         release, hotfixes = run.payload
         self.busy = "install"
         if self.role == "cluster-node":
             self.in_load_balancing = False
-        self.log("update started: users disconnected, installing %s (R12)" % _describe(run.payload))
+        self.log("update started: users disconnected, installing %s (R12)" % describe(run.payload))
         duration = INSTALL_RELEASE if release else INSTALL_HOTFIXES
         self.sim.queue.at(self.now + duration, self._install_done, run)
 
@@ -390,10 +319,7 @@ class SimNode:
         release, hotfixes = run.payload
         if self.fail_install:
             self.fail_install = False
-            self.busy = None
-            self.run = None
-            self.last_update_run = UpdateRun(run.kind, run.start, self.now, "failed",
-                                             "installation of %s failed" % _describe(run.payload))
+            self.end_run(run, "failed", "installation of %s failed" % describe(run.payload))
             self.log("installation failed")
             if run.kind == "scheduled":
                 self._set_lock("scheduled update failed: installation error")
@@ -404,23 +330,20 @@ class SimNode:
         by_id = {h.id: h for h in self.known_hotfixes}
         self.installed_hotfixes.extend(by_id[i] for i in hotfixes if i in by_id)
         self.selected_hotfixes -= set(hotfixes)
-        self.downloaded = None
+        self.downloads.files = None
         kernel = release is not None and release.kernel_update
         if kernel and run.kind == "scheduled":
             self.busy = "reboot"
             self.log("kernel update: rebooting by itself (R12)")
-            self.sim.queue.at(self.now + REBOOT, self._finish_run, run, "ok")
+            self.sim.queue.at(self.now + REBOOT, self._finish_run, run)
             return
         if kernel:
-            self.reboot_required = self._marker(["linux-image (kernel of %s)" % release.version])
+            self.reboot_required = self.marker(["linux-image (kernel of %s)" % release.version])
             self.log("kernel update by Auto-Update: reboot required, no automatic reboot (R13)")
-        self._finish_run(run, "ok")
+        self._finish_run(run)
 
-    def _finish_run(self, run, result):
-        self.busy = None
-        self.run = None
-        self.last_update_run = UpdateRun(run.kind, run.start, self.now, result,
-                                         "installed %s" % _describe(run.payload))
+    def _finish_run(self, run):
+        self.end_run(run, "ok", "installed %s" % describe(run.payload))
         self._leave_run_maintenance()
         if self.role == "cluster-node" and self.maintenance is None:
             self.in_load_balancing = True
@@ -428,155 +351,24 @@ class SimNode:
                  % (", back in load balancing" if self.role == "cluster-node" else ""))
 
     # ---------------------------------------------------------- maintenance (R7, R14)
-    def _enter_maintenance(self, reason, only_maint=False, by_run=False):
-        if self.maintenance is None:
-            self.maintenance = {"since": self.now, "reason": reason,
-                                "only_maint": only_maint, "by_run": by_run}
+    def enter_maintenance(self, reason, only_maint=False, by_run=False):
+        current = self.maintenance
+        if current is None:
+            self.maintenance = MaintenanceMode(self.now, reason, only_maint, by_run)
         else:
-            self.maintenance.update(reason=reason,
-                                    only_maint=only_maint or self.maintenance["only_maint"],
-                                    by_run=by_run and self.maintenance["by_run"])
+            self.maintenance = current._replace(reason=reason,
+                                                only_maint=only_maint or current.only_maint,
+                                                by_run=by_run and current.by_run)
 
     def _leave_run_maintenance(self):
-        if self.maintenance is not None and self.maintenance["by_run"]:
+        if self.maintenance is not None and self.maintenance.by_run:
             self.maintenance = None
 
-    # ------------------------------------------------------------ admin actions
-    def admin(self, role, action, **args):
-        """Dispatch an admin action; ``role`` is update, maint or customer-service."""
-        method = ADMIN_ACTIONS.get((role, action))
-        if method is None:
-            raise SimError("admin %s has no action %r (known: %s)" % (
-                role, action, ", ".join(sorted("%s %s" % k for k in ADMIN_ACTIONS))))
-        return method(self, **args)
-
-    def act_download(self):
-        self.check_server()
-        self._download_round("admin update: Download", lambda ok: None)
-
-    def act_auto_update(self):
-        if self.update_lock.is_set:
-            raise Refused("R9", "the update lock is set: admin update -> "
-                                '"Remove update lock" first')
-        if self.run is not None:
-            raise Refused("R2", "an update run is already in progress")
-        self.check_server()
-        if len(self.releases_ahead()) >= 2:
-            raise Refused("R17", "two or more releases behind: Customer service -> "
-                                 '"Full update from Oldstable"')
-        self._start_manual_run("auto-update", self.payload())
-
-    def act_install(self):
-        """Install already downloaded updates (R1: never without a complete download)."""
-        if self.update_lock.is_set:
-            raise Refused("R9", "the update lock is set: installing is blocked")
-        payload = self.payload()
-        if payload == (None, ()):
-            raise Refused("R1", "nothing to install")
-        if not self._covered(payload):
-            raise Refused("R1", "the update files are not completely downloaded")
-        if self.run is not None:
-            raise Refused("R2", "an update run is already in progress")
-        run = self.run = Run("auto-update", self.now)
-        run.payload = payload
-        self.last_update_run = UpdateRun("auto-update", self.now, None, None, "installing")
-        self._install(run)
-
-    def act_update_from_oldstable(self, mode="full"):
-        if self.update_lock.is_set:
-            raise Refused("R9", "the update lock is set: installing is blocked")
-        if self.run is not None:
-            raise Refused("R2", "an update run is already in progress")
-        self.check_server()
-        ahead = self.releases_ahead()
-        if not ahead:
-            raise Refused("R17", "nothing to catch up: the node is up to date")
-        self._start_manual_run("auto-update", (ahead[0], ()),
-                               "%s update from Oldstable" % mode)
-
-    def _start_manual_run(self, kind, payload, what="Auto-Update"):
-        if payload == (None, ()):
-            self.last_update_run = UpdateRun(kind, self.now, self.now, "no-updates",
-                                             "no updates available")
-            self.log("%s: no updates available" % what)
-            return
-        run = self.run = Run(kind, self.now)
-        run.payload = payload
-        self.last_update_run = UpdateRun(kind, self.now, None, None, what)
-        self.log("%s started for %s" % (what, _describe(payload)))
-
-        def downloaded(ok):
-            if self.run is not run:
-                return
-            if ok:
-                self._install(run)
-            else:
-                self.run = None
-                self.last_update_run = UpdateRun(kind, run.start, self.now, "failed",
-                                                 "download of the update files failed")
-        self._download_round(what, downloaded, payload=payload)
-
-    def act_remove_update_lock(self):
-        if not self.update_lock.is_set:
-            raise Refused("R9", "no update lock is set")
-        self.update_lock = MARKER_UNSET
-        self.log('admin update: "Remove update lock" (R10)')
-
-    def act_cancel_scheduled_update(self):
-        self.update_setting = self.update_setting._replace(active=False)
-        self.download_setting = self.download_setting._replace(active=False)
-        self.disabled_by_failure = None  # the admin has taken the decision over
-        self._schedule_token += 1
-        self.log("scheduled update cancelled: nothing is downloaded or installed (R10b)")
-
-    def act_set_schedule(self, download=None, update=None):
-        if download is not None:
-            self.download_setting = self.download_setting._replace(**download)
-        if update is not None:
-            self.update_setting = self.update_setting._replace(**update)
-        if self.download_setting.active or self.update_setting.active:
-            self.disabled_by_failure = None
-        self._arm_schedule()
-        self.log("scheduled settings: download %s, update %s" % (
-            _describe_setting(self.download_setting), _describe_setting(self.update_setting)))
-
-    def act_select_hotfixes(self, ids):
-        known = {h.id for h in self.available_hotfixes()}
-        unknown = set(ids) - known
-        if unknown:
-            raise Refused("R15", "not an available hotfix: %s" % ", ".join(sorted(unknown)))
-        self.selected_hotfixes |= set(ids)
-        self.log("hotfixes selected: %s" % ", ".join(sorted(ids)))
-
-    def act_always_install_all_hotfixes(self, value):
-        self.always_install_all = bool(value)
-        self.log('"Always install all hotfixes" = %s' % ("yes" if value else "no"))
-
-    def act_clear_warn_flag(self):
-        raise Refused("R8", "the warn flag cannot be cleared by hand; only a complete "
-                            "download clears it")
-
-    def act_end_maintenance(self, role="maint"):
-        if self.maintenance is None:
-            raise Refused("R14", "no maintenance mode is active")
-        if self.maintenance["only_maint"] and role != "maint":
-            raise Refused("R7", "this maintenance mode can only be ended by admin maint")
-        if self.run is not None and self.run.phase == "install":
-            raise Refused("R12", "an update is being installed")
-        self.maintenance = None
-        self.planned = None
-        if self.role == "cluster-node" and self.run is None:
-            self.in_load_balancing = True
-        self.log("admin %s ended the maintenance mode" % role)
-
-    def act_plan_maintenance(self, start, reason=None, end=None, disable_vnc=False):
-        planned = PlannedMaintenance(start, end, reason)
+    def plan_maintenance(self, planned, disable_vnc):
+        """Admin maint planned it: notice from 2 h before, maintenance at its start (R14)."""
         self.planned = planned
-        if disable_vnc and self.role != "cluster-node":
-            raise Refused("R14", "disabling VNC login is for cluster nodes")
-        self.sim.queue.at(start - NOTICE_LEAD, self._planned_notice, planned)
-        self.sim.queue.at(start, self._planned_start, planned, disable_vnc)
-        self.log("maintenance planned for %s: %s" % (self.sim.local(start).isoformat(), reason or ""))
+        self.sim.queue.at(planned.start - NOTICE_LEAD, self._planned_notice, planned)
+        self.sim.queue.at(planned.start, self._planned_start, planned, disable_vnc)
 
     def _planned_notice(self, planned):
         if self.planned is planned:
@@ -585,33 +377,17 @@ class SimNode:
     def _planned_start(self, planned, disable_vnc):
         if self.planned is not planned:
             return
-        self._enter_maintenance(planned.reason or "planned maintenance")
+        self.enter_maintenance(planned.reason or "planned maintenance")
         if disable_vnc:
             self.vnc_login_disabled = True
         self.log("planned maintenance started%s (R14)"
                  % (", VNC login disabled" if disable_vnc else ""))
 
-    def act_disable_vnc_login(self):
-        if self.role != "cluster-node":
-            raise Refused("R14", "disabling VNC login is for cluster nodes")
-        self.vnc_login_disabled = True
-        self.log("admin maint disabled VNC login")
-
-    def act_enable_vnc_login(self):
-        self.vnc_login_disabled = False
-        self.log("admin maint enabled VNC login")
-
-    def act_reboot(self):
-        if self.busy:
-            raise Refused("R12", "the node is busy (%s)" % self.busy)
-        self.busy = "reboot"
-        self.reboot_required = MARKER_UNSET
-        self.log("reboot (R13)")
-
-        def back():
-            self.busy = None
-            self.log("back after reboot")
-        self.sim.queue.at(self.now + REBOOT, back)
+    # ------------------------------------------------------------ admin actions
+    def admin(self, role, action, **args):
+        """Dispatch an admin action; ``role`` is update, maint, customer-service or system."""
+        from .admin import perform
+        return perform(self, role, action, args)
 
     # ------------------------------------------------------------ faults
     def fault_fail_downloads(self, attempts):
@@ -633,8 +409,7 @@ class SimNode:
 
     def snapshot(self, now=None):
         now = now or self.now
-        maintenance = self.maintenance
-        planned = self.planned
+        mode = self.maintenance
         cluster = None
         if self.cluster is not None:
             cluster = ClusterSettings(self.cluster.update_lock,
@@ -652,11 +427,8 @@ class SimNode:
                               self.disabled_by_failure),
             cluster=cluster,
             maintenance=Maintenance(
-                maintenance is not None,
-                maintenance["since"] if maintenance else None,
-                maintenance["reason"] if maintenance else None,
-                bool(maintenance and maintenance["only_maint"]),
-                planned),
+                mode is not None, mode.since if mode else None, mode.reason if mode else None,
+                bool(mode and mode.only_maint), self.planned),
             vnc_login_disabled=self.vnc_login_disabled,
             last_update_run=self.last_update_run,
             active_sessions=self.users if self.serving() else 0,
@@ -664,45 +436,3 @@ class SimNode:
             origin="simulation")
         # every time as the node's own wall clock shows it, like a real writer
         return model.map_times(state, self.sim.local)
-
-
-ADMIN_ACTIONS = {
-    ("update", "download"): SimNode.act_download,
-    ("update", "auto_update"): SimNode.act_auto_update,
-    ("update", "install"): SimNode.act_install,
-    ("update", "remove_update_lock"): SimNode.act_remove_update_lock,
-    ("update", "cancel_scheduled_update"): SimNode.act_cancel_scheduled_update,
-    ("update", "set_schedule"): SimNode.act_set_schedule,
-    ("update", "select_hotfixes"): SimNode.act_select_hotfixes,
-    ("update", "always_install_all_hotfixes"): SimNode.act_always_install_all_hotfixes,
-    ("update", "clear_warn_flag"): SimNode.act_clear_warn_flag,
-    ("update", "end_maintenance"): lambda node: node.act_end_maintenance("update"),
-    ("maint", "plan_maintenance"): SimNode.act_plan_maintenance,
-    ("maint", "end_maintenance"): lambda node: node.act_end_maintenance("maint"),
-    ("maint", "disable_vnc_login"): SimNode.act_disable_vnc_login,
-    ("maint", "enable_vnc_login"): SimNode.act_enable_vnc_login,
-    ("customer-service", "update_from_oldstable"): SimNode.act_update_from_oldstable,
-    ("system", "reboot"): SimNode.act_reboot,
-}
-
-
-def _notify(job, ok):
-    for callback in job.callbacks:
-        callback(ok)
-
-
-def _describe(payload):
-    release, hotfixes = payload
-    parts = []
-    if release is not None:
-        parts.append("release %s%s" % (release.version,
-                                       " (kernel update)" if release.kernel_update else ""))
-    if hotfixes:
-        parts.append("hotfix%s %s" % ("es" if len(hotfixes) > 1 else "", ", ".join(hotfixes)))
-    return " + ".join(parts) or "nothing"
-
-
-def _describe_setting(setting):
-    if not setting.active:
-        return "off"
-    return "%s %s" % (setting.weekday, setting.start)

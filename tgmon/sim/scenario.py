@@ -9,12 +9,13 @@ from datetime import date, datetime, timedelta
 import yaml
 
 from ..model import ScheduledDownload, ScheduledUpdate, WEEKDAYS
-from ..timeutil import parse_duration
+from ..lifecycle import parse_clock
+from ..timeutil import UTC, parse_duration
 from .errors import Refused, ScenarioError, SimError
-from .node import ADMIN_ACTIONS
+from .admin import ADMIN_ACTIONS
 from .simulation import Simulation
-from .updateserver import UpdateServer
-from .wallclock import UTC, resolve_local
+from .updateserver import SimUpdateServer
+from .wallclock import resolve_local
 
 FAULTS = {
     "fail_downloads": ("attempts",),
@@ -225,12 +226,13 @@ class Scenario:
     def _clock(self, value, where, key):
         if isinstance(value, int):  # YAML 1.1 reads 03:00 unquoted as a sexagesimal number
             value = "%02d:%02d" % divmod(value, 60)
-        text = str(value)
-        parts = text.split(":")
-        if (len(parts) != 2 or not all(p.isdigit() for p in parts)
-                or not (0 <= int(parts[0]) < 24 and 0 <= int(parts[1]) < 60)):
-            raise self._error(where, "%s: %r is not HH:MM" % (key, value))
-        return "%02d:%02d" % (int(parts[0]), int(parts[1]))
+        parts = str(value).split(":")
+        try:
+            if len(parts) != 2 or not all(p.isdigit() for p in parts):
+                raise ValueError(value)
+            return "%02d:%02d" % parse_clock("%02d:%02d" % tuple(map(int, parts)))  # 3:00 too
+        except ValueError:
+            raise self._error(where, "%s: %r is not HH:MM" % (key, value)) from None
 
     def _event(self, event):
         if not isinstance(event, dict):
@@ -322,7 +324,7 @@ class Scenario:
 
     # ------------------------------------------------------------ building
     def build(self):
-        server = UpdateServer()
+        server = SimUpdateServer()
         for version, released, kernel in self.releases:
             server.publish_release(version, released, kernel)
         for hotfix_id, title, released in self.hotfixes:

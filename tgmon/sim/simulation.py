@@ -6,14 +6,14 @@ from .cluster import SimCluster
 from .engine import EventQueue
 from .errors import SimError
 from .node import SimNode
-from .updateserver import UpdateServer
+from .updateserver import SimUpdateServer
 
 
 class Simulation:
     def __init__(self, start, zone, server=None):
         self.zone = zone
         self.queue = EventQueue(start)
-        self.server = server or UpdateServer()
+        self.server = server or SimUpdateServer()
         self.nodes = {}
         self.clusters = {}
         self.entries = []      # (instant, node or "", text)

@@ -1,11 +1,14 @@
-"""The vendor's update server: releases, hotfixes, outages, injected faults."""
+"""The vendor's simulated update server: releases, hotfixes, outages.
+
+(Not the model's ``UpdateServer``, which is what a node knows of it.)
+"""
 
 from bisect import bisect_right, insort
 
 from ..model import Hotfix, Release, version_key
 
 
-class UpdateServer:
+class SimUpdateServer:
     def __init__(self, releases=(), hotfixes=(), outages=()):
         self.releases = sorted(releases, key=lambda r: version_key(r.version))
         self._hotfixes = []          # (released, sequence, Hotfix): kept sorted by time

@@ -5,16 +5,11 @@ first valid minute after it; one that occurs twice on a fall-back day runs
 once, at its first occurrence.
 """
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 
+from ..lifecycle import parse_clock
 from ..model import WEEKDAYS
-
-UTC = timezone.utc
-
-
-def parse_clock(text):
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
+from ..timeutil import UTC
 
 
 def resolve_local(day, clock, zone):
@@ -39,7 +34,7 @@ def _wall(aware, zone):
 
 def next_weekly(after, weekday, clock_text, zone):
     """First instant (UTC) strictly after ``after`` at local ``weekday`` ``clock_text``."""
-    clock = parse_clock(clock_text)
+    clock = time(*parse_clock(clock_text))
     target = WEEKDAYS.index(weekday)
     local = after.astimezone(zone)
     day = local.date()
@@ -54,7 +49,7 @@ def next_weekly(after, weekday, clock_text, zone):
 
 
 def next_daily(after, clock_text, zone):
-    clock = parse_clock(clock_text)
+    clock = time(*parse_clock(clock_text))
     day = after.astimezone(zone).date()
     for offset in range(0, 3):
         instant = resolve_local(day + timedelta(days=offset), clock, zone).astimezone(UTC)

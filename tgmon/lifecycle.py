@@ -1,0 +1,75 @@
+"""The appliance's update lifecycle in numbers: one home for its timings and counts.
+
+The checks judge against these and the simulator acts by them, so what the
+checks expect and what the simulator does cannot drift apart. The rules
+behind the ids are in docs/rules.rst.
+"""
+
+import re
+from datetime import timedelta
+
+from .model import WEEKDAYS
+
+# R4, R11: a scheduled update run begins 1 h before its update start. Then the
+# download starts if no scheduled download has fetched the files (R4), and a
+# cluster node leaves load balancing (R11).
+RUN_LEAD = timedelta(hours=1)
+
+# R14: users are shown a planned maintenance's reason from 2 h before its start.
+NOTICE_LEAD = timedelta(hours=2)
+
+# R5: a download round makes at most this many attempts.
+ATTEMPTS_PER_ROUND = 10
+
+# R3: the scheduled download should start before the update start: below the
+# minimum the files may not be complete in time (a check warns); the vendor's
+# German manual of 2025 recommends 2 h (less is a note, not an alert).
+MINIMUM_DOWNLOAD_LEAD = timedelta(hours=1)
+RECOMMENDED_DOWNLOAD_LEAD = timedelta(hours=2)
+
+# R17: a node this many releases behind must catch up from oldstable.
+OLDSTABLE_GAP = 2
+
+# Not a rule but an assumption of the cluster check and the downtimes: how long
+# an update runs after its start (installation and, with a kernel, the reboot).
+UPDATE_DURATION = timedelta(hours=1)
+
+# The simulator's assumptions about how long things take on a real node.
+ATTEMPT_TIMEOUT = timedelta(minutes=2)       # a failed download attempt gives up
+DOWNLOAD_RELEASE = timedelta(minutes=20)
+DOWNLOAD_HOTFIXES = timedelta(minutes=2)
+INSTALL_RELEASE = timedelta(minutes=30)
+INSTALL_HOTFIXES = timedelta(minutes=5)
+REBOOT = timedelta(minutes=5)
+SERVER_POLL_CLOCK = "05:00"   # the node asks the update server daily (hotfixes, R15)
+
+DAY_SECONDS = 86400
+WEEK_SECONDS = 7 * DAY_SECONDS
+
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_clock(text):
+    """'HH:MM' (a setting's start or end time) -> (hours, minutes); ValueError otherwise."""
+    match = _CLOCK.match(text) if isinstance(text, str) else None
+    if not match:
+        raise ValueError("%r is not a time of day HH:MM (e.g. 03:00)" % (text,))
+    return int(match.group(1)), int(match.group(2))
+
+
+def week_seconds(weekday, clock):
+    """Seconds from Monday 00:00 to ``weekday`` at ``clock`` ('HH:MM')."""
+    hours, minutes = parse_clock(clock)
+    return WEEKDAYS.index(weekday) * DAY_SECONDS + hours * 3600 + minutes * 60
+
+
+def download_lead(download, update):
+    """Seconds from the scheduled download's start to the next update start (0 .. 1 week)."""
+    return (week_seconds(update.weekday, update.start)
+            - week_seconds(download.weekday, download.start)) % WEEK_SECONDS
+
+
+def download_length(download):
+    """Seconds from the scheduled download's start to its end time (same or next day)."""
+    return (week_seconds(download.weekday, download.end)
+            - week_seconds(download.weekday, download.start)) % DAY_SECONDS
