@@ -18,7 +18,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from tgmon import examples  # noqa: E402
 from tgmon.checks.registry import SINGLE_NODE_CHECKS  # noqa: E402
-from tgmon.statewriter import write_state  # noqa: E402
+from tgmon.stateformat import write_state  # noqa: E402
 from tgmon.timeutil import utcnow  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from tgmon import examples  # noqa: E402
-from tgmon.schema import flags_document, to_document  # noqa: E402
+from tgmon.stateformat import remote_document  # noqa: E402
 from tgmon.timeutil import utcnow  # noqa: E402
 
 
@@ -25,12 +25,12 @@ def main():
 
     def body(index):
         if index not in bodies:
-            document = to_document(state._replace(node=state.node._replace(name="n%d" % index)))
-            # spread the schedules so the overlap stays within the maximum
-            document["schedule"]["update"]["start"] = "%02d:%02d" % divmod((index * 7) % 1440, 60)
-            document["schedule"]["update"]["active"] = False
-            document["flags"] = flags_document(state.flags)
-            bodies[index] = json.dumps(document).encode()
+            node = state.node._replace(name="n%d" % index)
+            # no scheduled update, so no overlap counts against the maximum
+            schedule = state.schedule._replace(update=state.schedule.update._replace(
+                active=False))
+            bodies[index] = json.dumps(remote_document(
+                state._replace(node=node, schedule=schedule))).encode()
         return bodies[index]
 
     class Handler(BaseHTTPRequestHandler):

@@ -11,11 +11,10 @@ from tgmon import examples
 from tgmon.checks.versions import DEFINITION
 from tgmon.schema import to_document
 
-from tgmon.statewriter import write_state
+from tgmon.stateformat import write_state
 
-from conftest import NOW, run_check
+from helpers import NOW, run_check
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def good_document():

@@ -8,10 +8,8 @@ from tgmon import examples
 from tgmon.checks.versions import DEFINITION
 from tgmon.model import Marker, Release
 
-from conftest import NOW, run_check
+from helpers import DAY, HOUR, NOW, run_check
 
-DAY = timedelta(days=1)
-HOUR = timedelta(hours=1)
 HEALTHY = examples.healthy_single(NOW)
 PERF_HEALTHY = ("last_check_age=7200s;172800;;0 pending_release_age=0s;604800;2592000;0 "
                 "releases_behind=0;;1;0 warn_flag=0;;;0;1")

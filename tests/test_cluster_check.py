@@ -1,16 +1,13 @@
 """check_cluster_updates over several node state dirs."""
 
-from datetime import timedelta
-
 import pytest
 
 from tgmon import examples
 from tgmon.checks.cluster_updates import DEFINITION, schedule_overlap
 from tgmon.model import ScheduledUpdate, UpdateRun
 
-from conftest import NOW, run_check
+from helpers import HOUR, NOW, run_check
 
-HOUR = timedelta(hours=1)
 
 
 def node(name, start="03:00", weekday="tuesday", updating=False, out_of_lb=False,

@@ -9,10 +9,8 @@ from tgmon.checks import (hotfixes, maintenance, reboot_required, tightgate, upd
                           update_schedule)
 from tgmon.model import Hotfix, Marker, PlannedMaintenance, ScheduledDownload, ScheduledUpdate
 
-from conftest import NOW, run_check
+from helpers import DAY, HOUR, NOW, run_check
 
-DAY = timedelta(days=1)
-HOUR = timedelta(hours=1)
 HEALTHY = examples.healthy_single(NOW)
 NODE = examples.healthy_cluster_node(NOW)
 LOCKED = examples.update_locked_cluster_node(NOW)

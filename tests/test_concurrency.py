@@ -17,8 +17,9 @@ import requests
 
 from tgmon import examples
 from tgmon.sources.http import state_from_body
-from tgmon.sources.statedir import paths_for, read_state
-from tgmon.statewriter import write_state
+from tgmon.sources.statedir import read_state
+from tgmon.stateformat import paths_for
+from tgmon.stateformat import write_state
 from tgmon.timeutil import utcnow
 
 from remote.servers import Exporter
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.slow
 WRITER = textwrap.dedent("""
     import sys, time
     from tgmon import examples
-    from tgmon.statewriter import write_state
+    from tgmon.stateformat import write_state
     from tgmon.timeutil import utcnow
     now = utcnow().astimezone(examples.CET).replace(microsecond=0)
     states = [examples.build("healthy-single", now), examples.build("update-locked-cluster-node", now)]
@@ -101,7 +102,7 @@ def test_served_reads_during_writes(tmp_path):
 
 def test_checks_never_write_into_the_state_dir(tmp_path):
     """Read-only: a read-only state dir (and files) is all a check needs."""
-    from conftest import run_check
+    from helpers import run_check
     from tgmon.checks import tightgate
     path = tmp_path / "state"
     write_state(str(path), examples.build("update-locked-cluster-node"))

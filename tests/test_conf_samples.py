@@ -10,15 +10,13 @@ import sys
 import pytest
 
 from tgmon import examples
-from tgmon.checks import cluster_updates, tightgate
-from tgmon.checks.registry import SINGLE_NODE_CHECKS
-from tgmon.statewriter import write_state
+from tgmon.checks.registry import SINGLE_NODE_CHECKS, all_checks
+from tgmon.stateformat import write_state
 from tgmon.timeutil import utcnow
+from helpers import ROOT, VENV_BIN
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFINITIONS = SINGLE_NODE_CHECKS + (tightgate.DEFINITION, cluster_updates.DEFINITION)
+DEFINITIONS = all_checks()
 COMMANDS = os.path.join(ROOT, "icinga-conf", "global-templates", "tgmon-commands.conf")
-VENV_BIN = os.path.dirname(sys.executable)
 
 
 @pytest.mark.parametrize("tool", ["icingaconf.py", "nagiosconf.py"])
@@ -43,12 +41,12 @@ def _options(definition):
 
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=[d.prog for d in DEFINITIONS])
 def test_every_option_is_an_argument_and_back(definition):
-    body = _commands()["tgmon_" + definition.prog[len("check_"):]]
+    body = _commands()["tgmon_" + definition.short_name]
     arguments = set(re.findall(r'^    "(--[\w-]+)" = \{', body, re.M))
     assert arguments == _options(definition)
     assert 'PluginContribDir + "/%s"' % definition.prog in body
     for var in re.findall(r"\$(tgmon_\w+)\$", body):
-        assert var.startswith("tgmon_%s_" % definition.prog[len("check_"):])
+        assert var.startswith("tgmon_%s_" % definition.short_name)
     timeout = int(re.search(r"^  timeout = (\d+)", body, re.M).group(1))
     plugin_timeout = float(re.search(r"vars\.tgmon_\w+_timeout = (\d+)", body).group(1))
     assert timeout > plugin_timeout

@@ -8,7 +8,7 @@ import pytest
 from tgmon import examples
 from tgmon.checks.versions import DEFINITION
 
-from conftest import NOW, run_check
+from helpers import NOW, run_check
 
 
 def _config(tmp_path, text):

@@ -5,12 +5,11 @@ import subprocess
 import sys
 
 from tgmon import examples
-from tgmon.statewriter import write_state
+from tgmon.stateformat import write_state
 from tgmon.timeutil import utcnow
 
-from conftest import VENV_BIN
+from helpers import ROOT, VENV_BIN
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _fresh(tmp_path, name):

@@ -14,7 +14,7 @@ import pytest
 
 from tgmon import examples
 from tgmon.schema import to_document
-from tgmon.statewriter import write_state
+from tgmon.stateformat import write_state
 from tgmon.timeutil import utcnow
 
 from remote.servers import BlackHole, Exporter, RawServer, http_answer, self_signed

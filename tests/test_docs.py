@@ -8,13 +8,12 @@ import sys
 import pytest
 
 from tgmon import examples
-from tgmon.checks import cluster_updates, tightgate
-from tgmon.checks.registry import SINGLE_NODE_CHECKS
+from tgmon.checks import cluster_updates
+from tgmon.checks.registry import SINGLE_NODE_CHECKS, all_checks
 
-from conftest import NOW
+from helpers import NOW, ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFINITIONS = SINGLE_NODE_CHECKS + (cluster_updates.DEFINITION, tightgate.DEFINITION)
+DEFINITIONS = all_checks()
 SECTIONS = ("Overview", "Options", "States", "Perfdata", "Troubleshooting")
 
 

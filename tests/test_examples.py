@@ -6,10 +6,11 @@ import pytest
 
 from tgmon import examples
 from tgmon.schema import to_document, parse_status
-from tgmon.sources.statedir import paths_for, read_state
-from tgmon.statewriter import status_bytes
+from tgmon.sources.statedir import read_state
+from tgmon.stateformat import paths_for
+from tgmon.stateformat import status_bytes
+from helpers import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STATES = os.path.join(ROOT, "examples", "states")
 
 

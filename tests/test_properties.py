@@ -16,7 +16,7 @@ from tgmon.checks import cluster_updates, tightgate
 from tgmon.checks.registry import SINGLE_NODE_CHECKS
 from tgmon.schema import to_document
 
-from conftest import NOW, run_check
+from helpers import NOW, run_check
 
 FIRST_LINE = re.compile(r"^[A-Z_]+ (OK|WARNING|CRITICAL|UNKNOWN) - \S.*$")
 NUMBER = r"-?\d+(\.\d+)?"

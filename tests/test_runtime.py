@@ -7,10 +7,10 @@ import pytest
 from tgmon import examples
 from tgmon.checks import versions
 from tgmon.model import Marker
-from tgmon.runtime.plugin import CheckDefinition
+from tgmon.checks.definition import CheckDefinition
 from tgmon.verdict import Finding, Perf, Verdict
 
-from conftest import NOW, run_check
+from helpers import NOW, run_check
 
 
 def test_help_exits_3():

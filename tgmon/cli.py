@@ -13,6 +13,7 @@ import os
 import sys
 
 from .errors import TgmonError
+from .stateformat import DEFAULT_STATE_DIR
 
 
 def _parser():
@@ -25,15 +26,10 @@ def _parser():
                              "(to try a check on a copied or edited example)")
     refresh.add_argument("state_dir", metavar="DIR")
     serve = sub.add_parser("serve", help="serve a state dir read-only over HTTP(S)")
-    serve.add_argument("--state-dir", default="/var/lib/tgmon", metavar="DIR",
-                       help="state dir to serve (default: /var/lib/tgmon)")
-    serve.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
-                       help="address to listen on (default: 127.0.0.1; 0.0.0.0 for all)")
-    serve.add_argument("--port", type=int, default=9740, help="TCP port (default: 9740)")
-    serve.add_argument("--token-file", metavar="FILE",
-                       help="require 'Authorization: Bearer <token>' with the token in FILE")
-    serve.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate")
-    serve.add_argument("--tls-key", metavar="FILE", help="the certificate's private key")
+    serve.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
+                       help="state dir to serve (default: %s)" % DEFAULT_STATE_DIR)
+    from .exporter import add_serve_arguments
+    add_serve_arguments(serve)
     example = sub.add_parser("example", help="write the example states")
     ex_sub = example.add_subparsers(dest="action", required=True)
     ex_sub.add_parser("list", help="list the example names")
@@ -51,9 +47,8 @@ def main(argv=None):
         if args.command == "validate":
             return _validate(args.state_dir)
         if args.command == "serve":
-            from .exporter import StateDirApp, serve
-            return serve(StateDirApp(args.state_dir), args.bind, args.port, args.token_file,
-                         args.tls_cert, args.tls_key)
+            from .exporter import StateDirApp, serve_from_arguments
+            return serve_from_arguments(StateDirApp(args.state_dir), args)
         if args.command == "refresh":
             return _refresh(args.state_dir)
         if args.command == "example":
@@ -68,7 +63,8 @@ def main(argv=None):
 
 
 def _validate(state_dir):
-    from .sources.statedir import paths_for, read_state
+    from .sources.statedir import read_state
+    from .stateformat import paths_for
     state = read_state(paths_for(state_dir))
     set_flags = [name for name, marker in state.flags._asdict().items() if marker.is_set]
     print("%s: valid %s state of %s (%s), generated %s; markers set: %s"
@@ -79,8 +75,9 @@ def _validate(state_dir):
 
 def _refresh(state_dir):
     from .model import shift_times
-    from .sources.statedir import paths_for, read_state
-    from .statewriter import write_state
+    from .sources.statedir import read_state
+    from .stateformat import paths_for
+    from .stateformat import write_state
     from .timeutil import utcnow
     state = read_state(paths_for(state_dir))
     # A marker newer than its status.json (e.g. a fresh git checkout) dates
@@ -97,7 +94,7 @@ def _refresh(state_dir):
 
 def _example(args):
     from . import examples
-    from .statewriter import write_state
+    from .stateformat import write_state
     if args.action == "list":
         for name in examples.EXAMPLES:
             print(name)

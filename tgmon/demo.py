@@ -13,7 +13,7 @@ import sys
 import tempfile
 
 from . import examples
-from .statewriter import write_state
+from .stateformat import write_state
 from .timeutil import local_zone, utcnow
 
 # (example, plugins to show on it)
@@ -76,20 +76,20 @@ def show_timeline(name=DEMO_SCENARIO):
 def show_transitions(scenario):
     """Per node and check: when it left OK and when it came back."""
     from .sim.timeline import timeline
-    from .verdict import state_name
+    from .verdict import status_name
     history = {}
     for instant, _, changes in timeline(scenario):
-        for node, name, state, _ in changes:
+        for node, name, status, _ in changes:
             steps = history.setdefault((node, name), [])
-            if not steps or steps[-1][1] != state:
-                steps.append((instant.astimezone(scenario.zone), state))
+            if not steps or steps[-1][1] != status:
+                steps.append((instant.astimezone(scenario.zone), status))
     print("\n== State changes per check (%s) ==" % scenario.name)
     for (node, name), steps in sorted(history.items()):
         if len(steps) < 2:
             continue
         print("  %-10s %-12s %s" % (node, name, " -> ".join(
-            "%s %s" % (state_name(state), when.strftime("%a %m-%d %H:%M"))
-            for when, state in steps)))
+            "%s %s" % (status_name(status), when.strftime("%a %m-%d %H:%M"))
+            for when, status in steps)))
 
 
 def main():

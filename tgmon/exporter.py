@@ -138,14 +138,36 @@ class StateDirApp:
     def route(self, path):
         if path != "/v1/status":
             return 404, {"error": "not found; the state is at /v1/status"}
-        from .schema import check_schema_tag, remote_document
-        from .sources.statedir import paths_for, read_document
+        from .schema import check_schema_tag
+        from .sources.statedir import read_document
+        from .stateformat import paths_for, served_document
         document, flags = read_document(paths_for(self.state_dir))
         try:
             check_schema_tag(document)
         except ValueError as exc:
             return 503, {"error": "status.json: %s" % exc}
-        return 200, remote_document(document, flags)
+        return 200, served_document(document, flags)
+
+
+DEFAULT_PORT = 9740
+
+
+def add_serve_arguments(parser, default_port=DEFAULT_PORT):
+    """The listening options of ``tgmon serve`` and ``tgmon-sim serve``."""
+    parser.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
+                        help="address to listen on (default: 127.0.0.1; 0.0.0.0 for all)")
+    parser.add_argument("--port", type=int, default=default_port,
+                        help="TCP port (default: %d)" % default_port)
+    parser.add_argument("--token-file", metavar="FILE",
+                        help="require 'Authorization: Bearer <token>' with the token in FILE")
+    parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate")
+    parser.add_argument("--tls-key", metavar="FILE", help="the certificate's private key")
+
+
+def serve_from_arguments(app, args, ready=None):
+    """``serve`` with the options ``add_serve_arguments`` added."""
+    return serve(app, args.bind, args.port, args.token_file, args.tls_cert, args.tls_key,
+                 ready=ready)
 
 
 def tls_context(cert, key):

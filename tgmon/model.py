@@ -100,6 +100,11 @@ State = record(
     "maintenance vnc_login_disabled last_update_run active_sessions flags "
     "origin")
 
+# The cluster check's subject: (source, State) of every node read, and the
+# nodes that could not be read (source, cause).
+ClusterView = record("ClusterView", "nodes failures generated origin")
+NodeFailure = record("NodeFailure", "source cause")
+
 MARKER_UNSET = Marker(False, None, ())
 NO_FLAGS = Flags(MARKER_UNSET, MARKER_UNSET, MARKER_UNSET)
 

@@ -9,6 +9,7 @@ the exporter and the example generator, so there is one schema in one place.
 import re
 
 from . import model
+from .lifecycle import parse_clock
 from .model import (
     ClusterSettings, FailureSwitchOff, Hotfix, Hotfixes, Maintenance, Node,
     PlannedMaintenance, Release, Releases, Schedule, ScheduledDownload,
@@ -16,7 +17,6 @@ from .model import (
 from .timeutil import format_timestamp, parse_timestamp
 
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
-_CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class SchemaError(ValueError):
@@ -81,6 +81,17 @@ class _Fields:
             return parse_timestamp(value)
         except ValueError as exc:
             raise SchemaError(self.sub(key), str(exc)) from None
+
+    def clock(self, key, example, required=True, nullable=False):
+        """A time of day 'HH:MM' (a schedule setting)."""
+        value = self.string(key, required, nullable)
+        if value is not None:
+            try:
+                parse_clock(value)
+            except ValueError:
+                raise SchemaError(self.sub(key), "expected e.g. %s, got %r"
+                                  % (example, value)) from None
+        return value
 
     def choice(self, key, choices, required=True, nullable=False):
         value = self.string(key, required, nullable)
@@ -186,12 +197,11 @@ def parse_status(document, flags=model.NO_FLAGS, origin=""):
     schedule = Schedule(
         ScheduledDownload(dl_f.boolean("active"),
                           dl_f.choice("weekday", model.WEEKDAYS),
-                          dl_f.pattern("start", _CLOCK, "01:00"),
-                          dl_f.pattern("end", _CLOCK, "02:45", required=False,
-                                       nullable=True)),
+                          dl_f.clock("start", "01:00"),
+                          dl_f.clock("end", "02:45", required=False, nullable=True)),
         ScheduledUpdate(up_f.boolean("active"),
                         up_f.choice("weekday", model.WEEKDAYS),
-                        up_f.pattern("start", _CLOCK, "03:00")),
+                        up_f.clock("start", "03:00")),
         FailureSwitchOff(off_f.timestamp("since", nullable=False),
                          off_f.string("reason", required=False, nullable=True))
         if off_f else None)
@@ -301,13 +311,6 @@ def to_document(state):
     }
 
 
-def flags_document(flags):
-    """The ``flags`` object of the remote form (GET /v1/status)."""
-    return {name: {"set": marker.is_set, "since": _ts(marker.since),
-                   "lines": list(marker.lines)}
-            for name, marker in flags._asdict().items()}
-
-
 def parse_flags(document):
     """The ``flags`` object of the remote form -> Flags (SchemaError naming the field)."""
     top = _Fields(document, "")
@@ -328,10 +331,3 @@ def parse_flags(document):
         markers.append(model.Marker(True, since, tuple(lines[:50])) if is_set
                        else model.MARKER_UNSET)
     return model.Flags(*markers)
-
-
-def remote_document(document, flags):
-    """status.json as written plus the ``flags`` object: GET /v1/status."""
-    served = dict(document)
-    served["flags"] = flags_document(flags)
-    return served

@@ -1,27 +1,28 @@
 """What a check's judgement returns: findings and perfdata, nothing printed.
 
 Pure data, no nagiosplugin import, so the simulator's timeline can call the
-very same judge functions the plugins use.
+very same judge functions the plugins use. "status" here is the Nagios
+status (OK ... UNKNOWN, exit codes 0-3); "state" is always the appliance's.
 """
 
 from .model import record
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
-STATE_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
+STATUS_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 SEVERITY_CHOICES = ("ok", "warning", "critical", "unknown")
 
 # condition: stable id (also the --<condition>-severity option name);
 # text: the alert sentence (what is wrong, since when, what to do).
-Finding = record("Finding", "condition state text details", ((),))
+Finding = record("Finding", "condition status text details", ((),))
 Perf = record("Perf", "label value uom warn crit min max", ("", None, None, None, None))
 # summary: first-line text when the judge words it itself (else built from findings)
 Verdict = record("Verdict", "findings perfdata summary", (None,))
-# A discrete condition whose state the admin may change with a severity option.
+# A discrete condition whose status the admin may change with a severity option.
 Condition = record("Condition", "name default when")
 
 
-def age_state(age, warning=None, critical=None):
-    """(state, the limit it passed) for an age against optional age thresholds."""
+def age_status(age, warning=None, critical=None):
+    """(status, the limit it passed) for an age against optional age thresholds."""
     if critical is not None and age >= critical:
         return CRITICAL, critical
     if warning is not None and age >= warning:
@@ -29,22 +30,22 @@ def age_state(age, warning=None, critical=None):
     return OK, None
 
 
-def worst_state(findings):
-    return max((f.state for f in findings), default=UNKNOWN)
+def worst_status(findings):
+    return max((f.status for f in findings), default=UNKNOWN)
 
 
-def state_name(state):
-    return STATE_NAMES[state]
+def status_name(status):
+    return STATUS_NAMES[status]
 
 
 def problems_first(findings):
     """Non-OK findings, worst first, in the order the judge listed them."""
-    bad = [f for f in findings if f.state != OK]
-    return sorted(bad, key=lambda f: -f.state)
+    bad = [f for f in findings if f.status != OK]
+    return sorted(bad, key=lambda f: -f.status)
 
 
 def severity_of(opts, condition):
-    """The state an admin chose for a condition (``--<condition>-severity``)."""
+    """The status an admin chose for a condition (``--<condition>-severity``)."""
     return getattr(opts, condition.replace("-", "_") + "_severity")
 
 
@@ -53,5 +54,5 @@ def summary_line(verdict):
     if verdict.summary:
         return verdict.summary
     problems = problems_first(verdict.findings)
-    chosen = problems or [f for f in verdict.findings if f.state == OK]
+    chosen = problems or [f for f in verdict.findings if f.status == OK]
     return "; ".join(f.text for f in chosen)

@@ -15,12 +15,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 os.environ["COLUMNS"] = "80"   # argparse wraps to the terminal; docs need one width
 
-from tgmon.checks import cluster_updates, tightgate  # noqa: E402
-from tgmon.checks.registry import SINGLE_NODE_CHECKS  # noqa: E402
+from tgmon.checks.registry import all_checks  # noqa: E402
 from tgmon.runtime.plugin import run  # noqa: E402
 from generated import sync  # noqa: E402
 
-DEFINITIONS = SINGLE_NODE_CHECKS + (cluster_updates.DEFINITION, tightgate.DEFINITION)
 BLOCK = re.compile(r"^\.\. BEGIN HELP\n.*?^\.\. END HELP$", re.S | re.M)
 
 
@@ -49,7 +47,7 @@ def render(definition):
 
 
 def main(argv):
-    return sync({doc_path(d): render(d)[1] for d in DEFINITIONS}, argv, "make docs")
+    return sync({doc_path(d): render(d)[1] for d in all_checks()}, argv, "make docs")
 
 
 if __name__ == "__main__":

@@ -16,13 +16,11 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tgmon.checks import cluster_updates, tightgate  # noqa: E402
-from tgmon.checks.registry import SINGLE_NODE_CHECKS  # noqa: E402
+from tgmon.checks.registry import all_checks  # noqa: E402
 from tgmon.runtime import options as optmod  # noqa: E402
 from tgmon.verdict import SEVERITY_CHOICES  # noqa: E402
 from generated import sync  # noqa: E402
 
-DEFINITIONS = SINGLE_NODE_CHECKS + (tightgate.DEFINITION, cluster_updates.DEFINITION)
 TARGET = os.path.join(ROOT, "icinga-conf", "global-templates", "tgmon-commands.conf")
 COMMAND_TIMEOUT = 30          # Icinga kills the plugin after this; the plugin's -t is 10
 SKIP = {"help", "version"}
@@ -30,7 +28,7 @@ NO_DEFAULT = {"state_dir", "url", "verbose", "cache_ttl", "config"}  # exclusive
 
 
 def command_name(definition):
-    return "tgmon_" + definition.prog[len("check_"):]
+    return "tgmon_" + definition.short_name
 
 
 def quote(text, literal=True):
@@ -75,7 +73,7 @@ def render():
              " * CheckCommands of tgmon, meant for the global-templates zone.",
              " * The plugins live in PluginContribDir (e.g. /usr/lib/nagios/plugins).",
              " */", ""]
-    for definition in DEFINITIONS:
+    for definition in all_checks():
         name = command_name(definition)
         lines.append('object CheckCommand %s {' % quote(name))
         lines.append('  command = [ PluginContribDir + "/%s" ]' % definition.prog)

@@ -11,17 +11,13 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from tgmon.checks import tightgate  # noqa: E402
-from tgmon.checks.registry import SINGLE_NODE_CHECKS  # noqa: E402
+from tgmon.checks.registry import all_checks  # noqa: E402
 from generated import sync  # noqa: E402
 
-SINGLE = SINGLE_NODE_CHECKS + (tightgate.DEFINITION,)
+# what runs on one node (NRPE, the state dir/URL variants); the cluster check reads several
+SINGLE = tuple(d for d in all_checks() if d.scope != "cluster")
 COMMANDS = os.path.join(ROOT, "icinga-conf", "nagios", "tgmon-commands.cfg")
 NRPE = os.path.join(ROOT, "icinga-conf", "nrpe", "tgmon.cfg")
-
-
-def short(definition):
-    return definition.prog[len("check_"):]
 
 
 def commands():
@@ -34,7 +30,7 @@ def commands():
            "#   _TGMON_NODES       cluster host: the nodes' URLs, '--node URL --node URL'",
            "# $ARG1$ takes further options, e.g. '--hotfixes-warning 0'.", ""]
     for definition in SINGLE:
-        name = short(definition)
+        name = definition.short_name
         out += ["define command {",
                 "    command_name    tgmon_%s" % name,
                 "    command_line    $USER1$/%s --state-dir '$_HOSTTGMON_STATE_DIR$' $ARG1$"
@@ -65,7 +61,7 @@ def nrpe():
            "# The monitoring user must be able to read /var/lib/tgmon.", ""]
     for definition in SINGLE:
         out.append("command[tgmon_%s]=/usr/lib/nagios/plugins/%s --state-dir /var/lib/tgmon"
-                   % (short(definition), definition.prog))
+                   % (definition.short_name, definition.prog))
     return "\n".join(out) + "\n"
 
 

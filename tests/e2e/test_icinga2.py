@@ -13,7 +13,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 
@@ -23,15 +22,14 @@ import urllib3
 
 from tgmon.model import shift_times
 from tgmon.sim.scenario import load_scenario
-from tgmon.statewriter import write_state
+from tgmon.stateformat import write_state
 from tgmon.timeutil import utcnow
 
 from remote.servers import Exporter
 from .cores import need, rsa_self_signed
+from helpers import ROOT, VENV_BIN
 
 pytestmark = pytest.mark.e2e
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VENV_BIN = os.path.dirname(sys.executable)
 SCENARIO = os.path.join(ROOT, "scenarios", "cluster-download-fails.yml")
 INSTANT = "2026-11-17T04:00"     # node2: lock, R7 maintenance, schedule off; node1 healthy
 PASSWORD = "e2e-%d" % os.getpid()

@@ -7,9 +7,9 @@ import subprocess
 import pytest
 
 from .cores import need
+from helpers import ROOT
 
 pytestmark = pytest.mark.e2e
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = os.path.join(ROOT, "icinga-conf", "nagios")
 
 

@@ -6,11 +6,10 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
+from helpers import VENV_BIN
 
-VENV_BIN = os.path.dirname(sys.executable)
 
 
 class Exporter:

@@ -12,10 +12,10 @@ import requests
 from tgmon import examples
 from tgmon.checks import cluster_updates, tightgate, versions
 from tgmon.checks.registry import SINGLE_NODE_CHECKS
-from tgmon.statewriter import write_state
+from tgmon.stateformat import write_state
 from tgmon.timeutil import utcnow
 
-from conftest import run_check
+from helpers import run_check
 from .servers import BlackHole, Exporter, RawServer, http_answer, self_signed
 
 T = utcnow().astimezone(examples.CET).replace(microsecond=0)

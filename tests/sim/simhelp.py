@@ -1,17 +1,16 @@
 """Small builders for simulator tests."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from tgmon.model import ScheduledDownload, ScheduledUpdate
 from tgmon.sim import Simulation
 
+from helpers import DAY, HOUR, MINUTE  # noqa: F401 (the sim tests take them from here)
+
 BERLIN = ZoneInfo("Europe/Berlin")
 START = datetime(2026, 11, 16, 0, 0, tzinfo=BERLIN)       # a Monday
 TUESDAY_0300 = datetime(2026, 11, 17, 3, 0, tzinfo=BERLIN)
-HOUR = timedelta(hours=1)
-MINUTE = timedelta(minutes=1)
-DAY = timedelta(days=1)
 
 UPDATE_TUE_0300 = ScheduledUpdate(True, "tuesday", "03:00")
 DOWNLOAD_TUE_0130 = ScheduledDownload(True, "tuesday", "01:30", "02:45")

@@ -10,9 +10,9 @@ from tgmon.checks import (cluster_updates, hotfixes, maintenance, reboot_require
                           update_lock, update_schedule, versions)
 from tgmon.model import ScheduledUpdate
 from tgmon.sim.scenario import load_scenario
-from tgmon.statewriter import write_state
+from tgmon.stateformat import write_state
 
-from conftest import run_check
+from helpers import run_check
 from .simhelp import DAY, HOUR, START, local, world
 
 SCENARIOS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(

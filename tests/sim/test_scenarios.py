@@ -11,10 +11,11 @@ import pytest
 from tgmon.sim.cli import main as sim_main
 from tgmon.sim.errors import ScenarioError
 from tgmon.sim.scenario import load_scenario
-from tgmon.sources.statedir import paths_for, read_state
-from tgmon.statewriter import write_state
+from tgmon.sources.statedir import read_state
+from tgmon.stateformat import paths_for
+from tgmon.stateformat import write_state
+from helpers import ROOT
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCENARIOS = os.path.join(ROOT, "scenarios")
 SHIPPED = sorted(f for f in os.listdir(SCENARIOS) if f.endswith(".yml"))
 REQUIRED = {"happy-scheduled-single.yml", "cluster-kernel-update.yml",

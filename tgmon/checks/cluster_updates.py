@@ -4,7 +4,7 @@ from . import hints
 from ..lifecycle import RUN_LEAD, UPDATE_DURATION, WEEK_SECONDS as WEEK, week_seconds
 from ..model import update_running
 from ..runtime.options import add_cluster_source, duration, severity
-from ..runtime.plugin import CheckDefinition, main as run_main
+from .definition import CheckDefinition
 from ..timeutil import DURATION_HELP, describe_since, format_duration
 from ..verdict import (CRITICAL, OK, UNKNOWN, WARNING, Condition, Finding, Perf, Verdict,
                        severity_of)
@@ -141,8 +141,10 @@ def _node_line(state, now):
 
 
 def _read(opts, now):
-    from ..sources.nodes import read_nodes
-    return read_nodes(opts, now)
+    from ..runtime.options import http_settings
+    from ..sources.nodes import node_sources, read_nodes
+    return read_nodes(node_sources(opts.node, opts.cluster_file), http_settings(opts),
+                      opts.max_age, now)
 
 
 DEFINITION = CheckDefinition(
@@ -152,8 +154,7 @@ DEFINITION = CheckDefinition(
                 "windows, update locks that halt the cluster (R9), nodes out of load "
                 "balancing or in maintenance, and nodes that cannot be read.",
     judge=judge, add_arguments=add_arguments, read=_read, add_source_arguments=add_cluster_source,
-    conditions=(TOO_MANY, HALTED, COLLISION))
+    conditions=(TOO_MANY, HALTED, COLLISION), scope="cluster")
 
 
-def main():
-    run_main(DEFINITION)
+main = DEFINITION.main

@@ -2,9 +2,9 @@
 
 from . import hints
 from ..runtime.options import add_age_option, nagios_range
-from ..runtime.plugin import CheckDefinition, main as run_main
+from .definition import CheckDefinition
 from ..timeutil import describe_since, format_duration
-from ..verdict import CRITICAL, OK, WARNING, Finding, Perf, Verdict, age_state
+from ..verdict import CRITICAL, OK, WARNING, Finding, Perf, Verdict, age_status
 
 DEFAULT_WARNING = "1"
 DEFAULT_WARNING_AGE = "7d"
@@ -42,19 +42,19 @@ def judge(state, opts, now):
         todo = "install: %s, then %s or the next scheduled update" % (
             hints.AVAILABLE_HOTFIXES, hints.AUTO_UPDATE)
         if opts.critical is not None and not opts.critical.match(count):
-            state_ = CRITICAL
+            status = CRITICAL
         elif opts.warning is not None and not opts.warning.match(count):
-            state_ = WARNING
+            status = WARNING
         else:
-            state_ = OK
-        findings.append(Finding("pending-count", state_, "%s - %s" % (what, todo)
-                                if state_ else what, details))
+            status = OK
+        findings.append(Finding("pending-count", status, "%s - %s" % (what, todo)
+                                if status else what, details))
         oldest = pending[0]
         age_text = "oldest pending hotfix %s released %s" % (
             oldest.id, describe_since(oldest.released, now))
-        state_, limit = age_state(oldest_age, opts.warning_age, opts.critical_age)
+        status, limit = age_status(oldest_age, opts.warning_age, opts.critical_age)
         if limit is not None:
-            findings.append(Finding("pending-age", state_, "%s, longer than %s - %s"
+            findings.append(Finding("pending-age", status, "%s, longer than %s - %s"
                                     % (age_text, format_duration(limit), todo)))
     else:
         findings.append(Finding("pending-count", OK, "no hotfixes pending", details))
@@ -77,5 +77,4 @@ DEFINITION = CheckDefinition(
     judge=judge, add_arguments=add_arguments)
 
 
-def main():
-    run_main(DEFINITION)
+main = DEFINITION.main

@@ -5,7 +5,7 @@ from datetime import timedelta
 from . import hints
 from ..lifecycle import NOTICE_LEAD
 from ..runtime.options import add_age_option
-from ..runtime.plugin import CheckDefinition, main as run_main
+from .definition import CheckDefinition
 from ..timeutil import describe_since, format_duration
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
 
@@ -79,5 +79,4 @@ DEFINITION = CheckDefinition(
     conditions=(MAINTENANCE_ACTIVE, MAINT_ONLY, VNC_DISABLED))
 
 
-def main():
-    run_main(DEFINITION)
+main = DEFINITION.main

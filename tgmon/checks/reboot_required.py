@@ -2,7 +2,7 @@
 
 from . import hints
 from ..runtime.options import add_age_option
-from ..runtime.plugin import CheckDefinition, main as run_main
+from .definition import CheckDefinition
 from ..timeutil import describe_since, format_duration
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
 
@@ -47,5 +47,4 @@ DEFINITION = CheckDefinition(
     judge=judge, add_arguments=add_arguments, conditions=(REBOOT_REQUIRED,))
 
 
-def main():
-    run_main(DEFINITION)
+main = DEFINITION.main

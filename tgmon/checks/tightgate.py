@@ -8,14 +8,14 @@ wins; the long output has one line per aspect.
 import argparse
 
 from ..runtime.options import add_severity_options
-from ..runtime.plugin import CheckDefinition, main as run_main
-from ..verdict import (Finding, Verdict, problems_first, state_name, summary_line,
-                       worst_state)
+from .definition import CheckDefinition
+from ..verdict import (Finding, Verdict, problems_first, status_name, summary_line,
+                       worst_status)
 from .registry import SINGLE_NODE_CHECKS
 
 
 def _prefix(definition):
-    return definition.prog[len("check_"):].replace("_", "-")
+    return definition.short_name.replace("_", "-")
 
 
 class _PrefixedGroup:
@@ -51,9 +51,9 @@ def judge(state, opts, now):
     for definition in SINGLE_NODE_CHECKS:
         verdict = definition.judge(state, options_for(definition, opts), now)
         findings.append(Finding(
-            definition.name, worst_state(verdict.findings),
+            definition.name, worst_status(verdict.findings),
             "%s: %s" % (definition.name, summary_line(verdict)),
-            tuple("%s %s" % (state_name(f.state), f.text) for f in verdict.findings)))
+            tuple("%s %s" % (status_name(f.status), f.text) for f in verdict.findings)))
         perfdata.extend(verdict.perfdata)
     return Verdict(tuple(findings), tuple(perfdata), _summary(state, findings))
 
@@ -67,7 +67,7 @@ def _summary(state, findings):
     text = problems[0].text
     if len(problems) > 1:
         text += "; also %s" % ", ".join(
-            "%s %s" % (f.condition.upper(), state_name(f.state)) for f in problems[1:])
+            "%s %s" % (f.condition.upper(), status_name(f.status)) for f in problems[1:])
     return text
 
 
@@ -77,8 +77,7 @@ DEFINITION = CheckDefinition(
                 "reboot, maintenance, schedule) from one read of the state in one process. "
                 "The worst state wins; the long output has one line per aspect. Each check's "
                 "options are here with the check's name in front (e.g. --hotfixes-warning).",
-    judge=judge, add_arguments=add_arguments, always_long=True)
+    judge=judge, add_arguments=add_arguments, always_long=True, scope="all-in-one")
 
 
-def main():
-    run_main(DEFINITION)
+main = DEFINITION.main

@@ -2,7 +2,7 @@
 
 from . import hints
 from ..model import marker_reason
-from ..runtime.plugin import CheckDefinition, main as run_main
+from .definition import CheckDefinition
 from ..timeutil import describe_since
 from ..verdict import CRITICAL, OK, Condition, Finding, Perf, Verdict, severity_of
 
@@ -55,5 +55,4 @@ DEFINITION = CheckDefinition(
     judge=judge, conditions=(UPDATE_LOCK,))
 
 
-def main():
-    run_main(DEFINITION)
+main = DEFINITION.main

@@ -2,7 +2,7 @@
 
 from . import hints
 from ..lifecycle import MINIMUM_DOWNLOAD_LEAD, download_lead, download_length
-from ..runtime.plugin import CheckDefinition, main as run_main
+from .definition import CheckDefinition
 from ..timeutil import describe_since, format_duration
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
 
@@ -59,7 +59,7 @@ def judge(state, opts, now):
             NOT_ALL_HOTFIXES.name, severity_of(opts, NOT_ALL_HOTFIXES.name),
             '"Always install all hotfixes" = no: update runs install only selected hotfixes - '
             "set it to yes: %s" % hints.ALWAYS_ALL_HOTFIXES))
-    if not any(f.state != OK for f in findings):
+    if not any(f.status != OK for f in findings):
         findings.append(Finding("schedule", OK, _describe(download, update, lead)))
     return Verdict(tuple(findings), (
         Perf("scheduled_update_active", 1 if update.active else 0, "", None, None, 0, 1),
@@ -89,5 +89,4 @@ DEFINITION = CheckDefinition(
     judge=judge, conditions=(SWITCHED_OFF, SHORT_LEAD, CLUSTER_LOCK, NOT_ALL_HOTFIXES))
 
 
-def main():
-    run_main(DEFINITION)
+main = DEFINITION.main

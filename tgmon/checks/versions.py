@@ -4,9 +4,9 @@ from . import hints
 from ..lifecycle import OLDSTABLE_GAP
 from ..model import marker_reason, releases_ahead
 from ..runtime.options import add_age_option
-from ..runtime.plugin import CheckDefinition, main as run_main
+from .definition import CheckDefinition
 from ..timeutil import describe_since, format_duration
-from ..verdict import (CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, age_state,
+from ..verdict import (CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, age_status,
                        severity_of)
 
 WARN_FLAG = Condition("warn-flag", WARNING,
@@ -66,10 +66,10 @@ def judge(state, opts, now):
         release = ahead[0]
         text = "release %s available since %s, %s installed" % (
             release.version, describe_since(release.released, now), installed)
-        state_, limit = age_state(pending_age, opts.warning_age, opts.critical_age)
+        status, limit = age_status(pending_age, opts.warning_age, opts.critical_age)
         if limit is not None:
             text = "%s - longer than %s; %s" % (text, format_duration(limit), INSTALL_HINT)
-        findings.append(Finding("pending-release", state_, text))
+        findings.append(Finding("pending-release", status, text))
     else:
         findings.append(Finding("pending-release", OK,
                                 "release %s installed, up to date" % installed))
@@ -113,9 +113,5 @@ DEFINITION = CheckDefinition(
     conditions=(WARN_FLAG, SKIPPED_RELEASE, STALE_SERVER_CHECK))
 
 
-def main():
-    run_main(DEFINITION)
+main = DEFINITION.main
 
-
-if __name__ == "__main__":
-    main()

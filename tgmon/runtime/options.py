@@ -8,9 +8,9 @@ import argparse
 
 from .. import __version__
 from ..errors import UsageError
-from ..sources.statedir import DEFAULT_STATE_DIR
+from ..stateformat import DEFAULT_STATE_DIR
 from ..timeutil import DURATION_HELP, parse_duration
-from ..verdict import SEVERITY_CHOICES, state_name
+from ..verdict import SEVERITY_CHOICES, status_name
 
 DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_AGE = "30m"
@@ -136,7 +136,7 @@ def add_severity_options(group, conditions):
             "--%s-severity" % condition.name, type=severity,
             default=condition.default, metavar="STATE",
             help="state when %s: ok|warning|critical|unknown (default: %s)"
-                 % (condition.when, state_name(condition.default).lower()))
+                 % (condition.when, status_name(condition.default).lower()))
 
 
 def add_state_source(group):
@@ -162,6 +162,21 @@ def add_http_options(group):
     group.add_argument("--ca-file", metavar="FILE", help=SHARED_HELP["ca_file"])
     group.add_argument("--insecure", action="store_true", help=SHARED_HELP["insecure"])
     group.add_argument("--no-proxy", action="store_true", help=SHARED_HELP["no_proxy"])
+
+
+def http_settings(opts):
+    """The HTTP reader's settings from the options (and the deadline run() set)."""
+    from ..sources import HttpSettings
+    return HttpSettings(opts.token_file, opts.ca_file, opts.insecure, opts.no_proxy,
+                        getattr(opts, "cache_ttl", 0), getattr(opts, "deadline", None),
+                        opts.timeout)
+
+
+def single_source(opts):
+    """Where a single-node check reads: the state dir (and --config's files) or --url."""
+    from ..sources import SingleSource
+    return SingleSource(opts.state_dir, opts.url, getattr(opts, "files", {}), opts.max_age,
+                        http_settings(opts))
 
 
 def cache_seconds(text):

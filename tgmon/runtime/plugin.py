@@ -1,12 +1,17 @@
 """Run one check: options -> read -> judge -> Nagios output and exit code.
 
-The nagiosplugin split is kept: ``StateResource.probe`` acquires (reads the
-state and asks the check's pure judge function), ``FindingContext`` and
-``PerfContext`` evaluate, ``FindingSummary`` presents. Everything that can
-go wrong ends as one UNKNOWN line; exit codes stay within 0-3.
+The evaluation is the check's pure ``judge(state, opts, now)``: it returns
+findings, each already carrying its status, and perfdata. This runtime hands
+them to nagiosplugin, which picks the worst status (the exit code) and
+formats the perfdata: ``StateResource.probe`` reads the state, calls the
+judge and yields one metric per finding and per perfdata value, the metric
+carrying the ``Finding`` or ``Perf`` itself; ``FindingContext`` turns a
+finding into a result of its status, ``PerfContext`` a ``Perf`` into
+performance data. The first line and the long output are written here
+(``output.render``), sanitised. Everything that can go wrong ends as one
+UNKNOWN line; exit codes stay within 0-3.
 """
 
-import argparse
 import os
 import signal
 import sys
@@ -16,76 +21,13 @@ import traceback
 import nagiosplugin
 
 from ..errors import CheckTimeout, TgmonError, UsageError
-from ..freshness import check_freshness
 from ..timeutil import utcnow
-from ..verdict import UNKNOWN, state_name, summary_line
+from ..verdict import UNKNOWN, status_name, summary_line
 from . import options as optmod
 from .output import render, sanitize
 
 _NP_STATES = (nagiosplugin.Ok, nagiosplugin.Warn, nagiosplugin.Critical,
               nagiosplugin.Unknown)
-
-
-class CheckDefinition:
-    """What makes one plugin: its name, options, conditions and judge."""
-
-    def __init__(self, name, prog, description, judge, add_arguments=None,
-                 conditions=(), epilog=None, read=None,
-                 add_source_arguments=optmod.add_state_source, always_long=False):
-        self.name = name
-        self.prog = prog
-        self.description = description
-        self.judge = judge
-        self._add_arguments = add_arguments
-        self.conditions = tuple(conditions)
-        self.epilog = epilog or (
-            "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
-            "options). Docs: docs/checks/%s.rst" % prog)
-        self.read = read or read_single_state
-        self.add_source_arguments = add_source_arguments
-        # all-in-one checks print one line per aspect even without -v
-        self.always_long = always_long
-
-    def add_arguments(self, group):
-        if self._add_arguments:
-            self._add_arguments(group)
-
-    def parser(self):
-        return optmod.build_parser(self)
-
-    def parse(self, argv):
-        parser = self.parser()
-        opts = parser.parse_args(argv)
-        opts.files = {}
-        if opts.config:
-            from ..config import apply_config
-            opts._given = _given_options(self, argv)
-            apply_config(parser, opts, opts.config, self.prog)
-        return opts
-
-    def default_options(self):
-        """Options as if given nothing: what the simulator's timeline uses."""
-        return self.parse([])
-
-
-def _given_options(definition, argv):
-    parser = definition.parser()
-    for action in parser._actions:
-        action.default = argparse.SUPPRESS
-    return set(vars(parser.parse_args(argv)))
-
-
-def read_single_state(opts, now):
-    """The state dir (and any per-file overrides from --config) or, with
-    --url, the exporter; refused when stale or from the future."""
-    if opts.url:
-        from ..sources.http import read_url_state
-        state = read_url_state(opts)
-    else:
-        from ..sources.statedir import paths_for, read_state
-        state = read_state(paths_for(opts.state_dir, opts.files))
-    check_freshness(state, now, opts.max_age)
-    return state
 
 
 class StateResource(nagiosplugin.Resource):
@@ -109,22 +51,25 @@ class StateResource(nagiosplugin.Resource):
         now = now.astimezone(self.state.generated.tzinfo)
         self.verdict = self.definition.judge(self.state, self.opts, now)
         for index, finding in enumerate(self.verdict.findings):
-            yield nagiosplugin.Metric("finding_%d" % index, index, context="finding")
-        for index, perf in enumerate(self.verdict.perfdata):
-            yield nagiosplugin.Metric(perf.label, perf.value, perf.uom or None,
-                                      context="perf")
+            yield nagiosplugin.Metric("finding_%d" % index, finding, context="finding")
+        for perf in self.verdict.perfdata:
+            yield nagiosplugin.Metric(perf.label, perf, context="perf")
 
 
 class FindingContext(nagiosplugin.Context):
+    """A finding is a result of the status its judge gave it."""
+
     def __init__(self):
         super().__init__("finding")
 
     def evaluate(self, metric, resource):
-        finding = resource.verdict.findings[metric.value]
-        return nagiosplugin.Result(_NP_STATES[finding.state], finding.text, metric)
+        finding = metric.value
+        return nagiosplugin.Result(_NP_STATES[finding.status], finding.text, metric)
 
 
 class PerfContext(nagiosplugin.Context):
+    """Perfdata only: always OK, thresholds as the judge set them."""
+
     def __init__(self):
         super().__init__("perf")
 
@@ -132,7 +77,7 @@ class PerfContext(nagiosplugin.Context):
         return nagiosplugin.Result(nagiosplugin.Ok, None, metric)
 
     def performance(self, metric, resource):
-        perf = next(p for p in resource.verdict.perfdata if p.label == metric.name)
+        perf = metric.value
         return nagiosplugin.Performance(
             perf.label, _number(perf.value), perf.uom, _range(perf.warn),
             _range(perf.crit), _number(perf.min), _number(perf.max))
@@ -158,7 +103,7 @@ def long_lines(verdict, verbose, state=None, always=False):
     lines = []
     if verbose >= 1 or always:
         for finding in verdict.findings:
-            lines.append("[%s] %s" % (state_name(finding.state), finding.text))
+            lines.append("[%s] %s" % (status_name(finding.status), finding.text))
             if verbose >= 1:
                 lines.extend("    %s" % detail for detail in finding.details)
     if verbose >= 2 and state is not None:
@@ -199,7 +144,7 @@ def run(definition, argv=None, now=None, out=None):
     verdict = resource.verdict
     code = int(check.exitcode)
     perfdata = " ".join(p for p in check.perfdata if p)
-    out.write(render(definition.name, state_name(code), summary_line(verdict),
+    out.write(render(definition.name, status_name(code), summary_line(verdict),
                      perfdata, long_lines(verdict, opts.verbose, resource.state,
                                           definition.always_long)))
     return code

@@ -43,10 +43,8 @@ def _parser():
     when.add_argument("--at", metavar="TIME", help="simulated time stands at this instant")
     when.add_argument("--speed", type=float, metavar="FACTOR",
                       help="simulated time runs from the scenario start at FACTOR x real time")
-    serve.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
-                       help="address to listen on (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=9741, help="TCP port (default: 9741)")
-    serve.add_argument("--token-file", metavar="FILE", help="require this bearer token")
+    from ..exporter import add_serve_arguments
+    add_serve_arguments(serve, default_port=9741)
     return parser
 
 
@@ -71,11 +69,10 @@ def _dispatch(args):
     from .scenario import load_scenario
     scenario = load_scenario(args.scenario)
     if args.command == "serve":
-        from ..exporter import serve
+        from ..exporter import serve_from_arguments
         from .serve import SimulationApp
         at = scenario.parse_time(args.at, None, "--at") if args.at else None
-        return serve(SimulationApp(scenario, at, args.speed), args.bind, args.port,
-                     args.token_file)
+        return serve_from_arguments(SimulationApp(scenario, at, args.speed), args)
     until = scenario.parse_time(args.until, None, "--until") if args.until else None
     if args.command == "run":
         return _run(scenario, until, args.state_dir, args.node)
@@ -88,7 +85,7 @@ def _dispatch(args):
 
 
 def _run(scenario, until, state_dir, node):
-    from ..statewriter import write_state
+    from ..stateformat import write_state
     if until < scenario.start:
         raise ScenarioError(scenario.path, "--until is before the scenario start")
     sim = scenario.build()

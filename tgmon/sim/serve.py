@@ -11,7 +11,7 @@ scenario's start at --speed times wall-clock time.
 import threading
 import time
 
-from ..schema import flags_document, to_document
+from ..stateformat import remote_document
 
 
 class SimulationApp:
@@ -38,8 +38,5 @@ class SimulationApp:
                 return 200, {"nodes": sorted(self.sim.nodes),
                              "instant": self.sim.local(self.sim.now).isoformat()}
             if len(parts) == 3 and parts[1:] == ["v1", "status"] and parts[0] in self.sim.nodes:
-                state = self.sim.nodes[parts[0]].snapshot()
-                document = to_document(state)
-                document["flags"] = flags_document(state.flags)
-                return 200, document
+                return 200, remote_document(self.sim.nodes[parts[0]].snapshot())
         return 404, {"error": "not found; nodes are at /NODE/v1/status (list: /v1/nodes)"}

@@ -6,20 +6,20 @@ so the timeline shows exactly what the plugins would print.
 
 from ..checks import cluster_updates
 from ..checks.registry import SINGLE_NODE_CHECKS
-from ..sources.nodes import ClusterView
-from ..verdict import state_name, summary_line, worst_state
+from ..model import ClusterView
+from ..verdict import status_name, summary_line, worst_status
 
 
 def report(definition, subject, options):
-    """(state, first-line text, key): the key changes when a finding's state
+    """(status, first-line text, key): the key changes when a finding's status
     does, not when only an age in the text grows."""
     verdict = definition.judge(subject, options, subject.generated)
-    key = tuple((f.condition, f.state) for f in verdict.findings)
-    return worst_state(verdict.findings), summary_line(verdict), key
+    key = tuple((f.condition, f.status) for f in verdict.findings)
+    return worst_status(verdict.findings), summary_line(verdict), key
 
 
 def timeline(scenario, until=None, nodes=None, checks=SINGLE_NODE_CHECKS, out=None):
-    """Yield (instant, log entries, changes); changes = [(node, NAME, state, text)]."""
+    """Yield (instant, log entries, changes); changes = [(node, NAME, status, text)]."""
     until = until or scenario.end
     sim = scenario.build()
     entries = []
@@ -63,6 +63,6 @@ def format_timeline(scenario, until=None, nodes=None, checks=SINGLE_NODE_CHECKS)
         lines.append(instant.astimezone(scenario.zone).strftime("%Y-%m-%d %a %H:%M %Z"))
         for _, node, text in logged:
             lines.append("  %-10s %s" % (node or "*", text))
-        for node, name, state, text in changes:
-            lines.append("  %-10s => %s %s - %s" % (node, name, state_name(state), text))
+        for node, name, status, text in changes:
+            lines.append("  %-10s => %s %s - %s" % (node, name, status_name(status), text))
     return "\n".join(lines) + "\n"

@@ -22,11 +22,11 @@ def cache_dir():
 
 
 class ResponseCache:
-    def __init__(self, opts):
-        self.ttl = float(opts.cache_ttl)
+    def __init__(self, settings):
+        self.ttl = float(settings.cache_ttl)
         self.directory = cache_dir()
         self.key_material = "\0".join(str(x) for x in (
-            opts.token_file, opts.ca_file, opts.insecure, opts.no_proxy))
+            settings.token_file, settings.ca_file, settings.insecure, settings.no_proxy))
         self._ensure_private_dir()
 
     def _ensure_private_dir(self):

@@ -20,24 +20,24 @@ MAX_REDIRECTS = 5
 CONNECT_TIMEOUT = 5.0
 
 
-def make_session(opts, pool_size=1):
+def make_session(settings, pool_size=1):
     """One session for all requests of a check (keep-alive, one pool)."""
     session = requests.Session()
-    session.trust_env = not opts.no_proxy   # --no-proxy ignores *_proxy variables
+    session.trust_env = not settings.no_proxy   # --no-proxy ignores *_proxy variables
     session.max_redirects = MAX_REDIRECTS
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, pool_size), max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
-    if opts.insecure:
+    if settings.insecure:
         import urllib3
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         session.verify = False
-    elif opts.ca_file:
-        session.verify = opts.ca_file
+    elif settings.ca_file:
+        session.verify = settings.ca_file
     session.headers["User-Agent"] = "tgmon/%s" % __version__
     session.headers["Accept"] = "application/json"
-    if opts.token_file:
-        session.headers["Authorization"] = "Bearer " + read_token(opts.token_file)
+    if settings.token_file:
+        session.headers["Authorization"] = "Bearer " + read_token(settings.token_file)
     return session
 
 
@@ -55,17 +55,16 @@ def read_token(path):
     return token
 
 
-def remaining(opts, margin=0.2):
+def remaining(settings, margin=0.2):
     """Seconds left of -t, so every network wait ends before the check's limit."""
-    deadline = getattr(opts, "deadline", None)
-    if deadline is None:
-        return float(opts.timeout)
-    return max(0.05, deadline - time.monotonic() - margin)
+    if settings.deadline is None:
+        return float(settings.timeout)
+    return max(0.05, settings.deadline - time.monotonic() - margin)
 
 
-def fetch_body(session, url, opts):
+def fetch_body(session, url, settings):
     """GET url -> body bytes; SourceError for every way it can fail."""
-    left = remaining(opts)
+    left = remaining(settings)
     try:
         # verify given per request: a session-level value loses against
         # REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE from the environment
@@ -152,17 +151,16 @@ def state_from_body(body, url):
     return state_from_document(document, flags, url, url)
 
 
-def read_url_state(opts, session=None, url=None):
-    url = url or opts.url
+def read_url_state(url, settings, session=None):
     body = None
     cache = None
-    if getattr(opts, "cache_ttl", 0):
+    if settings.cache_ttl:
         from .cache import ResponseCache
-        cache = ResponseCache(opts)
+        cache = ResponseCache(settings)
         body = cache.get(url)
     if body is None:
-        session = session or make_session(opts)
-        body = fetch_body(session, url, opts)
+        session = session or make_session(settings)
+        body = fetch_body(session, url, settings)
         if cache is not None:
             cache.put(url, body)
     return state_from_body(body, url)

@@ -7,11 +7,10 @@ reported as unreachable with its cause, and the check decides what that means.
 
 from ..errors import SourceError, UsageError
 from ..freshness import check_freshness
-from ..model import record
-from .statedir import paths_for, read_state
+from ..model import ClusterView, NodeFailure
+from ..stateformat import paths_for
+from .statedir import read_state
 
-ClusterView = record("ClusterView", "nodes failures generated origin")
-NodeFailure = record("NodeFailure", "source cause")
 MAX_NODES = 1000
 MAX_WORKERS = 128
 
@@ -20,10 +19,11 @@ def is_url(source):
     return source.startswith(("http://", "https://"))
 
 
-def node_sources(opts):
-    sources = list(opts.node or [])
-    if opts.cluster_file:
-        sources.extend(read_cluster_file(opts.cluster_file))
+def node_sources(nodes, cluster_file):
+    """--node values and the lines of --cluster-file: each node once, in order."""
+    sources = list(nodes or [])
+    if cluster_file:
+        sources.extend(read_cluster_file(cluster_file))
     if not sources:
         raise UsageError("no nodes given", "name each node's state dir or URL with --node "
                          "(repeatable) or list them in --cluster-file FILE")
@@ -46,12 +46,12 @@ def read_cluster_file(path):
             if line.split("#", 1)[0].strip()]
 
 
-def read_nodes(opts, now):
-    sources = node_sources(opts)
+def read_nodes(sources, http, max_age, now):
+    """ClusterView of the nodes that could be read; the others as failures."""
     results = {}
     urls = [s for s in sources if is_url(s)]
     if urls:
-        results.update(_fetch_all(urls, opts))
+        results.update(_fetch_all(urls, http))
     for source in sources:
         if not is_url(source):
             results[source] = _guarded(lambda: read_state(paths_for(source)))
@@ -62,7 +62,7 @@ def read_nodes(opts, now):
             failures.append(outcome._replace(source=source))
             continue
         try:
-            check_freshness(outcome, now, opts.max_age)
+            check_freshness(outcome, now, max_age)
             states.append((source, outcome))
         except SourceError as exc:
             failures.append(NodeFailure(source, str(exc)))
@@ -82,23 +82,23 @@ def _guarded(read):
         return NodeFailure("", str(exc))
 
 
-def _fetch_all(urls, opts):
+def _fetch_all(urls, http):
     """Fetch every URL concurrently; whatever is not back before -t is unreachable."""
     from concurrent.futures import ThreadPoolExecutor, wait
     from .http import make_session, read_url_state, remaining
     workers = min(MAX_WORKERS, len(urls))
-    session = make_session(opts, pool_size=workers)
+    session = make_session(http, pool_size=workers)
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tgmon-fetch")
     try:
-        futures = {pool.submit(_guarded, lambda u=u: read_url_state(opts, session, u)): u
+        futures = {pool.submit(_guarded, lambda u=u: read_url_state(u, http, session)): u
                    for u in urls}
-        done, _ = wait(futures, timeout=remaining(opts, margin=0.5))
+        done, _ = wait(futures, timeout=remaining(http, margin=0.5))
         results = {}
         for future, url in futures.items():
             if future in done:
                 results[url] = future.result()
             else:
-                results[url] = NodeFailure(url, "no answer within -t %g s" % opts.timeout)
+                results[url] = NodeFailure(url, "no answer within -t %g s" % http.timeout)
         return results
     finally:
         pool.shutdown(wait=False, cancel_futures=True)

@@ -12,15 +12,10 @@ import time
 from datetime import datetime
 
 from ..errors import SourceError
-from ..model import Flags, Marker, MARKER_UNSET, record
+from ..model import Flags, Marker, MARKER_UNSET
 from ..schema import SchemaError, parse_status
+from ..stateformat import MARKER_FILES, markers_agree
 from ..timeutil import UTC
-
-DEFAULT_STATE_DIR = "/var/lib/tgmon"
-STATUS_FILE = "status.json"
-MARKER_FILES = (("warn_flag", "update-warn-flag"),
-                ("update_lock", "update-lock"),
-                ("reboot_required", "reboot-required"))
 
 # status.json is a few KB; anything this large is not ours.
 MAX_STATUS_BYTES = 4 * 1024 * 1024
@@ -28,19 +23,6 @@ MAX_MARKER_BYTES = 64 * 1024
 MAX_MARKER_LINES = 50
 MAX_LINE_CHARS = 200
 CONSISTENT_READ_SECONDS = 0.2
-
-StatePaths = record("StatePaths", "status warn_flag update_lock reboot_required")
-
-
-def paths_for(state_dir, overrides=None):
-    """The four paths of a state dir; ``overrides`` maps names to other paths."""
-    overrides = overrides or {}
-    base = {"status": os.path.join(state_dir, STATUS_FILE)}
-    for name, filename in MARKER_FILES:
-        base[name] = os.path.join(state_dir, filename)
-    base.update({k: v for k, v in overrides.items() if v})
-    return StatePaths(**base)
-
 
 def read_state(paths, origin=None):
     """StatePaths -> State. Raises SourceError with cause and fix."""
@@ -67,18 +49,10 @@ def read_document(paths):
                                              "the state file"), paths.status)
         flags = Flags(*(read_marker(getattr(paths, name))
                         for name, _ in MARKER_FILES))
-        if _consistent(document, flags) or time.monotonic() > give_up:
+        if markers_agree(document, flags) or time.monotonic() > give_up:
             return document, flags
         # a jittered pause, so a reader never falls into step with a writer
         time.sleep((time.monotonic_ns() % 2000) / 1e6)
-
-
-def _consistent(document, flags):
-    expected = document.get("expected_markers") if isinstance(document, dict) else None
-    if not isinstance(expected, dict):
-        return True
-    return all(expected.get(name) is None or bool(expected.get(name)) == marker.is_set
-               for name, marker in zip(Flags._fields, flags))
 
 
 def decode_status(data, where):
