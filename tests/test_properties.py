@@ -12,8 +12,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tgmon import examples
-from tgmon.checks import cluster_updates, tightgate
-from tgmon.checks.registry import SINGLE_NODE_CHECKS
+from tgmon.checks.registry import all_checks
 from tgmon.schema import to_document
 
 from helpers import NOW, run_check
@@ -69,9 +68,9 @@ def assert_plugin_api(outcome):
 
 
 def _check_all(state_dir):
-    for definition in SINGLE_NODE_CHECKS + (tightgate.DEFINITION,):
-        assert_plugin_api(run_check(definition, ["--state-dir", state_dir]))
-    assert_plugin_api(run_check(cluster_updates.DEFINITION, ["--node", state_dir]))
+    for definition in all_checks():
+        source = "--node" if definition.scope == "cluster" else "--state-dir"
+        assert_plugin_api(run_check(definition, [source, state_dir]))
 
 
 class StateDir:
