@@ -29,6 +29,12 @@ class Outcome:
         return "Outcome(%d, %r)" % (self.code, self.output)
 
 
+def as_shown(text):
+    """``text`` as a plugin's first line shows it (Nagios' illegal macro characters replaced)."""
+    from tgmon.runtime.output import _FIRST_LINE
+    return text.translate(_FIRST_LINE)
+
+
 def run_check(definition, argv, now=NOW):
     """Run a check in-process at ``now``: its exit code and output."""
     out = io.StringIO()

@@ -13,11 +13,11 @@ from helpers import DAY, HOUR, NOW, run_check
 HEALTHY = examples.healthy_single(NOW)
 PERF_HEALTHY = ("last_check_age=7200s;172800;;0 pending_release_age=0s;604800;2592000;0 "
                 "releases_behind=0;;1;0 warn_flag=0;;;0;1")
-OLDSTABLE = ('catch up from oldstable: Customer service -> "Full update from Oldstable" '
-             '(or "Partial update from Oldstable")')
-DOWNLOAD_HINT = ("check the node's access to the update server (proxy, firewall, DNS), "
-                 "then admin update -> \"Download\"; the flag clears itself after a complete download")
-INSTALL = 'install it: admin update -> "Auto-Update", or let the scheduled update run'
+OLDSTABLE = "in Customer service choose Full update from Oldstable (or Partial)"
+DOWNLOAD_HINT = ("check the update server access (proxy, firewall, DNS), then as admin update "
+                 "choose Download")
+INSTALL = "install it: as admin update start Auto-Update"
+SERVER = "check the update server access (proxy, firewall, DNS)"
 
 
 def pending(age, version="4.12"):
@@ -39,78 +39,70 @@ def perf(check=7200, pending_age=0, behind=0, flag=0):
 CASES = [
     # id, state, extra args, exit code, first-line text, perfdata
     ("healthy", HEALTHY, [], 0,
-     "VERSIONS OK - release 4.11 installed, up to date; update server checked 2h ago",
+     "VERSIONS OK - release 4.11 installed, up to date, update server checked 2h ago",
      PERF_HEALTHY),
     ("r8_warn_flag", examples.download_failed_single(NOW), [], 1,
-     "VERSIONS WARNING - Update download failed since 2026-11-15 02:00 +01:00 (4h ago): "
-     "10 download attempts failed: update server unreachable (connection timed out) - "
-     + DOWNLOAD_HINT, perf(pending_age=3 * 86400, behind=1, flag=1)),
+     "VERSIONS WARNING - Update download failed since Sun 02:00 - " + DOWNLOAD_HINT,
+     perf(pending_age=3 * 86400, behind=1, flag=1)),
     ("r8_warn_flag_severity_critical", examples.download_failed_single(NOW),
      ["--warn-flag-severity", "critical"], 2,
-     "VERSIONS CRITICAL - Update download failed since 2026-11-15 02:00 +01:00 (4h ago): "
-     "10 download attempts failed: update server unreachable (connection timed out) - "
-     + DOWNLOAD_HINT, perf(pending_age=3 * 86400, behind=1, flag=1)),
+     "VERSIONS CRITICAL - Update download failed since Sun 02:00 - " + DOWNLOAD_HINT,
+     perf(pending_age=3 * 86400, behind=1, flag=1)),
     ("r8_warn_flag_without_reason",
      HEALTHY._replace(flags=HEALTHY.flags._replace(warn_flag=Marker(True, NOW - DAY, ()))),
-     [], 1, "VERSIONS WARNING - Update download failed since 2026-11-14 06:00 +01:00 "
-     "(1d ago) - " + DOWNLOAD_HINT, perf(flag=1)),
+     [], 1, "VERSIONS WARNING - Update download failed since Sat 06:00 - " + DOWNLOAD_HINT,
+     perf(flag=1)),
     ("r17_two_behind", examples.releases_behind_single(NOW), [], 2,
-     "VERSIONS CRITICAL - 2 releases behind (installed 4.10, newest 4.12; 4.11 pending since "
-     "2026-09-29 06:00 +01:00 (47d ago)) - skipping a release breaks later updates; " + OLDSTABLE,
+     "VERSIONS CRITICAL - 2 releases behind, 4.10 installed, 4.12 newest - " + OLDSTABLE,
      perf(pending_age=47 * 86400, behind=2)),
     ("r17_severity_warning", examples.releases_behind_single(NOW),
      ["--skipped-release-severity", "warning", "--critical-age", "60d"], 1,
-     "VERSIONS WARNING - 2 releases behind (installed 4.10, newest 4.12; 4.11 pending since "
-     "2026-09-29 06:00 +01:00 (47d ago)) - skipping a release breaks later updates; " + OLDSTABLE,
+     "VERSIONS WARNING - 2 releases behind, 4.10 installed, 4.12 newest - " + OLDSTABLE,
      "last_check_age=7200s;172800;;0 pending_release_age=4060800s;604800;5184000;0 "
      "releases_behind=2;;1;0 warn_flag=0;;;0;1"),
     ("pending_young", pending(3 * DAY), [], 0,
-     "VERSIONS OK - release 4.12 available since 2026-11-12 06:00 +01:00 (3d ago), "
-     "4.11 installed; update server checked 2h ago", perf(pending_age=3 * 86400, behind=1)),
+     "VERSIONS OK - release 4.12 available for 3d, 4.11 installed, update server checked 2h ago",
+     perf(pending_age=3 * 86400, behind=1)),
     ("pending_just_below_warning", pending(7 * DAY - timedelta(seconds=1)), [], 0,
-     "VERSIONS OK - release 4.12 available since 2026-11-08 06:00 +01:00 (6d 23h ago), "
-     "4.11 installed; update server checked 2h ago", perf(pending_age=604799, behind=1)),
+     "VERSIONS OK - release 4.12 available for 6d 23h, 4.11 installed, update server checked "
+     "2h ago", perf(pending_age=604799, behind=1)),
     ("pending_at_warning", pending(7 * DAY), [], 1,
-     "VERSIONS WARNING - release 4.12 available since 2026-11-08 06:00 +01:00 (7d ago), "
-     "4.11 installed - longer than 7d; " + INSTALL, perf(pending_age=604800, behind=1)),
+     "VERSIONS WARNING - release 4.12 available for 7d, 4.11 installed, longer than 7d - "
+     + INSTALL, perf(pending_age=604800, behind=1)),
     ("pending_at_critical", pending(30 * DAY), [], 2,
-     "VERSIONS CRITICAL - release 4.12 available since 2026-10-16 06:00 +01:00 (30d ago), "
-     "4.11 installed - longer than 30d; " + INSTALL, perf(pending_age=2592000, behind=1)),
+     "VERSIONS CRITICAL - release 4.12 available for 30d, 4.11 installed, longer than 30d - "
+     + INSTALL, perf(pending_age=2592000, behind=1)),
     ("pending_custom_thresholds", pending(3 * DAY), ["--warning-age", "1d", "--critical-age", "2d"],
-     2, "VERSIONS CRITICAL - release 4.12 available since 2026-11-12 06:00 +01:00 (3d ago), "
-     "4.11 installed - longer than 2d; " + INSTALL,
+     2, "VERSIONS CRITICAL - release 4.12 available for 3d, 4.11 installed, longer than 2d - "
+     + INSTALL,
      "last_check_age=7200s;172800;;0 pending_release_age=259200s;86400;172800;0 "
      "releases_behind=1;;1;0 warn_flag=0;;;0;1"),
     ("older_release_offered_is_not_pending", pending(100 * DAY, "4.9"), [], 0,
-     "VERSIONS OK - release 4.11 installed, up to date; update server checked 2h ago",
+     "VERSIONS OK - release 4.11 installed, up to date, update server checked 2h ago",
      PERF_HEALTHY),
     ("version_sorting_4_9_vs_4_10",
      HEALTHY._replace(releases=HEALTHY.releases._replace(
          installed="4.9", available=(Release("4.10", NOW - DAY, False),))), [], 0,
-     "VERSIONS OK - release 4.10 available since 2026-11-14 06:00 +01:00 (1d ago), "
-     "4.9 installed; update server checked 2h ago", perf(pending_age=86400, behind=1)),
+     "VERSIONS OK - release 4.10 available for 1d, 4.9 installed, update server checked 2h ago",
+     perf(pending_age=86400, behind=1)),
     ("server_check_at_limit", checked(2 * DAY), [], 0,
-     "VERSIONS OK - release 4.11 installed, up to date; update server checked 2d ago",
+     "VERSIONS OK - release 4.11 installed, up to date, update server checked 2d ago",
      perf(check=172800)),
     ("server_check_too_old", checked(2 * DAY + timedelta(seconds=1)), [], 1,
-     "VERSIONS WARNING - no successful update-server check since 2026-11-13 05:59 +01:00 "
-     "(2d ago) (limit 2d) - check the node's access to the update server (proxy, firewall, DNS)",
+     "VERSIONS WARNING - no successful update-server check for 2d, limit 2d - " + SERVER,
      perf(check=172801)),
     ("server_check_severity_ok", checked(3 * DAY), ["--stale-server-check-severity", "ok"], 0,
-     "VERSIONS OK - release 4.11 installed, up to date; no successful update-server check "
-     "since 2026-11-12 06:00 +01:00 (3d ago) (limit 2d) - check the node's access to the "
-     "update server (proxy, firewall, DNS)", perf(check=259200)),
+     "VERSIONS OK - release 4.11 installed, up to date, no successful update-server check "
+     "for 3d, limit 2d", perf(check=259200)),
     ("server_never_checked", checked(None), [], 1,
-     "VERSIONS WARNING - the update server was never checked successfully - check the node's "
-     "access to the update server (proxy, firewall, DNS)", perf(check=40 * 86400)),
+     "VERSIONS WARNING - update server never checked successfully - " + SERVER,
+     perf(check=40 * 86400)),
     ("worst_first_then_others",
      examples.releases_behind_single(NOW)._replace(
          flags=HEALTHY.flags._replace(warn_flag=Marker(True, NOW - HOUR, ("server down",)))),
      [], 2,
-     "VERSIONS CRITICAL - 2 releases behind (installed 4.10, newest 4.12; 4.11 pending since "
-     "2026-09-29 06:00 +01:00 (47d ago)) - skipping a release breaks later updates; " + OLDSTABLE
-     + "; Update download failed since 2026-11-15 05:00 +01:00 (1h ago): server down - "
-     + DOWNLOAD_HINT, perf(pending_age=47 * 86400, behind=2, flag=1)),
+     "VERSIONS CRITICAL - 2 releases behind, 4.10 installed, 4.12 newest (+1 more) - " + OLDSTABLE,
+     perf(pending_age=47 * 86400, behind=2, flag=1)),
 ]
 
 
@@ -119,16 +111,28 @@ CASES = [
 def test_check_versions(state_dir, name, state, args, code, text, perfdata):
     outcome = run_check(DEFINITION, ["--state-dir", state_dir(state)] + args)
     assert (outcome.code, outcome.text, outcome.perfdata) == (code, text, perfdata)
-    assert len(outcome.lines) == 1
+    assert len(outcome.text) <= 160
+    if code == 0:
+        assert len(outcome.lines) == 1   # the long output is for problems (and -v)
+    else:
+        assert outcome.lines[1].startswith("[%s] " % ("WARNING", "CRITICAL")[code - 1])
 
 
-def test_verbose_lists_every_aspect(state_dir):
-    outcome = run_check(DEFINITION, ["--state-dir", state_dir(examples.releases_behind_single(NOW)),
-                                     "-v"])
+def test_problems_have_their_long_output_and_v_adds_the_ok_details(state_dir):
+    path = state_dir(examples.releases_behind_single(NOW))
+    outcome = run_check(DEFINITION, ["--state-dir", path])
     assert outcome.lines[1:] == [
         "[CRITICAL] " + outcome.text.split(" - ", 1)[1],
         "    release 4.11 released 2026-09-29 06:00 +01:00 (47d ago), kernel update",
         "    release 4.12 released 2026-11-12 06:00 +01:00 (3d ago)",
+        "    skipping a release breaks later updates: catch up from oldstable",
+        "[OK] update server checked 2h ago",
+    ]
+    healthy = run_check(DEFINITION, ["--state-dir", state_dir(pending(2 * DAY)), "-v"])
+    assert healthy.lines[1:] == [
+        "[OK] release 4.12 available for 2d, 4.11 installed",
+        "    release 4.12 released 2026-11-13 06:00 +01:00 (2d ago)",
+        "    or let the scheduled update install it",
         "[OK] update server checked 2h ago",
     ]
 
@@ -144,9 +148,8 @@ def test_stale_state_is_unknown(state_dir):
     outcome = run_check(DEFINITION, ["--state-dir", path], now=NOW + timedelta(minutes=31))
     assert outcome.code == 3
     assert outcome.text == (
-        "VERSIONS UNKNOWN - state of tg-single is stale: generated 2026-11-15 06:00 +01:00 "
-        "(31m ago), older than --max-age 30m; the writer on the node has stopped (heartbeat "
-        "every 15 min); restart it or check its clock")
+        "VERSIONS UNKNOWN - state of tg-single is stale: generated 31m ago, --max-age is 30m; "
+        "check that the writer on the node runs (its heartbeat) and its clock")
     assert run_check(DEFINITION, ["--state-dir", path, "--max-age", "1h"],
                      now=NOW + timedelta(minutes=31)).code == 0
 

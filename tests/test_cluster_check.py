@@ -55,9 +55,8 @@ def test_r16_more_nodes_updating_than_max(state_dir):
     outcome = run_check(DEFINITION, args(state_dir, *nodes))
     assert outcome.code == 2
     assert outcome.text == (
-        "CLUSTER CRITICAL - 2 nodes updating at once (n1, n2), more than max_parallel_updates 1 "
-        "- the cluster serves users with fewer nodes; spread the update times: admin update -> "
-        "scheduled update settings")
+        "CLUSTER CRITICAL - 2 nodes updating at once, max_parallel_updates 1: n1, n2 - spread "
+        "update times in the admin update schedule settings")
     assert "nodes_updating=2;;1;0" in outcome.perfdata
     assert "nodes_out_of_lb=2;;;0" in outcome.perfdata
 
@@ -73,8 +72,8 @@ def test_r16_schedule_collision(state_dir):
     outcome = run_check(DEFINITION, args(state_dir, *nodes))
     assert outcome.code == 1
     assert outcome.text == (
-        "CLUSTER WARNING - scheduled update windows of n1, n2 overlap (2 at once), more than "
-        "max_parallel_updates 1 - spread them: admin update -> scheduled update settings")
+        "CLUSTER WARNING - 2 update windows overlap, max_parallel_updates 1: n1, n2 - "
+        "spread update times in the admin update schedule settings")
     assert "schedule_overlap=2;1;;0" in outcome.perfdata
 
 
@@ -104,9 +103,8 @@ def test_r9_lock_halts_the_cluster(state_dir):
     outcome = run_check(DEFINITION, args(state_dir, node("tg-node1", start="05:00"), locked))
     assert outcome.code == 2
     assert outcome.text == (
-        "CLUSTER CRITICAL - update lock on tg-node2 since 2026-11-15 03:00 +01:00 (3h ago): the "
-        "cluster's scheduled updates are halted (R9) - on tg-node2 fix the cause, then admin "
-        'update -> "Remove update lock"')
+        "CLUSTER CRITICAL - update lock on tg-node2 since Sun 03:00 halts cluster tgc-berlin - on "
+        "tg-node2: fix the cause, then as admin update choose Remove update lock")
     assert "nodes_locked=1;;0;0" in outcome.perfdata
 
 
@@ -115,8 +113,9 @@ def test_unreachable_node_is_unknown_unless_told(state_dir, tmp_path):
     missing = str(tmp_path / "gone")
     outcome = run_check(DEFINITION, ["--node", good, "--node", missing])
     assert outcome.code == 3
-    assert outcome.text.startswith("CLUSTER UNKNOWN - node %s unreachable: state dir %s does "
-                                   "not exist" % (missing, missing))
+    assert outcome.text.startswith("CLUSTER UNKNOWN - node /tmp/")
+    assert outcome.text.endswith("unreachable - check its exporter or state dir")
+    assert "    %s: state dir %s does not exist" % (missing, missing) in outcome.output
     assert "nodes=2;;;0" in outcome.perfdata and "nodes_unreachable=1;;;0" in outcome.perfdata
     relaxed = run_check(DEFINITION, ["--node", good, "--node", missing,
                                      "--unreachable-severity", "warning"])
@@ -127,7 +126,9 @@ def test_stale_node_counts_as_unreachable(state_dir):
     fresh = state_dir(node("n1"))
     stale = state_dir(node("n2", start="07:00")._replace(generated=NOW - 2 * HOUR))
     outcome = run_check(DEFINITION, ["--node", fresh, "--node", stale])
-    assert outcome.code == 3 and "is stale" in outcome.text
+    assert outcome.code == 3 and outcome.text.endswith("unreachable - check its exporter or "
+                                                       "state dir")
+    assert "    %s: state of n2 is stale: generated 2h ago" % stale in outcome.output
 
 
 def test_all_unreachable(tmp_path):
@@ -154,13 +155,15 @@ def test_mixed_clusters_and_single_systems(state_dir):
     outcome = run_check(DEFINITION, args(state_dir, node("n1"), node("x1", cluster="other", start="09:00"),
                                          examples.healthy_single(NOW)))
     assert outcome.code == 3
-    assert "tg-single is a single system, not a cluster node" in outcome.text
-    assert "the nodes belong to different clusters" in outcome.text
+    assert outcome.text == ("CLUSTER UNKNOWN - tg-single is a single system, not a cluster node "
+                            "(+2 more) - check the node list")
+    assert "[UNKNOWN] the nodes belong to different clusters: none, other, tgc-berlin - check "\
+        "one cluster per service" in outcome.lines
 
 
 def test_out_of_lb_and_maintenance_are_listed(state_dir):
     outcome = run_check(DEFINITION, args(state_dir, node("n1", out_of_lb=True, maintenance=True),
                                          node("n2", start="09:00")) + ["-v"])
-    assert outcome.text == ("CLUSTER OK - 2 nodes of tgc-berlin, 0 updating (max 1); out of load "
-                            "balancing: n1; in maintenance: n1")
+    assert outcome.text == ("CLUSTER OK - 2 nodes of tgc-berlin, 0 updating (max 1), out of load "
+                            "balancing: n1, in maintenance: n1")
     assert "    n1: release 4.11, maintenance, out of load balancing, scheduled update tuesday 03:00" in outcome.lines

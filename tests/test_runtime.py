@@ -10,7 +10,7 @@ from tgmon.model import Marker
 from tgmon.checks.definition import CheckDefinition
 from tgmon.verdict import Finding, Perf, Verdict
 
-from helpers import NOW, run_check
+from helpers import NOW, as_shown, run_check
 
 
 def test_help_exits_3():
@@ -40,6 +40,17 @@ def test_timeout_covers_the_read():
     outcome = run_check(_definition(read=slow_read), ["-t", "0.3"])
     assert time.monotonic() - started < 3
     assert (outcome.code, outcome.text) == (3, (
+        "TEST UNKNOWN - reading the state dir /var/lib/tgmon took longer than -t 0.3 s; "
+        "check its file system (a hung mount?)"))
+
+
+def test_timeout_covers_the_judge_too():
+    def slow_judge(state, opts, now):
+        time.sleep(5)
+    started = time.monotonic()
+    outcome = run_check(_definition(judge=slow_judge), ["-t", "0.3"])
+    assert time.monotonic() - started < 3
+    assert (outcome.code, outcome.text) == (3, (
         "TEST UNKNOWN - timed out after 0.3 s; raise -t/--timeout or look at why the state "
         "source is slow"))
 
@@ -54,8 +65,8 @@ def _broken_judge(state, opts, now):
 def test_internal_error_is_one_unknown_line(verbosity, traceback_shown):
     outcome = run_check(_definition(judge=_broken_judge), verbosity)
     assert outcome.code == 3
-    assert outcome.lines[0] == ("TEST UNKNOWN - internal error: KeyError: 'boom'; rerun with "
-                                "-vvv and report it")
+    assert outcome.lines[0] == as_shown("TEST UNKNOWN - internal error: KeyError: 'boom'; "
+                                        "rerun with -vvv and report it")
     assert ("Traceback (most recent call last):" in outcome.output) == traceback_shown
     assert (len(outcome.lines) == 1) != traceback_shown
 
@@ -66,7 +77,7 @@ def test_pipes_in_texts_never_reach_the_first_line(state_dir):
         warn_flag=Marker(True, NOW, ("proxy | firewall\tdown",))))
     outcome = run_check(versions.DEFINITION, ["--state-dir", state_dir(state)])
     assert outcome.output.count("|") == 1
-    assert "proxy / firewall down" in outcome.text
+    assert "    proxy / firewall down" in outcome.lines   # the reason is in the long output
 
 
 def test_perfdata_present_with_exotic_values():

@@ -1,112 +1,206 @@
 """--config FILE: YAML defaults for long options and the state file paths.
 
-Imported only when --config is given, so the plain path never loads yaml.
+One file serves every check: a common part (options of any check; each
+check takes those it has) plus one section per plugin, named as the plugin.
+check_tightgate applies the common part and each aspect's section to that
+aspect (``check_hotfixes: warning_age`` is its ``--hotfixes-warning-age``).
 
     state_dir: /var/lib/tgmon
     max_age: 30m
     files:                     # map real appliance paths
       status: /var/lib/tgmon/status.json
       warn_flag: /var/lib/tightgate/update-warn
-      update_lock: /var/lib/tightgate/update-lock
-      reboot_required: /var/run/reboot-required
     check_versions:            # options for one plugin only
       warning_age: 14d
+    check_cluster_updates:
+      node: [https://tg1:9740/v1/status, https://tg2:9740/v1/status]
 
-Command-line options win over the file.
+Command-line options win over the file; a plugin's section wins over the
+common part. Imported only when --config is given, so the plain path never
+loads yaml. Errors name the file and the line, never the file's content.
 """
 
+import argparse
+
 from .errors import UsageError
+from .safefile import read_option_file
 
 FILE_KEYS = ("status", "warn_flag", "update_lock", "reboot_required")
 MAX_CONFIG_BYTES = 256 * 1024
+MAX_PATH_CHARS = 4096
+NOT_FROM_CONFIG = ("help", "version", "config")
+DOCS = "see docs/configuration.rst"
 
 
-def load_config(path):
-    import yaml
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(MAX_CONFIG_BYTES + 1)
-    except OSError as exc:
-        raise UsageError("cannot read config %s: %s" % (path, exc.strerror or exc),
-                         "check the --config path and its permissions") from None
-    if len(data) > MAX_CONFIG_BYTES:
-        raise UsageError("config %s is larger than %d bytes" % (path, MAX_CONFIG_BYTES),
-                         "point --config at the tgmon YAML file")
-    try:
-        document = yaml.safe_load(data)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = " line %d" % (mark.line + 1) if mark else ""
-        raise UsageError("config %s%s is not valid YAML (%s)"
-                         % (path, where, getattr(exc, "problem", None) or exc),
-                         "fix the YAML syntax") from None
-    if document is None:
-        return {}
-    if not isinstance(document, dict):
-        raise UsageError("config %s must be a mapping of option: value" % path,
-                         "see docs/configuration.rst")
-    return document
+class ConfigFile:
+    """A loaded config file: its common part, its sections, and its lines."""
+
+    def __init__(self, path):
+        from . import yamlsafe
+        self.path = path
+        data = read_option_file(path, "--config", MAX_CONFIG_BYTES, UsageError)
+        try:
+            document = yamlsafe.load(data)
+        except yamlsafe.YamlProblem as exc:
+            raise UsageError("config %s%s is %s" % (path, _at(exc.line), exc.words),
+                             "fix the YAML syntax") from None
+        if document is None:
+            document = yamlsafe.LineMap()
+        if not isinstance(document, dict):
+            raise UsageError("config %s must be a mapping of option: value" % path, DOCS)
+        self.document = document
+        from .checks.registry import all_checks
+        self.checks = {d.prog: d for d in all_checks()}
+        self.common, self.sections, self.files = {}, {}, {}
+        for key, value in document.items():
+            line = document.line_of(key)
+            if not isinstance(key, str):
+                raise UsageError("config %s%s: keys are option names or check names"
+                                 % (path, _at(line)), DOCS)
+            if key == "files":
+                self.files = self._files(value, line)
+            elif key in self.checks:
+                if not isinstance(value, dict):
+                    raise UsageError("config %s%s: section %s must be a mapping"
+                                     % (path, _at(line), key), DOCS)
+                self.sections[key] = value
+            elif isinstance(value, dict):
+                raise UsageError("config %s%s: unknown section" % (path, _at(line)),
+                                 "sections are named as the plugins, e.g. check_hotfixes")
+            else:
+                self.common[_dest(key)] = (key, value, line)
+        for key, value, line in self.common.values():
+            if not any(_dest(key) in _actions(d) for d in self.checks.values()):
+                raise UsageError("config %s%s: unknown option" % (path, _at(line)),
+                                 "use the long option names of --help, without dashes")
+
+    def section(self, prog):
+        """{dest: (key, value, line)} of a plugin's own section; unknown keys refused."""
+        mapping = self.sections.get(prog)
+        if mapping is None:
+            return {}
+        actions = _actions(self.checks[prog])
+        result = {}
+        for key, value in mapping.items():
+            line = mapping.line_of(key)
+            if not isinstance(key, str) or _dest(key) not in actions:
+                raise UsageError("config %s%s: unknown option for %s"
+                                 % (self.path, _at(line), prog),
+                                 "use the long option names of %s --help" % prog)
+            result[_dest(key)] = (key, value, line)
+        return result
+
+    def _files(self, value, line):
+        if not isinstance(value, dict):
+            raise UsageError("config %s%s: files must be a mapping" % (self.path, _at(line)),
+                             "keys: %s" % ", ".join(FILE_KEYS))
+        result = {}
+        for key, target in value.items():
+            key_line = value.line_of(key)
+            if key not in FILE_KEYS:
+                raise UsageError("config %s%s: unknown file key" % (self.path, _at(key_line)),
+                                 "keys: %s" % ", ".join(FILE_KEYS))
+            if not isinstance(target, str) or not target or len(target) > MAX_PATH_CHARS:
+                raise UsageError("config %s%s: files.%s must be a path"
+                                 % (self.path, _at(key_line), key), "give a file path")
+            result[key] = target
+        return result
 
 
-def apply_config(parser, opts, path, prog):
-    """Fill options not given on the command line from the config file."""
-    document = load_config(path)
+def apply_config(definition, opts, path):
+    """Fill the options not given on the command line from the config file."""
+    config = ConfigFile(path)
     given = set(getattr(opts, "_given", ()))
-    settings = {k: v for k, v in document.items()
-                if not isinstance(v, dict) or k == "files"}
-    section = document.get(prog) or {}
-    if not isinstance(section, dict):
-        raise UsageError("config %s: section %s must be a mapping" % (path, prog),
-                         "see docs/configuration.rst")
-    settings.update(section)
-    actions = {a.dest: a for a in parser._actions}
-    files = {}
-    for key, value in settings.items():
-        dest = str(key).replace("-", "_")
-        if dest == "files":
-            files = _files(value, path)
-            continue
-        action = actions.get(dest)
-        if action is None or dest in ("help", "version", "config"):
-            raise UsageError("config %s: unknown option %r for %s" % (path, key, prog),
-                             "use the long option names from %s --help" % prog)
-        if dest in given:
-            continue
-        setattr(opts, dest, _convert(action, value, path, key))
-    opts.files = files
+    actions = _actions(definition)
+    layers = [_only(config.common, actions), config.section(definition.prog)]
+    if definition.scope == "all-in-one":
+        layers = _aspect_layers(config, definition) + layers
+    for layer in layers:
+        for dest, (key, value, line) in layer.items():
+            if dest in NOT_FROM_CONFIG:
+                continue
+            # converted even when the command line wins: a bad value is always reported
+            converted = _convert(actions[dest], value, config.path, key, line)
+            if dest not in given:
+                setattr(opts, dest, converted)
+    opts.files = config.files
     return opts
 
 
-def _files(value, path):
-    if not isinstance(value, dict):
-        raise UsageError("config %s: files must be a mapping" % path,
-                         "keys: %s" % ", ".join(FILE_KEYS))
-    unknown = set(value) - set(FILE_KEYS)
-    if unknown:
-        raise UsageError("config %s: unknown file key(s) %s" % (path, ", ".join(sorted(unknown))),
-                         "keys: %s" % ", ".join(FILE_KEYS))
-    for key, target in value.items():
-        if not isinstance(target, str):
-            raise UsageError("config %s: files.%s must be a path" % (path, key),
-                             "give a string")
-    return dict(value)
+def _aspect_layers(config, definition):
+    """check_tightgate: each aspect's common options and section, under its prefix."""
+    from .checks.tightgate import aspect_prefix
+    from .checks.registry import SINGLE_NODE_CHECKS
+    own = _actions(definition)
+    layers = []
+    for aspect in SINGLE_NODE_CHECKS:
+        head = aspect_prefix(aspect).replace("-", "_") + "_"
+        aspect_actions = _actions(aspect)
+        for source in (_only(config.common, aspect_actions), config.section(aspect.prog)):
+            layers.append({head + dest: item for dest, item in source.items()
+                           if head + dest in own})
+    return layers
 
 
-def _convert(action, value, path, key):
-    if action.nargs == 0:  # store_true style flags
+def _only(layer, actions):
+    return {dest: item for dest, item in layer.items() if dest in actions}
+
+
+def _actions(definition):
+    return {a.dest: a for a in definition.parser()._actions}
+
+
+def _dest(key):
+    return str(key).replace("-", "_")
+
+
+def _at(line):
+    return " line %d" % line if line else ""
+
+
+def _convert(action, value, path, key, line):
+    """A config value as the option's type would take it; errors never echo the value."""
+    where = "config %s%s: %s" % (path, _at(line), key)
+    if action.nargs == 0:  # store_true flags, and -v (a count)
+        if isinstance(action, argparse._CountAction):
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3:
+                raise UsageError("%s must be 0 to 3" % where, "write a number 0-3")
+            return value
         if not isinstance(value, bool):
-            raise UsageError("config %s: %s must be true or false" % (path, key),
-                             "write true or false")
+            raise UsageError("%s must be true or false" % where, "write true or false")
         return value
-    if action.type is None:
-        return value if isinstance(value, str) else str(value)
+    if isinstance(action, argparse._AppendAction):
+        items = value if isinstance(value, list) else [value]
+        if not items or len(items) > 1000:
+            raise UsageError("%s must be a list of 1 to 1000 values" % where,
+                             "write a YAML list")
+        return [_scalar(action, item, where) for item in items]
+    return _scalar(action, value, where)
+
+
+def _scalar(action, value, where):
+    if isinstance(value, (dict, list)) or value is None or isinstance(value, bool):
+        raise UsageError("%s must be a single value" % where, "write one value")
     try:
-        converted = action.type(str(value))
-    except Exception as exc:  # argparse types raise ArgumentTypeError/ValueError
-        raise UsageError("config %s: %s: %s" % (path, key, exc),
-                         "fix the value in the config file") from None
+        text = str(value)
+    except ValueError:   # an integer of thousands of digits
+        raise UsageError("%s is not a valid value (too long)" % where, _expects(action)) from None
+    if len(text) > MAX_PATH_CHARS:
+        raise UsageError("%s is longer than %d characters" % (where, MAX_PATH_CHARS),
+                         _expects(action))
+    if action.type is None:
+        converted = text
+    else:
+        try:
+            converted = action.type(text)
+        except Exception:   # argparse types raise ArgumentTypeError/ValueError
+            raise UsageError("%s is not a valid value" % where, _expects(action)) from None
     if action.choices is not None and converted not in action.choices:
-        raise UsageError("config %s: %s: %r is not one of %s"
-                         % (path, key, value, ", ".join(map(str, action.choices))),
+        raise UsageError("%s is not one of %s" % (where, ", ".join(map(str, action.choices))),
                          "fix the value in the config file")
     return converted
+
+
+def _expects(action):
+    expects = getattr(action.type, "expects", None)
+    return "expected %s" % expects if expects else "see the option in --help"

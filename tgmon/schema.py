@@ -2,40 +2,65 @@
 
 ``parse_status`` turns a decoded JSON document into a ``State``; every
 problem names the field path (``releases.available[1].released``) and what
-is wrong with it. ``to_document`` is the inverse, used by the simulator,
-the exporter and the example generator, so there is one schema in one place.
+is wrong with it, never more of the file than that. ``to_document`` is the
+inverse, used by the simulator, the exporter and the example generator, so
+there is one schema in one place.
+
+Every value is bounded (docs/state-format.rst, "Limits"): text lengths, list
+lengths, numbers, and times. A time after ``generated`` (beyond
+``FUTURE_TOLERANCE``) is refused: a state cannot report what has not
+happened yet, and a time from the future must never read as "just now".
+The planned maintenance is the one exception: it is a plan.
 """
 
 import re
+from datetime import timedelta
 
 from . import model
+from .freshness import FUTURE_TOLERANCE
 from .lifecycle import parse_clock
 from .model import (
     ClusterSettings, FailureSwitchOff, Hotfix, Hotfixes, Maintenance, Node,
     PlannedMaintenance, Release, Releases, Schedule, ScheduledDownload,
     ScheduledUpdate, State, UpdateRun, UpdateServer)
-from .timeutil import format_timestamp, parse_timestamp
+from .timeutil import UTC, format_timestamp, parse_timestamp
 
-_VERSION = re.compile(r"^\d+(\.\d+)*$")
+_VERSION = re.compile(r"^\d{1,9}(\.\d{1,9}){0,5}$")
+
+# Limits of a tgmon/1 state (documented in docs/state-format.rst).
+MAX_NAME = 128        # node and cluster names, hotfix ids
+MAX_TEXT = 1000       # reasons, messages, titles
+MAX_ITEMS = 1000      # releases, hotfixes
+MAX_SESSIONS = 1000000
+MAX_PARALLEL = 1000
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+# fields that may lie after ``generated``: plans
+PLANNED = ("maintenance.planned.",)
 
 
 class SchemaError(ValueError):
     """A field of status.json is missing or wrong; ``path`` names it."""
 
     def __init__(self, path, problem):
-        super().__init__("%s: %s" % (path or "document", problem))
+        super().__init__("%s: %s" % (path, problem) if path else problem)
         self.path = path
         self.problem = problem
 
 
 class _Fields:
-    """Typed access to one JSON object, every error carrying its path."""
+    """Typed access to one JSON object, every error carrying its path.
 
-    def __init__(self, obj, path):
+    ``stamps`` collects (path, time) of every timestamp read, shared by the
+    objects of one document, so that the times can be checked against
+    ``generated`` at the end.
+    """
+
+    def __init__(self, obj, path, stamps=None):
         if not isinstance(obj, dict):
             raise SchemaError(path, "expected an object, got %s" % _kind(obj))
         self.obj = obj
         self.path = path
+        self.stamps = stamps if stamps is not None else []
 
     def sub(self, key):
         return "%s.%s" % (self.path, key) if self.path else key
@@ -63,28 +88,45 @@ class _Fields:
     def boolean(self, key, required=True, nullable=False):
         return self._typed(key, (bool,), "true/false", required, nullable)
 
-    def string(self, key, required=True, nullable=False):
-        return self._typed(key, (str,), "a string", required, nullable)
+    def string(self, key, required=True, nullable=False, limit=MAX_TEXT):
+        value = self._typed(key, (str,), "a string", required, nullable)
+        if value is not None and len(value) > limit:
+            raise SchemaError(self.sub(key), "is %d characters, over the limit %d"
+                              % (len(value), limit))
+        return value
 
-    def integer(self, key, required=True, nullable=False, minimum=None):
+    def integer(self, key, required=True, nullable=False, minimum=None, maximum=None):
         value = self._typed(key, (int,), "an integer", required, nullable)
         if value is not None and minimum is not None and value < minimum:
-            raise SchemaError(self.sub(key), "must be at least %d, got %d"
-                              % (minimum, value))
+            raise SchemaError(self.sub(key), "must be at least %d, got %s"
+                              % (minimum, _number(value)))
+        if value is not None and maximum is not None and value > maximum:
+            raise SchemaError(self.sub(key), "must be at most %d, got %s"
+                              % (maximum, _number(value)))
         return value
 
     def timestamp(self, key, required=True, nullable=True):
-        value = self.string(key, required, nullable)
+        value = self.string(key, required, nullable, limit=64)
         if value is None:
             return None
         try:
-            return parse_timestamp(value)
+            stamp = parse_timestamp(value)
+            year = stamp.astimezone(UTC).year
+        except OverflowError:
+            raise SchemaError(self.sub(key), "beyond the calendar") from None
         except ValueError as exc:
-            raise SchemaError(self.sub(key), str(exc)) from None
+            problem = ("has no UTC offset" if "offset" in str(exc) else
+                       "is not an ISO-8601 timestamp (e.g. 2026-11-22T03:00:00+01:00)")
+            raise SchemaError(self.sub(key), problem) from None
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise SchemaError(self.sub(key), "%s lies outside the years %d-%d"
+                              % (value[:10], FIRST_YEAR, LAST_YEAR))
+        self.stamps.append((self.sub(key), stamp))
+        return stamp
 
     def clock(self, key, example, required=True, nullable=False):
         """A time of day 'HH:MM' (a schedule setting)."""
-        value = self.string(key, required, nullable)
+        value = self.string(key, required, nullable, limit=16)
         if value is not None:
             try:
                 parse_clock(value)
@@ -94,14 +136,17 @@ class _Fields:
         return value
 
     def choice(self, key, choices, required=True, nullable=False):
-        value = self.string(key, required, nullable)
+        value = self.string(key, required, nullable, limit=MAX_NAME)
         if value is not None and value not in choices:
+            listed = ", ".join(choices)
+            if len(listed) > 40:
+                listed = "%s ... %s" % (choices[0], choices[-1])
             raise SchemaError(self.sub(key), "expected one of %s, got %r"
-                              % (", ".join(choices), value))
+                              % (listed, value[:40]))
         return value
 
-    def pattern(self, key, regex, example, required=True, nullable=False):
-        value = self.string(key, required, nullable)
+    def pattern(self, key, regex, example, required=True, nullable=False, limit=32):
+        value = self.string(key, required, nullable, limit=limit)
         if value is not None and not regex.match(value):
             raise SchemaError(self.sub(key), "expected e.g. %s, got %r"
                               % (example, value))
@@ -113,9 +158,9 @@ class _Fields:
             if key in self.obj and not nullable:
                 raise SchemaError(self.sub(key), "must not be null")
             return None
-        return _Fields(value, self.sub(key))
+        return _Fields(value, self.sub(key), self.stamps)
 
-    def items(self, key, required=True):
+    def items(self, key, required=True, limit=MAX_ITEMS):
         value = self.raw(key, required)
         if value is None:
             if key in self.obj:
@@ -124,8 +169,17 @@ class _Fields:
         if not isinstance(value, list):
             raise SchemaError(self.sub(key),
                               "expected a list, got %s" % _kind(value))
-        return [_Fields(item, "%s[%d]" % (self.sub(key), index))
+        if len(value) > limit:
+            raise SchemaError(self.sub(key), "has %d items, over the limit %d"
+                              % (len(value), limit))
+        return [_Fields(item, "%s[%d]" % (self.sub(key), index), self.stamps)
                 for index, item in enumerate(value)]
+
+
+def _number(value):
+    """An integer for a message: a huge one by its size, not its thousands of digits."""
+    text = str(value) if abs(value) < 10 ** 15 else None
+    return text or "%d digits" % len(str(abs(value)))
 
 
 def _kind(value):
@@ -160,11 +214,12 @@ def parse_status(document, flags=model.NO_FLAGS, origin=""):
     """Decoded status.json -> State. Raises SchemaError naming the field."""
     tag = check_schema_tag(document)
     top = _Fields(document, "")
+    generated = top.timestamp("generated", nullable=False)
 
     node_f = top.obj_field("node")
     role = node_f.choice("role", model.ROLES)
-    node = Node(node_f.string("name"), role,
-                node_f.string("cluster", required=False, nullable=True))
+    node = Node(node_f.string("name", limit=MAX_NAME), role,
+                node_f.string("cluster", required=False, nullable=True, limit=MAX_NAME))
     if role == "cluster-node" and not node.cluster:
         raise SchemaError("node.cluster", "a cluster-node needs the cluster name")
 
@@ -211,7 +266,7 @@ def parse_status(document, flags=model.NO_FLAGS, origin=""):
         raise SchemaError("cluster", "a cluster-node needs the cluster settings")
     cluster = ClusterSettings(
         cl_f.boolean("update_lock"),
-        cl_f.integer("max_parallel_updates", minimum=1),
+        cl_f.integer("max_parallel_updates", minimum=1, maximum=MAX_PARALLEL),
         cl_f.boolean("in_load_balancing")) if cl_f else None
 
     mt_f = top.obj_field("maintenance")
@@ -238,15 +293,25 @@ def parse_status(document, flags=model.NO_FLAGS, origin=""):
     if run is not None and run.end is not None and run.result is None:
         raise SchemaError("last_update_run.result", "required once the run has ended")
 
-    return State(
-        tag, top.timestamp("generated", nullable=False), node, releases, server,
-        hotfixes, schedule, cluster, maintenance,
+    state = State(
+        tag, generated, node, releases, server, hotfixes, schedule, cluster, maintenance,
         top.boolean("vnc_login_disabled"), run,
-        top.integer("active_sessions", minimum=0), flags, origin)
+        top.integer("active_sessions", minimum=0, maximum=MAX_SESSIONS), flags, origin)
+    _nothing_after(generated, top.stamps)
+    return state
+
+
+def _nothing_after(generated, stamps):
+    """No time may lie after ``generated`` (beyond the tolerance), but a plan."""
+    limit = generated + timedelta(seconds=FUTURE_TOLERANCE)
+    for path, stamp in stamps:
+        if stamp > limit and not path.startswith(PLANNED):
+            raise SchemaError(path, "lies after generated (%s)"
+                              % format_timestamp(stamp)[:10])
 
 
 def _hotfix(fields):
-    return Hotfix(fields.string("id"), fields.string("title"),
+    return Hotfix(fields.string("id", limit=MAX_NAME), fields.string("title"),
                   fields.timestamp("released", nullable=False))
 
 
@@ -311,8 +376,16 @@ def to_document(state):
     }
 
 
+MAX_MARKER_LINES = 50     # what a reader takes of a marker file (the rest is cut)
+MAX_MARKER_LINE = 200
+
+
 def parse_flags(document):
-    """The ``flags`` object of the remote form -> Flags (SchemaError naming the field)."""
+    """The ``flags`` object of the remote form -> Flags (SchemaError naming the field).
+
+    A set marker whose ``since`` is null has an unknown age (its file time was
+    beyond the calendar on the node); the checks judge it as such.
+    """
     top = _Fields(document, "")
     flags_f = top.obj_field("flags")
     markers = []
@@ -320,14 +393,20 @@ def parse_flags(document):
         marker_f = flags_f.obj_field(name)
         is_set = marker_f.boolean("set")
         since = marker_f.timestamp("since", required=False)
-        if is_set and since is None:
-            raise SchemaError(marker_f.sub("since"), "required when the marker is set")
-        lines = []
-        for index, line in enumerate(marker_f.raw("lines", required=False) or []):
+        lines = marker_f.raw("lines", required=False) or []
+        if not isinstance(lines, list):
+            raise SchemaError(marker_f.sub("lines"), "expected a list, got %s" % _kind(lines))
+        if len(lines) > MAX_MARKER_LINES:
+            raise SchemaError(marker_f.sub("lines"), "has %d items, over the limit %d"
+                              % (len(lines), MAX_MARKER_LINES))
+        for index, line in enumerate(lines):
             if not isinstance(line, str):
                 raise SchemaError("%s[%d]" % (marker_f.sub("lines"), index),
                                   "expected a string, got %s" % _kind(line))
-            lines.append(line.strip()[:200])
-        markers.append(model.Marker(True, since, tuple(lines[:50])) if is_set
-                       else model.MARKER_UNSET)
+            if len(line) > MAX_MARKER_LINE:
+                raise SchemaError("%s[%d]" % (marker_f.sub("lines"), index),
+                                  "is %d characters, over the limit %d"
+                                  % (len(line), MAX_MARKER_LINE))
+        markers.append(model.Marker(True, since, tuple(line.strip() for line in lines))
+                       if is_set else model.MARKER_UNSET)
     return model.Flags(*markers)

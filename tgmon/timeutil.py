@@ -5,23 +5,31 @@ from datetime import datetime, timedelta, timezone
 
 UTC = timezone.utc
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d{1,12}(?:\.\d{1,9})?)\s*([smhd]?)\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION_DAYS = 3650   # ten years: beyond that a limit means "never"
 
 DURATION_HELP = "seconds, or a number with s/m/h/d suffix (90, 15m, 24h, 7d)"
 
 
 def parse_duration(text):
-    """'90' / '90s' / '15m' / '24h' / '7d' -> seconds (float). ValueError otherwise."""
+    """'90' / '90s' / '15m' / '24h' / '7d' -> seconds (float), at most ten years.
+
+    ValueError otherwise (its message quotes what was given: only for text
+    from the command line or a scenario, never from a file given as option).
+    """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        if text < 0:
-            raise ValueError("a duration cannot be negative")
-        return float(text)
-    match = _DURATION.match(str(text))
+        seconds = float(text)
+        if not 0 <= seconds <= MAX_DURATION_DAYS * 86400:
+            raise ValueError("a duration must lie between 0 and %dd" % MAX_DURATION_DAYS)
+        return seconds
+    match = _DURATION.match(str(text)[:100])
     if not match:
-        raise ValueError(
-            "%r is not a duration: use %s" % (text, DURATION_HELP))
-    return float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+        raise ValueError("%r is not a duration (e.g. 90, 15m, 24h, 7d)" % str(text)[:40])
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+    if seconds > MAX_DURATION_DAYS * 86400:
+        raise ValueError("%r is more than %dd (ten years)" % (str(text)[:40], MAX_DURATION_DAYS))
+    return seconds
 
 
 def parse_timestamp(text):
@@ -82,6 +90,21 @@ def describe_since(stamp, now):
     if age >= 0:
         return "%s (%s ago)" % (text, format_duration(age))
     return "%s (in %s)" % (text, format_duration(-age))
+
+
+WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def short_time(stamp, now):
+    """'Tue 03:20' within six days of ``now``, else '2026-11-02': what an alert line shows.
+
+    In the stamp's own offset (the node's wall clock then), as ``describe_since``.
+    """
+    if not stamp.utcoffset():
+        stamp = stamp.astimezone(now.tzinfo)
+    if abs(age_seconds(stamp, now)) < 6 * 86400:
+        return "%s %s" % (WEEKDAY_ABBREVIATIONS[stamp.weekday()], stamp.strftime("%H:%M"))
+    return stamp.strftime("%Y-%m-%d")
 
 
 def _offset(stamp):

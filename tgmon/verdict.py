@@ -12,13 +12,19 @@ STATUS_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 SEVERITY_CHOICES = ("ok", "warning", "critical", "unknown")
 
 # condition: stable id (also the --<condition>-severity option name);
-# text: the alert sentence (what is wrong, since when, what to do).
-Finding = record("Finding", "condition status text details", ((),))
+# text: what is wrong and since when, short (it leads the alert line);
+# details: the long output's lines; action: the one next step, or None.
+Finding = record("Finding", "condition status text details action", ((), None))
 Perf = record("Perf", "label value uom warn crit min max", ("", None, None, None, None))
-# summary: first-line text when the judge words it itself (else built from findings)
-Verdict = record("Verdict", "findings perfdata summary", (None,))
+# summary: first-line text when the judge words it itself (else built from findings);
+# status: the overall status when the judge decides it (else the worst finding's).
+Verdict = record("Verdict", "findings perfdata summary status", (None, None))
 # A discrete condition whose status the admin may change with a severity option.
 Condition = record("Condition", "name default when")
+
+# The first line of a plugin's output, "NAME STATUS - text", is what a pager,
+# an SMS or a chat notification shows: at most this long.
+MAX_FIRST_LINE = 160
 
 
 def age_status(age, warning=None, critical=None):
@@ -49,10 +55,54 @@ def severity_of(opts, condition):
     return getattr(opts, condition.replace("-", "_") + "_severity")
 
 
-def summary_line(verdict):
-    """First-line text: the worst findings first; all OK texts when all is OK."""
+def line_of(finding):
+    """'what is wrong - what to do' of one finding."""
+    return "%s - %s" % (finding.text, finding.action) if finding.action else finding.text
+
+
+def summary_line(verdict, budget=None):
+    """The first line's text: the worst finding and its next step, with a count of the
+    other problems; all OK texts when all is OK. Within ``budget`` characters, the
+    "what" is shortened before the next step is."""
     if verdict.summary:
-        return verdict.summary
+        return fit(verdict.summary, "", budget)
     problems = problems_first(verdict.findings)
-    chosen = problems or [f for f in verdict.findings if f.status == OK]
-    return "; ".join(f.text for f in chosen)
+    if not problems:
+        return fit(", ".join(f.text for f in verdict.findings if f.status == OK), "", budget)
+    first = problems[0]
+    more = " (+%d more)" % (len(problems) - 1) if len(problems) > 1 else ""
+    return fit(first.text, more + (" - %s" % first.action if first.action else ""), budget)
+
+
+def fit(text, tail, budget):
+    """``text`` + ``tail``, cutting ``text`` (never the tail) to stay within ``budget``:
+    first the middle of long words (paths, URLs), then the end."""
+    if budget is None or len(text) + len(tail) <= budget:
+        return text + tail
+    text = " ".join(_elide(word) for word in text.split(" "))
+    tail = " ".join(_elide(word) for word in tail.split(" "))
+    if len(text) + len(tail) <= budget:
+        return text + tail
+    room = max(20, budget - len(tail) - 3)
+    cut = text[:room]
+    if " " in cut[room // 2:]:      # at a word's end
+        cut = cut[:cut.rindex(" ")]
+    line = cut.rstrip(" ,:-") + "..." + tail
+    return line if len(line) <= budget else line[:budget - 3] + "..."
+
+
+def _elide(word, width=40):
+    """'/tmp/pytest/.../state/status.json': the start and the end of a long word."""
+    if len(word) <= width:
+        return word
+    return word[:12] + "..." + word[-(width - 15):]
+
+
+def clip(text, length=40):
+    """A free text from the state (a reason, a name) short enough for an alert line."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= length else text[:length - 3].rstrip() + "..."
+
+
+def overall_status(verdict):
+    return verdict.status if verdict.status is not None else worst_status(verdict.findings)

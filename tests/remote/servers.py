@@ -8,8 +8,8 @@ import socket
 import subprocess
 import threading
 import time
-from helpers import VENV_BIN
 
+from helpers import VENV_BIN
 
 
 class Exporter:
@@ -117,8 +117,11 @@ class BlackHole:
         self.sock.close()
 
 
-def make_certificate(cert_path, key_path, common_name, ip=None, rsa=False):
-    """A self-signed CA-capable certificate made now (EC, or RSA for Icinga 2)."""
+def make_certificate(cert_path, key_path, common_name, ip=None, rsa=False, valid_days=(-1, 1),
+                     issuer=None):
+    """A certificate made now (EC, or RSA for Icinga 2), valid from ``valid_days[0]`` to
+    ``valid_days[1]`` days from now; self-signed and CA-capable, or signed by ``issuer``
+    (cert_path, key_path of a CA made here)."""
     import ipaddress
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -130,13 +133,20 @@ def make_certificate(cert_path, key_path, common_name, ip=None, rsa=False):
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
     alt = x509.IPAddress(ipaddress.ip_address(ip)) if ip else x509.DNSName(common_name)
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+    issuer_name, signing_key = subject, key
+    if issuer:
+        with open(issuer[0], "rb") as handle:
+            issuer_name = x509.load_pem_x509_certificate(handle.read()).subject
+        with open(issuer[1], "rb") as handle:
+            signing_key = serialization.load_pem_private_key(handle.read(), None)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
+            .not_valid_before(now + datetime.timedelta(days=valid_days[0]))
+            .not_valid_after(now + datetime.timedelta(days=valid_days[1]))
             .add_extension(x509.SubjectAlternativeName([alt]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+            .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None),
+                           critical=True)
+            .sign(signing_key, hashes.SHA256()))
     with open(cert_path, "wb") as handle:
         handle.write(cert.public_bytes(serialization.Encoding.PEM))
     with open(key_path, "wb") as handle:

@@ -50,14 +50,13 @@ def test_r5_first_round_fails_warn_flag_second_round_clears_it(tmp_path):
     moment = at(tmp_path, "download-second-round.yml", local(2026, 11, 17, 2, 25))
     outcome = moment.check(versions, "tg-single")
     assert outcome.code == 1
-    assert outcome.text.startswith(
-        "VERSIONS WARNING - Update download failed since 2026-11-17 02:20 +01:00 (5m ago): "
-        "10 download attempts failed: update server unreachable - ")
+    assert outcome.text.startswith("VERSIONS WARNING - Update download failed since Tue 02:20 - ")
+    assert "    10 download attempts failed: update server unreachable" in outcome.lines
     assert "warn_flag=1;;;0;1" in outcome.perfdata
     later = at(tmp_path, "download-second-round.yml", local(2026, 11, 17, 4, 0))
     outcome = later.check(versions, "tg-single")
     assert (outcome.code, outcome.text) == (
-        0, "VERSIONS OK - release 4.12 installed, up to date; update server checked 40m ago")
+        0, "VERSIONS OK - release 4.12 installed, up to date, update server checked 40m ago")
     assert "warn_flag=0;;;0;1" in outcome.perfdata
 
 
@@ -66,8 +65,9 @@ def test_r6_scheduled_operation_switched_off(tmp_path):
     outcome = moment.check(update_schedule, "tg-node2")
     assert outcome.code == 2
     assert outcome.text.startswith(
-        "SCHEDULE CRITICAL - scheduled download and update switched off since 2026-11-17 03:20 "
-        "+01:00 (40m ago) by a failed download: download failed in both rounds (R6)")
+        "SCHEDULE CRITICAL - schedule switched off since Tue 03:20 by a failed download - ")
+    assert ("    switched off 2026-11-17 03:20 +01:00 (40m ago): download failed in both rounds"
+            in outcome.lines)
     assert "switched_off_by_failure=1;;0;0;1" in outcome.perfdata
     assert moment.check(update_schedule, "tg-node1").code == 0
 
@@ -77,8 +77,9 @@ def test_r7_cluster_node_maintenance_only_maint(tmp_path):
     outcome = moment.check(maintenance, "tg-node2")
     assert outcome.code == 2
     assert outcome.text.startswith(
-        "MAINTENANCE CRITICAL - maintenance mode since 2026-11-17 02:00 +01:00 (2h ago): update "
-        "download failed, out of load balancing; only admin maint can end it (R7")
+        "MAINTENANCE CRITICAL - maintenance since Tue 02:00 after a failed download, only admin "
+        "maint ends it - ")
+    assert "    out of load balancing: the node gets no new users" in outcome.lines
     assert outcome.perfdata == ("active_sessions=0;;;0 maintenance=1;;;0;1 "
                                 "maintenance_age=7200s;;43200;0 vnc_login_disabled=0;;;0;1")
 
@@ -95,13 +96,12 @@ def test_r9_lock_and_the_halted_cluster(tmp_path):
     moment = at(tmp_path, "cluster-download-fails.yml", local(2026, 11, 17, 4, 30))
     lock = moment.check(update_lock, "tg-node2")
     assert lock.code == 2
-    assert "the updates of the whole cluster tgc-berlin are halted" in lock.text
+    assert "cluster tgc-berlin halted" in lock.text
     assert lock.perfdata == "update_lock=1;;0;0;1 update_lock_age=4200s;;;0"
     cluster = moment.cluster()
     assert cluster.code == 2
-    assert cluster.text.startswith("CLUSTER CRITICAL - update lock on tg-node2 since 2026-11-17 "
-                                   "03:20 +01:00 (1h 10m ago): the cluster's scheduled updates "
-                                   "are halted (R9)")
+    assert cluster.text.startswith("CLUSTER CRITICAL - update lock on tg-node2 since Tue 03:20 "
+                                   "halts cluster tgc-berlin - ")
     assert "nodes_locked=1;;0;0" in cluster.perfdata
     assert moment.check(update_lock, "tg-node1").code == 0
 
@@ -109,7 +109,7 @@ def test_r9_lock_and_the_halted_cluster(tmp_path):
 def test_r10a_after_remove_lock_and_auto_update_all_ok(tmp_path):
     moment = at(tmp_path, "remove-lock-both-ways.yml", local(2026, 11, 17, 9, 0))
     assert moment.check(update_lock, "tg-a").text.startswith(
-        "UPDATE_LOCK OK - no update lock; last auto-update update run ok")
+        "UPDATE_LOCK OK - no update lock, last auto-update run ok Tue ")
     assert moment.check(versions, "tg-a").text.startswith(
         "VERSIONS OK - release 4.12 installed, up to date")
     assert moment.check(update_schedule, "tg-a").code == 2   # still off until re-activated
@@ -120,7 +120,7 @@ def test_r10b_cancel_leaves_release_pending_and_schedule_off(tmp_path):
     assert moment.check(update_lock, "tg-b").code == 0
     schedule = moment.check(update_schedule, "tg-b")
     assert (schedule.code, schedule.text) == (
-        0, "SCHEDULE OK - no scheduled update (Auto-Update only)")
+        0, "SCHEDULE OK - no scheduled update, Auto-Update only")
     release = moment.check(versions, "tg-b")
     assert release.code == 1     # the warn flag stays: nothing was downloaded
     assert "releases_behind=1;;1;0" in release.perfdata
@@ -130,13 +130,13 @@ def test_r11_cluster_node_out_of_load_balancing_before_the_update(tmp_path):
     moment = at(tmp_path, "cluster-kernel-update.yml", local(2026, 11, 17, 2, 30))
     outcome = moment.check(maintenance, "tg-node1")
     assert outcome.code == 1
-    assert outcome.text.startswith("MAINTENANCE WARNING - maintenance mode since 2026-11-17 02:00 "
-                                   "+01:00 (30m ago): scheduled update at 03:00, out of load "
-                                   "balancing")
+    assert outcome.text.startswith("MAINTENANCE WARNING - maintenance mode since Tue 02:00: "
+                                   "scheduled update at 03:00 - ")
+    assert "    out of load balancing: the node gets no new users" in outcome.lines
     cluster = moment.cluster()
     assert cluster.code == 0
-    assert cluster.text == ("CLUSTER OK - 2 nodes of tgc-berlin, 1 updating (max 1); out of load "
-                            "balancing: tg-node1; in maintenance: tg-node1")
+    assert cluster.text == ("CLUSTER OK - 2 nodes of tgc-berlin, 1 updating (max 1), out of load "
+                            "balancing: tg-node1, in maintenance: tg-node1")
 
 
 def test_r12_after_the_update_everything_is_back(tmp_path):
@@ -152,8 +152,9 @@ def test_r13_reboot_requested_after_auto_update_with_kernel(tmp_path):
     moment = at(tmp_path, "cluster-download-fails.yml", local(2026, 11, 17, 10, 10))
     outcome = moment.check(reboot_required, "tg-node2")
     assert outcome.code == 1
-    assert outcome.text.startswith("REBOOT WARNING - reboot required since 2026-11-17 10:00 "
-                                   "+01:00 (10m ago) for linux-image (kernel of 4.12)")
+    assert outcome.text.startswith("REBOOT WARNING - reboot required since Tue 10:00, the new "
+                                   "kernel runs only after it - ")
+    assert "    package: linux-image (kernel of 4.12)" in outcome.lines
     after = at(tmp_path, "cluster-download-fails.yml", local(2026, 11, 17, 10, 40))
     assert after.check(reboot_required, "tg-node2").code == 0
 
@@ -174,15 +175,14 @@ def test_r14_planned_maintenance_then_active_then_vnc_left_disabled(tmp_path):
     sim.run_until(start - HOUR)
     outcome = Moment(sim, tmp_path / "a").check(maintenance, "n1")
     assert (outcome.code, outcome.text) == (
-        0, "MAINTENANCE OK - planned maintenance 2026-11-17 20:00 +01:00 (in 1h): hardware "
-           "(users are being notified)")
+        0, "MAINTENANCE OK - planned maintenance Tue 20:00: hardware, users are being notified")
     sim.run_until(start + HOUR)
     outcome = Moment(sim, tmp_path / "b").check(maintenance, "n1")
-    assert outcome.code == 1 and "maintenance mode since 2026-11-17 20:00" in outcome.text
+    assert outcome.code == 1 and "maintenance mode since Tue 20:00" in outcome.text
     sim.node("n1").admin("maint", "end_maintenance")
     outcome = Moment(sim, tmp_path / "c").check(maintenance, "n1")
     assert outcome.code == 1 and outcome.text.startswith(
-        "MAINTENANCE WARNING - VNC login disabled but no maintenance is active")
+        "MAINTENANCE WARNING - VNC login disabled outside maintenance")
     sim.node("n1").admin("maint", "enable_vnc_login")
     assert Moment(sim, tmp_path / "d").check(maintenance, "n1").code == 0
 
@@ -191,13 +191,15 @@ def test_r15_hotfix_day(tmp_path):
     moment = at(tmp_path, "hotfix-day.yml", local(2026, 11, 19, 8, 0))
     outcome = moment.check(hotfixes, "tg-single")
     assert outcome.code == 1
-    assert outcome.text.startswith("HOTFIXES WARNING - 2 hotfixes pending (HF-4.12-01, HF-4.12-02)")
-    assert "hotfixes_pending=2;1;;0" in outcome.perfdata
+    assert outcome.text.startswith("HOTFIXES WARNING - 2 hotfixes pending: HF-4.12-01, HF-4.12-02")
+    assert "hotfixes_pending=2;0;;0" in outcome.perfdata
     schedule = moment.check(update_schedule, "tg-single")
-    assert schedule.code == 1 and '"Always install all hotfixes" = no' in schedule.text
+    assert schedule.code == 1 and "Always install all hotfixes is no" in schedule.text
     after = at(tmp_path, "hotfix-day.yml", local(2026, 11, 24, 4, 0))
     outcome = after.check(hotfixes, "tg-single")
-    assert (outcome.code, outcome.text) == (0, "HOTFIXES OK - 1 hotfix pending (HF-4.12-02)")
+    # the one left (not selected) still warns: hotfixes are announced only through monitoring
+    assert outcome.code == 1
+    assert outcome.text.startswith("HOTFIXES WARNING - 1 hotfix pending: HF-4.12-02 - ")
     assert "hotfixes_installed=1;;;0" in outcome.perfdata
 
 
@@ -205,13 +207,13 @@ def test_r16_parallel_collision(tmp_path):
     before = at(tmp_path, "parallel-collision.yml", local(2026, 11, 16, 12, 0))
     warning = before.cluster()
     assert warning.code == 1
-    assert warning.text.startswith("CLUSTER WARNING - scheduled update windows of tg-node1, "
-                                   "tg-node2 overlap (2 at once), more than max_parallel_updates 1")
+    assert warning.text.startswith("CLUSTER WARNING - 2 update windows overlap, "
+                                   "max_parallel_updates 1: tg-node1, tg-node2 - ")
     during = at(tmp_path, "parallel-collision.yml", local(2026, 11, 17, 3, 10))
     critical = during.cluster()
     assert critical.code == 2
-    assert critical.text.startswith("CLUSTER CRITICAL - 2 nodes updating at once (tg-node1, "
-                                    "tg-node2), more than max_parallel_updates 1")
+    assert critical.text.startswith("CLUSTER CRITICAL - 2 nodes updating at once, "
+                                    "max_parallel_updates 1: tg-node1, tg-node2")
     assert "nodes_updating=2;;1;0" in critical.perfdata
 
 
@@ -220,15 +222,17 @@ def test_r16_cluster_wide_lock_setting(tmp_path):
     sim.clusters["tgc"].update_lock = True
     sim.run_until(START + HOUR)
     outcome = Moment(sim, tmp_path).check(update_schedule, "n1")
-    assert outcome.code == 1 and '"Cluster-wide update lock" = yes' in outcome.text
+    assert outcome.code == 1 and "Cluster-wide update lock is yes" in outcome.text
 
 
 def test_r16_dst_run_in_the_state(tmp_path):
     moment = at(tmp_path, "dst-update.yml", local(2027, 3, 28, 3, 10))
     outcome = moment.check(maintenance, "tg-spring")
     assert outcome.code == 1
-    assert outcome.text.startswith("MAINTENANCE WARNING - maintenance mode since 2027-03-28 01:00 "
-                                   "+01:00 (1h 10m ago): scheduled update at 03:00")
+    assert outcome.text.startswith("MAINTENANCE WARNING - maintenance mode since Sun 01:00: "
+                                   "scheduled update at 03:00")
+    assert ("    active since 2027-03-28 01:00 +01:00 (1h 10m ago): scheduled update at 03:00"
+            in outcome.lines)
 
 
 def test_r17_two_releases_behind_critical_with_oldstable_hint(tmp_path):
@@ -237,6 +241,7 @@ def test_r17_two_releases_behind_critical_with_oldstable_hint(tmp_path):
     sim.run_until(START + DAY + 6 * HOUR)        # after the daily update-server check
     outcome = Moment(sim, tmp_path).check(versions, "tg")
     assert outcome.code == 2
-    assert outcome.text.startswith("VERSIONS CRITICAL - 2 releases behind (installed 4.11, "
-                                   "newest 4.13")
-    assert 'Customer service -> "Full update from Oldstable"' in outcome.text
+    assert outcome.text.startswith("VERSIONS CRITICAL - 2 releases behind, 4.11 installed, "
+                                   "4.13 newest - ")
+    assert outcome.text.endswith("in Customer service choose Full update from Oldstable "
+                                 "(or Partial)")

@@ -1,12 +1,13 @@
 """check_cluster_updates: how many nodes of a cluster update at once (R9, R11, R16)."""
 
 from . import hints
+from ..freshness import since_detail, since_text
 from ..lifecycle import RUN_LEAD, UPDATE_DURATION, WEEK_SECONDS as WEEK, week_seconds
 from ..model import update_running
 from ..runtime.options import add_cluster_source, duration, severity
 from .definition import CheckDefinition
 from ..timeutil import DURATION_HELP, describe_since, format_duration
-from ..verdict import (CRITICAL, OK, UNKNOWN, WARNING, Condition, Finding, Perf, Verdict,
+from ..verdict import (CRITICAL, OK, UNKNOWN, WARNING, Condition, Finding, Perf, Verdict, clip,
                        severity_of)
 
 TOO_MANY = Condition("too-many-updating", CRITICAL,
@@ -63,56 +64,65 @@ def judge(view, opts, now):
     singles = [s.node.name for s in states if s.node.role != "cluster-node"]
     if singles:
         findings.append(Finding("not-a-cluster-node", UNKNOWN, "%s %s a single system, not a "
-                                "cluster node - check the node list" % (
-                                    ", ".join(singles), "is" if len(singles) == 1 else "are")))
+                                "cluster node" % (clip(", ".join(singles), 60),
+                                                  "is" if len(singles) == 1 else "are"),
+                                (), "check the node list"))
     if len(clusters) > 1:
         findings.append(Finding("mixed-clusters", UNKNOWN, "the nodes belong to different "
-                                "clusters (%s) - check one cluster per service"
-                                % ", ".join(c or "none" for c in clusters)))
+                                "clusters: %s" % clip(", ".join(c or "none" for c in clusters), 60),
+                                (), "check one cluster per service"))
     limits = sorted({s.cluster.max_parallel_updates for s in states if s.cluster})
     maximum = limits[0] if limits else 1
 
     for failure in view.failures:
         findings.append(Finding("unreachable", opts.unreachable_severity,
-                                "node %s unreachable: %s" % (failure.source, failure.cause)))
+                                "node %s unreachable" % clip(_short_source(failure.source), 60),
+                                ("%s: %s" % (failure.source, failure.cause),),
+                                "check its exporter or state dir"))
 
     locked = [s for s in states if s.flags.update_lock.is_set]
     for state in locked:
+        lock = state.flags.update_lock
         findings.append(Finding(
             HALTED.name, severity_of(opts, HALTED.name),
-            "update lock on %s since %s: the cluster's scheduled updates are halted (R9) - on "
-            "%s fix the cause, then %s" % (state.node.name,
-                                           describe_since(state.flags.update_lock.since, now),
-                                           state.node.name, hints.REMOVE_LOCK)))
+            "update lock on %s since %s halts cluster %s" % (
+                state.node.name, since_text(lock.since, now), clusters[0] or "?"),
+            ("%s: update lock set %s%s" % (state.node.name, since_detail(lock.since, now),
+                                           ": %s" % lock.lines[0] if lock.lines else ""),
+             "no node starts a scheduled update while a node holds the lock"),
+            "on %s: fix the cause, then %s" % (state.node.name, hints.REMOVE_LOCK)))
     updating = [s.node.name for s in states if update_running(s)]
     if len(updating) > maximum:
         findings.append(Finding(
             TOO_MANY.name, severity_of(opts, TOO_MANY.name),
-            "%d nodes updating at once (%s), more than max_parallel_updates %d - the cluster "
-            "serves users with fewer nodes; spread the update times: %s"
-            % (len(updating), ", ".join(updating), maximum, hints.SCHEDULED_UPDATE)))
+            "%d nodes updating at once, max_parallel_updates %d: %s"
+            % (len(updating), maximum, _names(updating)),
+            ("updating: %s" % ", ".join(updating),
+             "the cluster serves its users with fewer nodes meanwhile"),
+            "spread update times %s" % hints.SCHEDULED_UPDATE))
     overlap, overlapping = schedule_overlap(states, opts.update_duration)
     if overlap > maximum:
         findings.append(Finding(
             COLLISION.name, severity_of(opts, COLLISION.name),
-            "scheduled update windows of %s overlap (%d at once), more than "
-            "max_parallel_updates %d - spread them: %s"
-            % (", ".join(overlapping), overlap, maximum, hints.SCHEDULED_UPDATE),
+            "%d update windows overlap, max_parallel_updates %d: %s"
+            % (overlap, maximum, _names(overlapping)),
             tuple("%s: %s %s" % (s.node.name, s.schedule.update.weekday, s.schedule.update.start)
-                  for s in states if s.node.name in overlapping)))
+                  for s in states if s.node.name in overlapping),
+            "spread update times %s" % hints.SCHEDULED_UPDATE))
     out_of_lb = [s.node.name for s in states if s.cluster and not s.cluster.in_load_balancing]
     in_maintenance = [s.node.name for s in states if s.maintenance.active]
     overview = "%d node%s of %s, %d updating (max %d)" % (
         len(states), "" if len(states) == 1 else "s", clusters[0] or "?", len(updating), maximum)
     if out_of_lb:
-        overview += "; out of load balancing: %s" % ", ".join(out_of_lb)
+        overview += ", out of load balancing: %s" % _names(out_of_lb)
     if in_maintenance:
-        overview += "; in maintenance: %s" % ", ".join(in_maintenance)
+        overview += ", in maintenance: %s" % _names(in_maintenance)
     details = tuple("%s: %s" % (s.node.name, _node_line(s, now)) for s in states)
     if len(limits) > 1:
-        details += ("max_parallel_updates differs between nodes (%s); using %d"
+        details += ("max_parallel_updates differs between nodes (%s), using %d"
                     % (", ".join(map(str, limits)), maximum),)
     findings.append(Finding("overview", OK, overview, details))
+    status, summary = _known_critical_first(findings, len(view.failures))
     return Verdict(tuple(findings), (
         Perf("nodes", len(states) + len(view.failures), "", None, None, 0),
         Perf("nodes_updating", len(updating), "", None, maximum, 0),
@@ -121,7 +131,30 @@ def judge(view, opts, now):
         Perf("nodes_in_maintenance", len(in_maintenance), "", None, None, 0),
         Perf("nodes_unreachable", len(view.failures), "", None, None, 0),
         Perf("schedule_overlap", overlap, "", maximum, None, 0),
-    ))
+    ), summary, status)
+
+
+def _known_critical_first(findings, unreachable):
+    """A CRITICAL known from the nodes that answered outranks the UNKNOWN of those that
+    did not: a shop paging only on CRITICAL must not miss a halted cluster."""
+    critical = [f for f in findings if f.status == CRITICAL]
+    unknown = [f for f in findings if f.status == UNKNOWN]
+    if not critical or not unknown or any(f.condition != "unreachable" for f in unknown):
+        return None, None
+    first = critical[0]
+    text = "%s, %d node%s unreachable" % (first.text, unreachable, "" if unreachable == 1 else "s")
+    return CRITICAL, "%s - %s" % (text, first.action) if first.action else text
+
+
+def _short_source(source):
+    """An exporter URL as host:port (the path is always the same); a dir as it is."""
+    if source.startswith(("http://", "https://")):
+        return source.split("://", 1)[1].split("/", 1)[0]
+    return source
+
+
+def _names(names, shown=3):
+    return ", ".join(names[:shown]) + (", +%d" % (len(names) - shown) if len(names) > shown else "")
 
 
 def _node_line(state, now):

@@ -54,21 +54,44 @@ class CheckDefinition:
     def parser(self):
         return optmod.build_parser(self)
 
-    def parse(self, argv):
-        parser = self.parser()
-        opts = parser.parse_args(argv)
+    def parse_command_line(self, argv):
+        """The options as given (no file is read yet); UsageError or optmod._Exit."""
+        opts = self.parser().parse_args(argv)
         opts.files = {}
+        return opts
+
+    def apply_config(self, opts, argv):
+        """Fill the options not given on the command line from --config (read here)."""
         if opts.config:
             from ..config import apply_config
             opts._given = self._given_options(argv)
-            apply_config(parser, opts, opts.config, self.prog)
+            apply_config(self, opts, opts.config)
         return opts
+
+    def parse(self, argv):
+        """Command line and --config together (the runtime does the two under -t)."""
+        return self.apply_config(self.parse_command_line(argv), argv)
 
     def _given_options(self, argv):
         parser = self.parser()
         for action in parser._actions:
             action.default = argparse.SUPPRESS
         return set(vars(parser.parse_args(argv)))
+
+    def overdue(self, opts):
+        """(cause, fix) when reading the state did not finish within -t."""
+        limit = "%g" % opts.timeout
+        url = getattr(opts, "url", None)
+        if url:
+            from ..urls import redact_url
+            return ("no answer from %s within -t %s s" % (redact_url(url), limit),
+                    "check DNS, the exporter and the network, or raise -t")
+        if self.scope == "cluster":
+            return ("the nodes were not read within -t %s s" % limit,
+                    "check the nodes' exporters and the network, or raise -t")
+        return ("reading the state dir %s took longer than -t %s s"
+                % (getattr(opts, "state_dir", "?"), limit),
+                "check its file system (a hung mount?)")
 
     def default_options(self):
         """Options as if given nothing: what the simulator's timeline uses."""

@@ -1,17 +1,18 @@
 """The next steps, in the appliance's own words (admin role and menu item).
 
 One place for them, so every check tells the on-call admin the same thing.
+Worded to survive a notification: none of the characters Nagios strips from
+notification macros (`` ` ~ $ & | ' " < > ``), no rule ids, short.
 """
 
-REMOVE_LOCK = 'admin update -> "Remove update lock"'
-DOWNLOAD = 'admin update -> "Download"'
-AUTO_UPDATE = 'admin update -> "Auto-Update"'
-AVAILABLE_HOTFIXES = 'admin update -> "Available hotfixes"'
-ALWAYS_ALL_HOTFIXES = 'admin update -> "Always install all hotfixes"'
-SCHEDULED_UPDATE = 'admin update -> scheduled update settings'
-MAINTENANCE = 'admin maint -> "Maintenance operation"'
-VNC_LOGIN = 'admin maint -> enable VNC login'
-OLDSTABLE = ('Customer service -> "Full update from Oldstable" '
-             '(or "Partial update from Oldstable")')
-SERVER_ACCESS = "check the node's access to the update server (proxy, firewall, DNS)"
-REBOOT = "reboot the node at a quiet time (logged-in users are disconnected)"
+REMOVE_LOCK = "as admin update choose Remove update lock"
+DOWNLOAD = "as admin update choose Download"
+AUTO_UPDATE = "as admin update start Auto-Update"
+AVAILABLE_HOTFIXES = "as admin update open Available hotfixes"
+ALWAYS_ALL_HOTFIXES = "as admin update set Always install all hotfixes to yes"
+SCHEDULED_UPDATE = "in the admin update schedule settings"
+MAINTENANCE = "as admin maint choose Maintenance operation"
+VNC_LOGIN = "as admin maint enable VNC login"
+OLDSTABLE = "in Customer service choose Full update from Oldstable (or Partial)"
+SERVER_ACCESS = "check the update server access (proxy, firewall, DNS)"
+REBOOT = "reboot the node at a quiet time (users are disconnected)"

@@ -6,16 +6,19 @@ from .definition import CheckDefinition
 from ..timeutil import describe_since, format_duration
 from ..verdict import CRITICAL, OK, WARNING, Finding, Perf, Verdict, age_status
 
-DEFAULT_WARNING = "1"
+# Hotfixes are announced only through monitoring (R15): the first pending one warns.
+DEFAULT_WARNING = "0"
 DEFAULT_WARNING_AGE = "7d"
 DEFAULT_CRITICAL_AGE = "30d"
+INSTALL_HINT = "install: %s, then start Auto-Update" % hints.AVAILABLE_HOTFIXES
 
 
 def add_arguments(group):
     group.add_argument("-w", "--warning", type=nagios_range, default=DEFAULT_WARNING,
                        metavar="RANGE",
                        help="WARNING when the number of pending hotfixes is outside this "
-                            "Nagios range (default: %s, i.e. more than one)" % DEFAULT_WARNING)
+                            "Nagios range (default: %s, i.e. the first pending hotfix warns: "
+                            "hotfixes are announced only through monitoring)" % DEFAULT_WARNING)
     group.add_argument("-c", "--critical", type=nagios_range, default=None, metavar="RANGE",
                        help="CRITICAL when the number of pending hotfixes is outside this "
                             "Nagios range (default: none)")
@@ -33,29 +36,27 @@ def judge(state, opts, now):
     details = tuple("%s %s, released %s" % (h.id, h.title, describe_since(h.released, now))
                     for h in pending)
     if not state.hotfixes.always_install_all:
-        details += ('"Always install all hotfixes" = no: only hotfixes selected in %s are '
-                    "installed by an update run" % hints.AVAILABLE_HOTFIXES,)
+        details += ("Always install all hotfixes is no: an update run installs only the "
+                    "hotfixes selected in Available hotfixes",)
     if count:
-        what = "%d hotfix%s pending (%s)" % (count, "es" if count > 1 else "",
-                                            ", ".join(h.id for h in pending[:5])
-                                            + (", ..." if count > 5 else ""))
-        todo = "install: %s, then %s or the next scheduled update" % (
-            hints.AVAILABLE_HOTFIXES, hints.AUTO_UPDATE)
+        what = "%d hotfix%s pending: %s" % (count, "es" if count > 1 else "",
+                                          ", ".join(h.id for h in pending[:3])
+                                          + (", ..." if count > 3 else ""))
         if opts.critical is not None and not opts.critical.match(count):
             status = CRITICAL
         elif opts.warning is not None and not opts.warning.match(count):
             status = WARNING
         else:
             status = OK
-        findings.append(Finding("pending-count", status, "%s - %s" % (what, todo)
-                                if status else what, details))
+        findings.append(Finding("pending-count", status, what, details,
+                                INSTALL_HINT if status else None))
         oldest = pending[0]
-        age_text = "oldest pending hotfix %s released %s" % (
-            oldest.id, describe_since(oldest.released, now))
         status, limit = age_status(oldest_age, opts.warning_age, opts.critical_age)
         if limit is not None:
-            findings.append(Finding("pending-age", status, "%s, longer than %s - %s"
-                                    % (age_text, format_duration(limit), todo)))
+            findings.append(Finding("pending-age", status, "hotfix %s pending for %s, longer than %s"
+                                    % (oldest.id, format_duration(oldest_age),
+                                       format_duration(limit)),
+                                    (), INSTALL_HINT))
     else:
         findings.append(Finding("pending-count", OK, "no hotfixes pending", details))
     return Verdict(tuple(findings), (

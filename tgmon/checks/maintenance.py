@@ -6,8 +6,9 @@ from . import hints
 from ..lifecycle import NOTICE_LEAD
 from ..runtime.options import add_age_option
 from .definition import CheckDefinition
-from ..timeutil import describe_since, format_duration
-from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
+from ..timeutil import describe_since, format_duration, short_time
+from ..verdict import (CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, clip,
+                       severity_of)
 
 MAINTENANCE_ACTIVE = Condition("maintenance-active", WARNING, "maintenance mode is active")
 MAINT_ONLY = Condition("maint-only", CRITICAL,
@@ -27,40 +28,48 @@ def judge(state, opts, now):
     findings = []
     age = int(max(0, (now - maint.since).total_seconds())) if maint.active else 0
     if maint.active:
-        what = "maintenance mode since %s%s" % (describe_since(maint.since, now),
-                                                ": %s" % maint.reason if maint.reason else "")
+        reason = ": %s" % clip(maint.reason, 32) if maint.reason else ""
+        details = ["active since %s%s" % (describe_since(maint.since, now),
+                                          ": %s" % maint.reason if maint.reason else "")]
         if state.node.role == "cluster-node" and state.cluster and not state.cluster.in_load_balancing:
-            what += ", out of load balancing"
+            details.append("out of load balancing: the node gets no new users")
+        details.append("%d user sessions active" % state.active_sessions)
         if maint.only_maint_may_end:
-            findings.append(Finding(MAINT_ONLY.name, severity_of(opts, MAINT_ONLY.name),
-                                    "%s; only admin maint can end it (R7: the update download "
-                                    "failed for good) - fix the download, %s, then end it: %s"
-                                    % (what, hints.REMOVE_LOCK, hints.MAINTENANCE)))
+            details.append("the update download failed for good; the node stays in maintenance "
+                           "until admin maint ends it")
+            findings.append(Finding(
+                MAINT_ONLY.name, severity_of(opts, MAINT_ONLY.name),
+                "maintenance since %s after a failed download, only admin maint ends it"
+                % short_time(maint.since, now), tuple(details),
+                "remove the update lock, then end it as admin maint"))
         elif age >= opts.critical_age:
-            findings.append(Finding("maintenance-overdue", CRITICAL, "%s, longer than %s - "
-                                    "end it when the work is done: %s"
-                                    % (what, format_duration(opts.critical_age),
-                                       hints.MAINTENANCE)))
+            findings.append(Finding(
+                "maintenance-overdue", CRITICAL, "maintenance mode for %s, longer than %s%s"
+                % (format_duration(age), format_duration(opts.critical_age), reason),
+                tuple(details), "end it when the work is done: %s" % hints.MAINTENANCE))
         else:
-            findings.append(Finding(MAINTENANCE_ACTIVE.name,
-                                    severity_of(opts, MAINTENANCE_ACTIVE.name),
-                                    "%s - it ends after the update; otherwise end it: %s"
-                                    % (what, hints.MAINTENANCE)))
+            findings.append(Finding(
+                MAINTENANCE_ACTIVE.name, severity_of(opts, MAINTENANCE_ACTIVE.name),
+                "maintenance mode since %s%s" % (short_time(maint.since, now), reason),
+                tuple(details), "it ends after the update, else end it as admin maint"))
     planned = maint.planned
     if planned is not None and not maint.active:
         until = planned.start - now
         window = "planned maintenance %s%s%s" % (
-            describe_since(planned.start, now),
-            " until %s" % planned.end.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
-            if planned.end else "", ": %s" % planned.reason if planned.reason else "")
+            short_time(planned.start, now),
+            " until %s" % short_time(planned.end, now) if planned.end else "",
+            ": %s" % clip(planned.reason, 32) if planned.reason else "")
+        details = ("planned for %s%s" % (describe_since(planned.start, now),
+                                          ": %s" % planned.reason if planned.reason else ""),)
         if timedelta(0) < until <= NOTICE_LEAD:
-            findings.append(Finding("planned", OK, window + " (users are being notified)"))
+            findings.append(Finding("planned", OK, window + ", users are being notified",
+                                    details))
         elif until > NOTICE_LEAD:
-            findings.append(Finding("planned", OK, window))
+            findings.append(Finding("planned", OK, window, details))
     if state.vnc_login_disabled and not maint.active:
         findings.append(Finding(VNC_DISABLED.name, severity_of(opts, VNC_DISABLED.name),
-                                "VNC login disabled but no maintenance is active - users cannot "
-                                "log in to this node: %s" % hints.VNC_LOGIN))
+                                "VNC login disabled outside maintenance, nobody can log in",
+                                (), hints.VNC_LOGIN))
     if not findings:
         findings.append(Finding(MAINTENANCE_ACTIVE.name, OK, "no maintenance mode"))
     return Verdict(tuple(findings), (

@@ -1,9 +1,10 @@
 """check_reboot_required: a kernel update installed by Auto-Update waits for a reboot (R13)."""
 
 from . import hints
+from ..freshness import known_age, since_detail, since_text
 from ..runtime.options import add_age_option
 from .definition import CheckDefinition
-from ..timeutil import describe_since, format_duration
+from ..timeutil import format_duration
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
 
 REBOOT_REQUIRED = Condition("reboot-required", WARNING, "a reboot is required (R13)")
@@ -17,27 +18,25 @@ def add_arguments(group):
 
 def judge(state, opts, now):
     marker = state.flags.reboot_required
-    age = int(max(0, (now - marker.since).total_seconds())) if marker.is_set else 0
+    age = known_age(marker.since, now) if marker.is_set else 0
     if not marker.is_set:
         finding = Finding(REBOOT_REQUIRED.name, OK, "no reboot required")
     else:
-        packages = marker.lines
-        what = "reboot required since %s%s" % (
-            describe_since(marker.since, now),
-            " for %s" % ", ".join(packages[:3]) + (" and %d more" % (len(packages) - 3)
-                                                   if len(packages) > 3 else "")
-            if packages else "")
-        if age >= opts.critical_age:
-            finding = Finding("reboot-overdue", CRITICAL, "%s, longer than %s - %s" % (
-                what, format_duration(opts.critical_age), hints.REBOOT), packages)
+        details = ("requested %s" % since_detail(marker.since, now),) + tuple(
+            "package: %s" % package for package in marker.lines)
+        if age is None or age >= opts.critical_age:   # an unknown age may be any age
+            text = ("reboot required since %s" % since_text(marker.since, now) if age is None
+                    else "reboot required for %s, longer than %s"
+                    % (format_duration(age), format_duration(opts.critical_age)))
+            finding = Finding("reboot-overdue", CRITICAL, text, details, hints.REBOOT)
         else:
             finding = Finding(REBOOT_REQUIRED.name, severity_of(opts, REBOOT_REQUIRED.name),
-                              "%s - %s; the new kernel runs only after it" % (what, hints.REBOOT),
-                              packages)
-    return Verdict((finding,), (
-        Perf("reboot_required", 1 if marker.is_set else 0, "", None, None, 0, 1),
-        Perf("reboot_pending_age", age, "s", None, int(opts.critical_age), 0),
-    ))
+                              "reboot required since %s, the new kernel runs only after it"
+                              % since_text(marker.since, now), details, hints.REBOOT)
+    perfdata = (Perf("reboot_required", 1 if marker.is_set else 0, "", None, None, 0, 1),)
+    if age is not None:   # an unknown age is left out, never shown as 0
+        perfdata += (Perf("reboot_pending_age", age, "s", None, int(opts.critical_age), 0),)
+    return Verdict((finding,), perfdata)
 
 
 DEFINITION = CheckDefinition(

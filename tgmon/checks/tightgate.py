@@ -9,12 +9,13 @@ import argparse
 
 from ..runtime.options import add_severity_options
 from .definition import CheckDefinition
-from ..verdict import (Finding, Verdict, problems_first, status_name, summary_line,
+from ..verdict import (OK, Finding, Verdict, line_of, problems_first, status_name, summary_line,
                        worst_status)
 from .registry import SINGLE_NODE_CHECKS
 
 
-def _prefix(definition):
+def aspect_prefix(definition):
+    """'hotfixes', 'reboot-required': the prefix of an aspect's options."""
     return definition.short_name.replace("_", "-")
 
 
@@ -33,14 +34,14 @@ class _PrefixedGroup:
 
 def add_arguments(group):
     for definition in SINGLE_NODE_CHECKS:
-        prefixed = _PrefixedGroup(group, _prefix(definition))
+        prefixed = _PrefixedGroup(group, aspect_prefix(definition))
         definition.add_arguments(prefixed)
         add_severity_options(prefixed, definition.conditions)
 
 
 def options_for(definition, opts):
     """The options of one check, un-prefixed, as if it ran on its own."""
-    head = _prefix(definition).replace("-", "_") + "_"
+    head = aspect_prefix(definition).replace("-", "_") + "_"
     values = {k[len(head):]: v for k, v in vars(opts).items() if k.startswith(head)}
     values.update({k: getattr(opts, k) for k in ("verbose", "timeout", "max_age")})
     return argparse.Namespace(**values)
@@ -50,25 +51,29 @@ def judge(state, opts, now):
     findings, perfdata = [], []
     for definition in SINGLE_NODE_CHECKS:
         verdict = definition.judge(state, options_for(definition, opts), now)
-        findings.append(Finding(
-            definition.name, worst_status(verdict.findings),
-            "%s: %s" % (definition.name, summary_line(verdict)),
-            tuple("%s %s" % (status_name(f.status), f.text) for f in verdict.findings)))
+        problems = problems_first(verdict.findings)
+        ordered = problems + [f for f in verdict.findings if f.status == OK]
+        lead = ordered[0]
+        # the lead finding's details, then the aspect's other findings
+        lines = list(lead.details)
+        for finding in ordered[1:]:
+            lines.append("%s %s" % (status_name(finding.status), line_of(finding)))
+            if finding.status != OK:
+                lines.extend(finding.details)
+        if problems:
+            findings.append(Finding(definition.name, lead.status,
+                                    "%s: %s" % (definition.name, lead.text), tuple(lines),
+                                    lead.action))
+        else:
+            findings.append(Finding(definition.name, worst_status(verdict.findings),
+                                    "%s: %s" % (definition.name, summary_line(verdict)),
+                                    tuple(lines)))
         perfdata.extend(verdict.perfdata)
-    return Verdict(tuple(findings), tuple(perfdata), _summary(state, findings))
-
-
-def _summary(state, findings):
-    """The worst aspect in full; the other problems by name (details: long output)."""
-    problems = problems_first(findings)
-    if not problems:
-        return "%s: all %d aspects OK (%s)" % (
+    summary = None
+    if not problems_first(findings):
+        summary = "%s: all %d aspects OK (%s)" % (
             state.node.name, len(findings), ", ".join(d.name for d in SINGLE_NODE_CHECKS))
-    text = problems[0].text
-    if len(problems) > 1:
-        text += "; also %s" % ", ".join(
-            "%s %s" % (f.condition.upper(), status_name(f.status)) for f in problems[1:])
-    return text
+    return Verdict(tuple(findings), tuple(perfdata), summary)
 
 
 DEFINITION = CheckDefinition(

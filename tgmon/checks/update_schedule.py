@@ -1,9 +1,10 @@
 """check_update_schedule: the scheduled download/update settings (R3, R4, R6, R15, R16)."""
 
 from . import hints
-from ..lifecycle import MINIMUM_DOWNLOAD_LEAD, download_lead, download_length
+from ..lifecycle import (MINIMUM_DOWNLOAD_LEAD, RECOMMENDED_DOWNLOAD_LEAD, download_lead,
+                         download_length)
 from .definition import CheckDefinition
-from ..timeutil import describe_since, format_duration
+from ..timeutil import describe_since, format_duration, short_time
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
 
 SWITCHED_OFF = Condition("switched-off", CRITICAL,
@@ -18,6 +19,7 @@ NOT_ALL_HOTFIXES = Condition("always-install-all-off", WARNING,
                              '"Always install all hotfixes" is no (R15)')
 
 MINIMUM_LEAD = int(MINIMUM_DOWNLOAD_LEAD.total_seconds())
+RECOMMENDED_LEAD = int(RECOMMENDED_DOWNLOAD_LEAD.total_seconds())
 
 
 def judge(state, opts, now):
@@ -28,39 +30,45 @@ def judge(state, opts, now):
     if off is not None:
         findings.append(Finding(
             SWITCHED_OFF.name, severity_of(opts, SWITCHED_OFF.name),
-            "scheduled download and update switched off since %s by a failed download%s (R6) - "
-            "no update will run; fix the download, %s, then re-activate the scheduled update "
-            "(%s) or start %s" % (describe_since(off.since, now),
-                                  ": %s" % off.reason if off.reason else "",
-                                  hints.REMOVE_LOCK, hints.SCHEDULED_UPDATE, hints.AUTO_UPDATE)))
+            "schedule switched off since %s by a failed download" % short_time(off.since, now),
+            ("switched off %s%s" % (describe_since(off.since, now),
+                                    ": %s" % off.reason if off.reason else ""),
+             "no update runs until the scheduled update is switched on again (%s) or an "
+             "Auto-Update is started" % hints.SCHEDULED_UPDATE),
+            "fix the download, remove the update lock, switch the schedule on"))
     lead = download_lead(download, update) if download.active and update.active else 0
+    notes = ()
     if download.active and update.active:
         if lead < MINIMUM_LEAD:
             findings.append(Finding(
                 SHORT_LEAD.name, severity_of(opts, SHORT_LEAD.name),
-                "scheduled download (%s %s) starts only %s before the scheduled update "
-                "(%s %s); the vendor recommends 1-2 h - move it: %s"
-                % (download.weekday, download.start, format_duration(lead), update.weekday,
-                   update.start, hints.SCHEDULED_UPDATE)))
-        elif download.end is not None:
-            if download_length(download) >= lead:
-                findings.append(Finding(
-                    SHORT_LEAD.name, severity_of(opts, SHORT_LEAD.name),
-                    "scheduled download may run until %s, past the update start %s %s - end "
-                    "it before the update: %s" % (download.end, update.weekday, update.start,
-                                                 hints.SCHEDULED_UPDATE)))
+                "download %s starts only %s before the update %s"
+                % (_when(download), format_duration(lead), _when(update)),
+                ("the vendor recommends starting the download %s before the update"
+                 % format_duration(RECOMMENDED_LEAD),),
+                "move it %s earlier %s" % (format_duration(RECOMMENDED_LEAD - lead),
+                                          hints.SCHEDULED_UPDATE)))
+        elif download.end is not None and download_length(download) >= lead:
+            findings.append(Finding(
+                SHORT_LEAD.name, severity_of(opts, SHORT_LEAD.name),
+                "download may run until %s, past the update start %s"
+                % (download.end, _when(update)), (),
+                "end it before the update %s" % hints.SCHEDULED_UPDATE))
+        elif lead < RECOMMENDED_LEAD:
+            notes = ("the download starts %s before the update; the vendor recommends %s"
+                     % (format_duration(lead), format_duration(RECOMMENDED_LEAD)),)
     if update.active and state.cluster is not None and state.cluster.update_lock:
         findings.append(Finding(
             CLUSTER_LOCK.name, severity_of(opts, CLUSTER_LOCK.name),
-            '"Cluster-wide update lock" = yes: the scheduled update (%s %s) will not run (R16) '
-            "- set it to no in the cluster settings" % (update.weekday, update.start)))
+            "Cluster-wide update lock is yes, the scheduled update %s will not run"
+            % _when(update), (), "set it to no in the cluster settings"))
     if not state.hotfixes.always_install_all:
         findings.append(Finding(
             NOT_ALL_HOTFIXES.name, severity_of(opts, NOT_ALL_HOTFIXES.name),
-            '"Always install all hotfixes" = no: update runs install only selected hotfixes - '
-            "set it to yes: %s" % hints.ALWAYS_ALL_HOTFIXES))
+            "Always install all hotfixes is no, update runs skip unselected hotfixes", (),
+            hints.ALWAYS_ALL_HOTFIXES))
     if not any(f.status != OK for f in findings):
-        findings.append(Finding("schedule", OK, _describe(download, update, lead)))
+        findings.append(Finding("schedule", OK, _describe(download, update, lead), notes))
     return Verdict(tuple(findings), (
         Perf("scheduled_update_active", 1 if update.active else 0, "", None, None, 0, 1),
         Perf("scheduled_download_active", 1 if download.active else 0, "", None, None, 0, 1),
@@ -69,15 +77,19 @@ def judge(state, opts, now):
     ))
 
 
+def _when(setting):
+    """'Tue 03:00': a scheduled setting as an alert line shows it."""
+    return "%s %s" % (setting.weekday[:3].capitalize(), setting.start)
+
+
 def _describe(download, update, lead):
     if not update.active:
-        return "no scheduled update (Auto-Update only)"
-    text = "scheduled update %s %s" % (update.weekday, update.start)
+        return "no scheduled update, Auto-Update only"
+    text = "scheduled update %s" % _when(update)
     if download.active:
-        text += ", download %s %s (%s before)" % (download.weekday, download.start,
-                                                  format_duration(lead))
+        text += ", download %s (%s before)" % (_when(download), format_duration(lead))
     else:
-        text += ", download 1 h before (R4)"
+        text += ", download 1h before it"
     return text
 
 

@@ -1,8 +1,9 @@
 """check_versions: release state, the warn flag, skipped releases (R8, R17)."""
 
 from . import hints
+from ..freshness import since_detail, since_text
 from ..lifecycle import OLDSTABLE_GAP
-from ..model import marker_reason, releases_ahead
+from ..model import releases_ahead
 from ..runtime.options import add_age_option
 from .definition import CheckDefinition
 from ..timeutil import describe_since, format_duration
@@ -21,8 +22,7 @@ DEFAULT_WARNING_AGE = "7d"
 DEFAULT_CRITICAL_AGE = "30d"
 DEFAULT_CHECK_AGE = "2d"
 
-OLDSTABLE_HINT = "catch up from oldstable: " + hints.OLDSTABLE
-INSTALL_HINT = "install it: %s, or let the scheduled update run" % hints.AUTO_UPDATE
+INSTALL_HINT = "install it: %s" % hints.AUTO_UPDATE
 
 
 def add_arguments(group):
@@ -39,37 +39,36 @@ def judge(state, opts, now):
     findings = []
     flag = state.flags.warn_flag
     if flag.is_set:
-        reason = marker_reason(flag)
         findings.append(Finding(
             WARN_FLAG.name, severity_of(opts, WARN_FLAG.name),
-            "Update download failed since %s%s - %s, then %s; "
-            "the flag clears itself after a complete download"
-            % (describe_since(flag.since, now), ": %s" % reason if reason else "",
-               hints.SERVER_ACCESS, hints.DOWNLOAD),
-            flag.lines[1:]))
+            "Update download failed since %s" % since_text(flag.since, now),
+            ("set %s" % since_detail(flag.since, now),) + flag.lines
+            + ("the flag clears itself after a complete download",),
+            "%s, then %s" % (hints.SERVER_ACCESS, hints.DOWNLOAD)))
 
     installed = state.releases.installed
     ahead = releases_ahead(installed, state.releases.available)
-    pending_age = (now - ahead[0].released).total_seconds() if ahead else 0
-    pending_age = max(0, pending_age)
+    pending_age = max(0, (now - ahead[0].released).total_seconds()) if ahead else 0
+    released = tuple("release %s released %s%s" % (
+        r.version, describe_since(r.released, now), ", kernel update" if r.kernel_update else "")
+        for r in ahead)
     if len(ahead) >= OLDSTABLE_GAP:
         findings.append(Finding(
             SKIPPED_RELEASE.name, severity_of(opts, SKIPPED_RELEASE.name),
-            "%d releases behind (installed %s, newest %s; %s pending since %s) - "
-            "skipping a release breaks later updates; %s"
-            % (len(ahead), installed, ahead[-1].version, ahead[0].version,
-               describe_since(ahead[0].released, now), OLDSTABLE_HINT),
-            tuple("release %s released %s%s" % (
-                r.version, describe_since(r.released, now),
-                ", kernel update" if r.kernel_update else "") for r in ahead)))
+            "%d releases behind, %s installed, %s newest" % (len(ahead), installed,
+                                                              ahead[-1].version),
+            released + ("skipping a release breaks later updates: catch up from oldstable",),
+            hints.OLDSTABLE))
     elif ahead:
         release = ahead[0]
-        text = "release %s available since %s, %s installed" % (
-            release.version, describe_since(release.released, now), installed)
+        text = "release %s available for %s, %s installed" % (
+            release.version, format_duration(pending_age), installed)
         status, limit = age_status(pending_age, opts.warning_age, opts.critical_age)
         if limit is not None:
-            text = "%s - longer than %s; %s" % (text, format_duration(limit), INSTALL_HINT)
-        findings.append(Finding("pending-release", status, text))
+            text += ", longer than %s" % format_duration(limit)
+        findings.append(Finding("pending-release", status, text,
+                                released + ("or let the scheduled update install it",),
+                                INSTALL_HINT if limit is not None else None))
     else:
         findings.append(Finding("pending-release", OK,
                                 "release %s installed, up to date" % installed))
@@ -80,15 +79,16 @@ def judge(state, opts, now):
         check_age = (now - since_reference).total_seconds() if since_reference else 0
         findings.append(Finding(
             STALE_SERVER_CHECK.name, severity_of(opts, STALE_SERVER_CHECK.name),
-            "the update server was never checked successfully - " + hints.SERVER_ACCESS))
+            "update server never checked successfully", (), hints.SERVER_ACCESS))
     else:
         check_age = (now - last_check).total_seconds()
         if check_age > opts.check_age:
             findings.append(Finding(
                 STALE_SERVER_CHECK.name, severity_of(opts, STALE_SERVER_CHECK.name),
-                "no successful update-server check since %s (limit %s) - %s"
-                % (describe_since(last_check, now), format_duration(opts.check_age),
-                   hints.SERVER_ACCESS)))
+                "no successful update-server check for %s, limit %s"
+                % (format_duration(check_age), format_duration(opts.check_age)),
+                ("last successful check %s" % describe_since(last_check, now),),
+                hints.SERVER_ACCESS))
         else:
             findings.append(Finding(STALE_SERVER_CHECK.name, OK,
                                     "update server checked %s ago"

@@ -61,6 +61,9 @@ class PluginArgumentParser(argparse.ArgumentParser):
         raise _Exit(message)
 
 
+# Option types. Each says what it expects (``expects``), so that an error about
+# a value from a config file can say it without quoting the file.
+
 def duration(text):
     try:
         return parse_duration(text)
@@ -68,32 +71,58 @@ def duration(text):
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def positive_seconds(text):
+duration.expects = "a duration (e.g. 90, 15m, 24h, 7d)"
+
+
+def _seconds_between(low, high, text, low_included):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
-    if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError("%r must be between 0 and 3600 seconds" % text)
+        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text[:40]) from None
+    if not ((low <= value) if low_included else (low < value)) or not value <= high:
+        raise argparse.ArgumentTypeError("%r must be between %d and %d seconds"
+                                         % (text[:40], low, high))
     return value
+
+
+def positive_seconds(text):
+    return _seconds_between(0, 3600, text, low_included=False)
+
+
+positive_seconds.expects = "seconds, 0 to 3600"
+
+MAX_RANGE = 1e9    # a count or an age threshold beyond this is no threshold
 
 
 def nagios_range(text):
     # nagiosplugin is imported by the runtime anyway; Range is its parser.
     from nagiosplugin import Range
+    shown = text if len(text) <= 20 else text[:17] + "..."
     try:
-        return Range(text)
-    except ValueError as exc:
+        value = Range(text[:100])
+    except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(
-            "%r is not a Nagios range (%s); e.g. 5, 10:, @1:3" % (text, exc)) from None
+            "%r is not a Nagios range (e.g. 5, 10:, @1:3)" % shown) from None
+    finite = [bound for bound in (value.start, value.end)
+              if bound not in (float("inf"), float("-inf"))]
+    if len(text) > 100 or any(bound != bound or abs(bound) > MAX_RANGE for bound in finite):
+        raise argparse.ArgumentTypeError("%r: a Nagios range's numbers must lie within +-%g"
+                                         % (shown, MAX_RANGE))
+    return value
+
+
+nagios_range.expects = "a Nagios range, e.g. 5, 10:, @1:3"
 
 
 def severity(text):
     lowered = str(text).lower()
     if lowered not in SEVERITY_CHOICES:
         raise argparse.ArgumentTypeError(
-            "%r is not a state: use %s" % (text, "|".join(SEVERITY_CHOICES)))
+            "%r is not a state: use %s" % (text[:40], "|".join(SEVERITY_CHOICES)))
     return SEVERITY_CHOICES.index(lowered)
+
+
+severity.expects = "one of " + "|".join(SEVERITY_CHOICES)
 
 
 def build_parser(definition):
@@ -180,10 +209,7 @@ def single_source(opts):
 
 
 def cache_seconds(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
-    if not 0 <= value <= 3600:
-        raise argparse.ArgumentTypeError("%r must be between 0 and 3600 seconds" % text)
-    return value
+    return _seconds_between(0, 3600, text, low_included=True)
+
+
+cache_seconds.expects = "seconds, 0 to 3600"

@@ -1,20 +1,50 @@
-"""Nagios plugin output: ``NAME STATE - text | perfdata`` plus long lines."""
+"""Nagios plugin output: ``NAME STATUS - text | perfdata`` plus long lines.
+
+Every string from input (node names, reasons, messages, versions) passes
+``sanitize``: one line of printable text, whatever the input held. The first
+line also loses the characters Nagios strips from notification macros
+(its stock illegal_macro_output_chars), so the pager shows what we wrote.
+"""
 
 import re
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+from ..verdict import MAX_FIRST_LINE
+
+# C0 and C1 controls, DEL, lone surrogates (invalid text), and the invisible
+# format characters that reorder or hide text: bidi controls (U+202E turns
+# "gpj.exe" around), zero-width characters, line/paragraph separators.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
+                     "\u2060-\u2069\ufeff\ud800-\udfff]")
+# Nagios' stock illegal_macro_output_chars, and what each becomes in a first line.
+ILLEGAL_MACRO_CHARS = "`~$&|'\"<>"
+_FIRST_LINE = str.maketrans({"`": "\u2019", "'": "\u2019", "\"": "", "~": "-", "$": "",
+                             "&": "+", "|": "/", "<": "(", ">": ")"})
 MAX_LINE = 2000
 
 
 def sanitize(text):
-    """One safe line: no '|' (it starts perfdata), no newlines or controls."""
-    text = _CONTROL.sub("", str(text)).replace("|", "/")
+    """One safe line: printable, no '|' (it starts perfdata), no newlines or controls."""
+    text = _UNSAFE.sub("", str(text)).replace("|", "/")
     text = " ".join(text.replace("\n", " ").split())
     return text[:MAX_LINE]
 
 
-def render(name, state, text, perfdata, lines):
-    first = "%s %s - %s" % (name, state, sanitize(text))
+def first_line(name, status, text):
+    """``NAME STATUS - text``: sanitised, free of Nagios' illegal macro characters,
+    at most MAX_FIRST_LINE characters (the judges word it to fit; this only guards)."""
+    line = "%s %s - %s" % (name, status, sanitize(text).translate(_FIRST_LINE))
+    if len(line) > MAX_FIRST_LINE:
+        line = line[:MAX_FIRST_LINE - 3].rstrip() + "..."
+    return line
+
+
+def first_line_budget(name, status):
+    """How many characters the text after ``NAME STATUS - `` may have."""
+    return MAX_FIRST_LINE - len("%s %s - " % (name, status))
+
+
+def render(name, status, text, perfdata, lines):
+    first = first_line(name, status, text)
     if perfdata:
         first += " | " + perfdata
     body = [sanitize(line) if not line.startswith("    ") else "    " + sanitize(line)

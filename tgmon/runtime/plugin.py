@@ -12,6 +12,7 @@ performance data. The first line and the long output are written here
 UNKNOWN line; exit codes stay within 0-3.
 """
 
+import io
 import os
 import signal
 import sys
@@ -20,11 +21,17 @@ import traceback
 
 import nagiosplugin
 
+from .. import bounded
 from ..errors import CheckTimeout, TgmonError, UsageError
 from ..timeutil import utcnow
-from ..verdict import UNKNOWN, status_name, summary_line
+from ..verdict import OK, UNKNOWN, fit, line_of, problems_first, status_name, summary_line
+from .output import first_line_budget
 from . import options as optmod
 from .output import render, sanitize
+
+# The bounded waits end this much before the alarm, so their own, more
+# precise message (what did not answer) wins over the generic one.
+DEADLINE_MARGIN = 0.1
 
 _NP_STATES = (nagiosplugin.Ok, nagiosplugin.Warn, nagiosplugin.Critical,
               nagiosplugin.Unknown)
@@ -46,7 +53,13 @@ class StateResource(nagiosplugin.Resource):
 
     def probe(self):
         now = self.now or utcnow()
-        self.state = self.definition.read(self.opts, now)
+        opts = self.opts
+        try:
+            # in a thread: no signal cuts a DNS lookup or a hung mount short
+            self.state = bounded.call(lambda: self.definition.read(opts, now),
+                                      opts.deadline - DEADLINE_MARGIN)
+        except bounded.Overdue:
+            raise CheckTimeout(*self.definition.overdue(opts)) from None
         # Judge in the node's own offset so alert times read as its local time.
         now = now.astimezone(self.state.generated.tzinfo)
         self.verdict = self.definition.judge(self.state, self.opts, now)
@@ -99,12 +112,16 @@ def _range(value):
     return str(value)
 
 
-def long_lines(verdict, verbose, state=None, always=False):
+def long_lines(verdict, verbose, state=None, always=False, status=OK):
+    """The long output: every finding with its next step and details whenever the
+    result is not OK (Icinga Web and mails show it); for OK results with -v (or
+    always for the all-in-one check); -vv adds where the state came from."""
     lines = []
-    if verbose >= 1 or always:
-        for finding in verdict.findings:
-            lines.append("[%s] %s" % (status_name(finding.status), finding.text))
-            if verbose >= 1:
+    if status != OK or verbose >= 1 or always:
+        problems = problems_first(verdict.findings)
+        for finding in problems + [f for f in verdict.findings if f.status == OK]:
+            lines.append("[%s] %s" % (status_name(finding.status), line_of(finding)))
+            if finding.status != OK or verbose >= 1:
                 lines.extend("    %s" % detail for detail in finding.details)
     if verbose >= 2 and state is not None:
         lines.append("source: %s (generated %s)" % (getattr(state, "origin", "?"),
@@ -113,62 +130,91 @@ def long_lines(verdict, verbose, state=None, always=False):
 
 
 def run(definition, argv=None, now=None, out=None):
-    """Run a check in-process; print its output; return the exit code."""
+    """Run a check in-process; print its output; return the exit code.
+
+    -t covers everything from the first byte of I/O: the config file is read
+    under it (a timeout set there applies from then on), then the state.
+    """
     out = out or sys.stdout
     argv = sys.argv[1:] if argv is None else list(argv)
     verbose = _count_verbose(argv)
     try:
-        opts = definition.parse(argv)
+        opts = definition.parse_command_line(argv)
     except optmod._Exit as text:
         out.write(str(text) if str(text).endswith("\n") else "%s\n" % text)
         return UNKNOWN
     except UsageError as exc:
-        return _unknown(definition, out, str(exc))
+        return _unknown(definition, out, exc)
     except Exception as exc:
         return _internal(definition, out, exc, verbose)
 
-    opts.deadline = time.monotonic() + opts.timeout   # network waits end before -t
+    started = time.monotonic()
+    opts.deadline = started + opts.timeout
     resource = StateResource(definition, opts, now)
     check = nagiosplugin.Check(resource, FindingContext(), PerfContext(),
                                name=definition.name)
     try:
-        with _deadline(opts.timeout):
+        with _deadline(opts.timeout) as alarm:
+            if opts.config:
+                _apply_config(definition, opts, argv)
+                opts.deadline = started + opts.timeout
+                alarm.rearm(opts.deadline - time.monotonic(), opts.timeout)
             check()
-    except CheckTimeout as exc:
-        return _unknown(definition, out, str(exc))
-    except TgmonError as exc:
-        return _unknown(definition, out, str(exc))
+    except (TgmonError, CheckTimeout) as exc:
+        return _unknown(definition, out, exc)
     except Exception as exc:
-        return _internal(definition, out, exc, opts.verbose)
+        return _internal(definition, out, exc, max(verbose, getattr(opts, "verbose", 0)))
 
     verdict = resource.verdict
-    code = int(check.exitcode)
+    # nagiosplugin's worst status, unless the judge decided the overall status itself
+    code = verdict.status if verdict.status is not None else int(check.exitcode)
     perfdata = " ".join(p for p in check.perfdata if p)
-    out.write(render(definition.name, status_name(code), summary_line(verdict),
+    name = status_name(code)
+    out.write(render(definition.name, name,
+                     summary_line(verdict, first_line_budget(definition.name, name)),
                      perfdata, long_lines(verdict, opts.verbose, resource.state,
-                                          definition.always_long)))
+                                          definition.always_long, code)))
     return code
+
+
+def _apply_config(definition, opts, argv):
+    try:
+        bounded.call(lambda: definition.apply_config(opts, argv),
+                     opts.deadline - DEADLINE_MARGIN)
+    except bounded.Overdue:
+        raise CheckTimeout("reading the config file %s did not finish within -t %s s"
+                           % (opts.config, _fmt_seconds(opts.timeout)),
+                           "check the file system holding it (a hung network mount?)") from None
 
 
 def main(definition):
     """Console-script entry point."""
+    out = io.StringIO()
     try:
-        code = run(definition)
+        code = run(definition, out=out)
     except KeyboardInterrupt:  # must not leak a traceback or exit code 130
         code = UNKNOWN
-        sys.stdout.write("%s UNKNOWN - interrupted\n" % definition.name)
+        out.write("%s UNKNOWN - interrupted\n" % definition.name)
     code = code if code in (0, 1, 2, 3) else UNKNOWN
     try:
+        # bytes, so that no locale or stdout encoding can make writing fail
+        sys.stdout.buffer.write(out.getvalue().encode("utf-8", "replace"))
         sys.stdout.flush()
         sys.stderr.flush()
-    except OSError:  # stdout closed by the caller: nothing more to say
+    except (OSError, ValueError):  # stdout closed by the caller: nothing more to say
         pass
     # A check writes nothing and holds nothing: skip the interpreter's
     # teardown of every module (a measurable share of a ~60 ms run).
     os._exit(code)
 
 
-def _unknown(definition, out, text):
+def _unknown(definition, out, error):
+    """One line: the cause and the fix; a long cause is cut, never the fix."""
+    budget = first_line_budget(definition.name, "UNKNOWN")
+    if isinstance(error, TgmonError) and error.fix:
+        text = fit(error.cause, "; " + error.fix, budget)
+    else:
+        text = fit(str(error), "", budget)
     out.write(render(definition.name, "UNKNOWN", text, "", []))
     return UNKNOWN
 
@@ -196,10 +242,11 @@ class _deadline:
 
     def __init__(self, seconds):
         self.seconds = seconds
+        self.limit = seconds       # what -t says, for the message
         self.armed = False
 
     def _fire(self, signum, frame):
-        raise CheckTimeout("timed out after %s s" % _fmt_seconds(self.seconds),
+        raise CheckTimeout("timed out after %s s" % _fmt_seconds(self.limit),
                            "raise -t/--timeout or look at why the state source is slow")
 
     def __enter__(self):
@@ -210,6 +257,12 @@ class _deadline:
         signal.setitimer(signal.ITIMER_REAL, self.seconds)
         self.armed = True
         return self
+
+    def rearm(self, seconds, limit):
+        """-t from the config file: the alarm now fires after ``seconds``."""
+        self.seconds, self.limit = seconds, limit
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, max(0.001, seconds))
 
     def __exit__(self, *exc):
         if self.armed:

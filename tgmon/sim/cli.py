@@ -72,7 +72,8 @@ def _dispatch(args):
         from ..exporter import serve_from_arguments
         from .serve import SimulationApp
         at = scenario.parse_time(args.at, None, "--at") if args.at else None
-        return serve_from_arguments(SimulationApp(scenario, at, args.speed), args)
+        return serve_from_arguments(SimulationApp(scenario, at, args.speed), args,
+                                    name="tgmon-sim serve")
     until = scenario.parse_time(args.until, None, "--until") if args.until else None
     if args.command == "run":
         return _run(scenario, until, args.state_dir, args.node)

@@ -1,10 +1,18 @@
 """Remote path: GET /v1/status from ``tgmon serve`` (or ``tgmon-sim serve``).
 
 Built on requests, which is imported here only: the local path never pays
-for it. Every failure is a SourceError naming the cause and the fix; the
-connect and read timeouts stay inside the check's -t.
+for it. Every failure is a SourceError naming the cause in a few words and
+the fix. The caller runs this in a thread and waits no longer than -t
+(``tgmon.bounded``), so even a DNS lookup that never ends cannot hold the
+check; the connect and read timeouts end sooner still.
+
+What is sent: the bearer token from --token-file and nothing else - no
+~/.netrc, no user:password from the URL, no redirect is followed (so the
+token never goes anywhere but --url), no compressed answers are accepted.
 """
 
+import socket
+import ssl
 import time
 
 import requests
@@ -12,20 +20,25 @@ from requests.adapters import HTTPAdapter
 
 from .. import __version__
 from ..errors import SourceError, UsageError
+from ..urls import check_url, redact_url
+from ..safefile import FileProblem, check_regular, read_regular
 from ..schema import SchemaError, parse_flags
+from ..tokenfile import read_token
 from .statedir import decode_status, state_from_document
 
-MAX_BODY = 4 * 1024 * 1024
-MAX_REDIRECTS = 5
+MAX_BODY = 1024 * 1024
+MAX_CA_FILE = 1024 * 1024
 CONNECT_TIMEOUT = 5.0
 
 
-def make_session(settings, pool_size=1):
-    """One session for all requests of a check (keep-alive, one pool)."""
+def make_session(settings, pool_size=1, hosts=1):
+    """One session for all requests of a check (keep-alive, one pool per host)."""
     session = requests.Session()
-    session.trust_env = not settings.no_proxy   # --no-proxy ignores *_proxy variables
-    session.max_redirects = MAX_REDIRECTS
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(1, pool_size), max_retries=0)
+    # Nothing from the environment: no ~/.netrc credentials, no
+    # REQUESTS_CA_BUNDLE; proxies are taken per request (proxies_for).
+    session.trust_env = False
+    adapter = HTTPAdapter(pool_connections=max(1, hosts), pool_maxsize=max(1, pool_size),
+                          max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     if settings.insecure:
@@ -33,26 +46,36 @@ def make_session(settings, pool_size=1):
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         session.verify = False
     elif settings.ca_file:
+        check_ca_file(settings.ca_file)
         session.verify = settings.ca_file
     session.headers["User-Agent"] = "tgmon/%s" % __version__
     session.headers["Accept"] = "application/json"
+    session.headers["Accept-Encoding"] = "identity"
     if settings.token_file:
         session.headers["Authorization"] = "Bearer " + read_token(settings.token_file)
     return session
 
 
-def read_token(path):
+def check_ca_file(path):
+    """--ca-file must be a regular file holding PEM certificates (checked before use)."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            token = handle.read(4096).strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError("cannot read token file %s: %s"
-                         % (path, getattr(exc, "strerror", None) or exc),
-                         "check --token-file and its permissions") from None
-    if not token or any(c.isspace() for c in token):
-        raise UsageError("token file %s must hold one token on one line" % path,
-                         "write just the bearer token into it")
-    return token
+        check_regular(path)
+        data = read_regular(path, MAX_CA_FILE)
+    except FileProblem as exc:
+        raise UsageError("--ca-file %s %s" % (path, exc.words),
+                         "give the exporter's CA certificate (PEM)") from None
+    try:
+        ssl.create_default_context(cadata=data.decode("ascii"))
+    except (UnicodeDecodeError, ssl.SSLError, ValueError):
+        raise UsageError("--ca-file %s holds no PEM certificate" % path,
+                         "give the CA certificate (PEM, -----BEGIN CERTIFICATE-----)") from None
+
+
+def proxies_for(url, settings):
+    """The proxy for ``url`` from the *_proxy variables (honouring no_proxy), or none."""
+    if settings.no_proxy:
+        return {}
+    return requests.utils.get_environ_proxies(url)
 
 
 def remaining(settings, margin=0.2):
@@ -64,94 +87,172 @@ def remaining(settings, margin=0.2):
 
 def fetch_body(session, url, settings):
     """GET url -> body bytes; SourceError for every way it can fail."""
+    shown = redact_url(url)
     left = remaining(settings)
     try:
         # verify given per request: a session-level value loses against
         # REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE from the environment
         response = session.get(url, timeout=(min(CONNECT_TIMEOUT, left), left), stream=True,
-                               verify=session.verify)
+                               verify=session.verify, allow_redirects=False,
+                               proxies=proxies_for(url, settings))
     except requests.exceptions.SSLError as exc:
-        raise SourceError("TLS verification of %s failed (%s)" % (url, _reason(exc)),
-                          "give the server's CA with --ca-file (--insecure skips "
-                          "verification: not recommended)") from None
+        words, fix = tls_words(exc)
+        raise SourceError("TLS to %s failed: %s" % (shown, words), fix) from None
     except requests.exceptions.ConnectTimeout:
-        raise SourceError("connecting to %s timed out" % url,
+        raise SourceError("connecting to %s timed out" % shown,
                           "check that the exporter runs and the firewall lets the "
                           "monitoring server in") from None
     except requests.exceptions.ReadTimeout:
-        raise SourceError("%s did not answer within %.1f s" % (url, left),
+        raise SourceError("%s did not answer within %.1f s" % (shown, left),
                           "check the exporter on the node, or raise -t") from None
-    except requests.exceptions.TooManyRedirects:
-        raise SourceError("%s redirects more than %d times (a loop?)" % (url, MAX_REDIRECTS),
-                          "point --url at the exporter's /v1/status itself") from None
-    except requests.exceptions.InvalidURL as exc:
-        raise UsageError("bad --url %r: %s" % (url, exc), "e.g. https://tg1:9740/v1/status") from None
-    except (requests.exceptions.ConnectionError, requests.exceptions.RequestException) as exc:
-        raise SourceError("cannot reach %s: %s" % (url, _reason(exc)),
-                          "check that the exporter runs (tgmon serve) and the address") from None
+    except requests.exceptions.InvalidURL:
+        raise UsageError("bad URL %s" % shown, "e.g. https://tg1:9740/v1/status") from None
+    except (requests.exceptions.RequestException, ValueError, OSError) as exc:
+        raise SourceError("cannot reach %s: %s" % (shown, network_words(exc)),
+                          "check the address and that the exporter runs (tgmon serve)") from None
     with response:
-        if response.status_code in (401, 403):
-            raise SourceError("%s refused access (HTTP %d)" % (url, response.status_code),
-                              "check --token-file against the exporter's token")
-        if response.status_code == 404:
-            raise SourceError("%s not found (HTTP 404)" % url,
-                              "the path is /v1/status (tgmon-sim serve: /NODE/v1/status)")
-        if response.status_code >= 400:
-            detail = _error_detail(response)
-            raise SourceError("%s answered HTTP %d%s" % (url, response.status_code, detail),
-                              "look at the exporter's log on the node")
-        return _read_limited(response, url)
+        return _body(response, shown)
 
 
-def _read_limited(response, url):
+def _body(response, shown):
+    status = response.status_code
+    if 300 <= status < 400:
+        raise SourceError("%s redirects elsewhere (HTTP %d), tgmon follows none"
+                          % (shown, status), "point --url at the exporter itself")
+    if status in (401, 403):
+        raise SourceError("%s refused access (HTTP %d)" % (shown, status),
+                          "check --token-file against the exporter's token")
+    if status == 404:
+        raise SourceError("%s not found (HTTP 404)" % shown,
+                          "the path is /v1/status (tgmon-sim serve: /NODE/v1/status)")
+    encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise SourceError("%s answered compressed (Content-Encoding %s) though asked not to"
+                          % (shown, encoding[:20]), "point --url at a tgmon exporter")
+    if status >= 400:
+        raise SourceError("%s answered HTTP %d%s" % (shown, status, _error_detail(response)),
+                          "look at the exporter's log on the node")
+    if status != 200:
+        raise SourceError("%s answered HTTP %d, not 200" % (shown, status),
+                          "point --url at a tgmon exporter")
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length[:12]) > MAX_BODY:
+        raise SourceError("%s announces %s bytes, more than the %d a state can be"
+                          % (shown, length[:12], MAX_BODY), "point --url at a tgmon exporter")
+    return _read_limited(response, shown)
+
+
+def _read_limited(response, shown):
     chunks, size = [], 0
     try:
         for chunk in response.iter_content(65536):
             size += len(chunk)
             if size > MAX_BODY:
-                raise SourceError("%s sent more than %d bytes" % (url, MAX_BODY),
+                raise SourceError("%s sent more than %d bytes" % (shown, MAX_BODY),
                                   "point --url at a tgmon exporter")
             chunks.append(chunk)
-    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as exc:
-        raise SourceError("the answer of %s was cut off (%s)" % (url, _reason(exc)),
-                          "check the exporter and the network in between") from None
     except requests.exceptions.Timeout:
-        raise SourceError("%s stopped sending before the end of its answer" % url,
+        raise SourceError("%s stopped sending before the end of its answer" % shown,
                           "check the exporter on the node, or raise -t") from None
+    except (requests.exceptions.RequestException, OSError, ValueError) as exc:
+        raise SourceError("the answer of %s was cut off (%s)" % (shown, network_words(exc)),
+                          "check the exporter and the network in between") from None
     return b"".join(chunks)
 
 
 def _error_detail(response):
+    """': message' from the exporter's JSON error answer, if it has one."""
     try:
-        body = response.raw.read(2048, decode_content=True)
         import json
+        body = response.raw.read(2048, decode_content=False)
         message = json.loads(body.decode("utf-8")).get("error")
-        return ": %s" % message if message else ""
+        return ": %s" % str(message)[:200] if message else ""
     except Exception:  # the status code says enough
         return ""
 
 
-def _reason(exc):
-    """The innermost message of a requests/urllib3 error, short."""
-    text = str(exc)
-    for marker in ("Caused by ", "Failed to establish a new connection: "):
-        if marker in text:
-            text = text.split(marker, 1)[1]
-    text = text.strip("()'\" ")
-    return text[:160]
+# ----------------------------------------------------------------- words for errors
+_VERIFY_WORDS = {
+    10: ("certificate expired", "renew the exporter's certificate"),
+    9: ("certificate not yet valid", "check the clocks and the certificate's dates"),
+    18: ("self-signed certificate, not trusted", "give its CA with --ca-file"),
+    19: ("certificate of an unknown CA", "give the CA with --ca-file"),
+    20: ("certificate of an unknown CA", "give the CA with --ca-file"),
+    21: ("certificate of an unknown CA", "give the CA with --ca-file"),
+    62: ("host name not in the certificate (subjectAltName)", "reissue it for this name"),
+    64: ("IP address not in the certificate (subjectAltName)", "reissue it for this address"),
+}
 
 
+def _chain(exc):
+    """The exception and every exception inside it (args, reason, cause, context)."""
+    seen, queue = [], [exc]
+    while queue:
+        item = queue.pop(0)
+        if not isinstance(item, BaseException) or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        queue.extend(a for a in getattr(item, "args", ()) if isinstance(a, BaseException))
+        queue.extend((getattr(item, "reason", None), item.__cause__, item.__context__))
+    return seen
+
+
+def tls_words(exc):
+    """(what went wrong with TLS, the fix), in words, never a Python repr."""
+    for item in _chain(exc):
+        if isinstance(item, ssl.SSLCertVerificationError):
+            known = _VERIFY_WORDS.get(item.verify_code)
+            if known:
+                return known
+            return ("certificate not accepted (%s)"
+                    % (item.verify_message or "verification failed")[:60],
+                    "give the CA with --ca-file, or renew the certificate")
+    for item in _chain(exc):
+        if isinstance(item, ssl.SSLError):
+            reason = (getattr(item, "reason", None) or "").lower()
+            if "wrong_version" in reason or "record_layer" in reason or "http_request" in reason:
+                return ("no TLS on this port", "use http:// for a plain exporter")
+            return ("the TLS handshake failed (%s)" % (reason or "no reason given")[:60],
+                    "check the exporter's certificate and TLS settings")
+    return network_words(exc), "check the exporter's TLS settings"
+
+
+def network_words(exc):
+    """A network failure in a few words: refused, not resolved, reset, timed out."""
+    for item in _chain(exc):
+        if isinstance(item, socket.gaierror):
+            return "the name does not resolve (DNS)"
+        if isinstance(item, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(item, ConnectionResetError):
+            return "connection reset"
+        if isinstance(item, (socket.timeout, TimeoutError)):
+            return "timed out"
+        if isinstance(item, requests.exceptions.ChunkedEncodingError):
+            return "the chunked answer broke off"
+    for item in _chain(exc):
+        if isinstance(item, OSError) and item.strerror:
+            return item.strerror.lower()
+    name = type(exc).__name__
+    return {"ContentDecodingError": "the answer could not be decoded",
+            "ProtocolError": "the connection broke off",
+            "IncompleteRead": "the answer ended early"}.get(name, "the connection failed")
+
+
+# ----------------------------------------------------------------- reading a state
 def state_from_body(body, url):
-    document = decode_status(body, url)
+    shown = redact_url(url)
+    document = decode_status(body, shown)
     try:
         flags = parse_flags(document)
     except SchemaError as exc:
-        raise SourceError("%s: %s" % (url, exc),
+        raise SourceError("%s: %s" % (shown, exc),
                           "the URL must be a tgmon exporter's /v1/status") from None
-    return state_from_document(document, flags, url, url)
+    return state_from_document(document, flags, shown, shown)
 
 
 def read_url_state(url, settings, session=None):
+    check_url(url)
     body = None
     cache = None
     if settings.cache_ttl:

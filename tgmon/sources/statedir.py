@@ -1,10 +1,10 @@
 """Read a state dir: status.json plus the three marker files (SPEC §2).
 
-Only reads. Paths can be moved one by one (``StatePaths``) so that an
+Only reads, never blocks on a file and never reads more than a state can
+be (``safefile``). Paths can be moved one by one (``StatePaths``) so that an
 appliance's real file locations map without code changes.
 """
 
-import errno
 import json
 import os
 import stat
@@ -13,16 +13,18 @@ from datetime import datetime
 
 from ..errors import SourceError
 from ..model import Flags, Marker, MARKER_UNSET
-from ..schema import SchemaError, parse_status
+from ..safefile import FileProblem, file_type, problem_of, read_regular
+from ..schema import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError, parse_status
 from ..stateformat import MARKER_FILES, markers_agree
 from ..timeutil import UTC
 
 # status.json is a few KB; anything this large is not ours.
-MAX_STATUS_BYTES = 4 * 1024 * 1024
+MAX_STATUS_BYTES = 1024 * 1024
 MAX_MARKER_BYTES = 64 * 1024
-MAX_MARKER_LINES = 50
-MAX_LINE_CHARS = 200
+MAX_JSON_DEPTH = 1000        # the json module's own limit: deeper is a RecursionError
 CONSISTENT_READ_SECONDS = 0.2
+WRITER_HINT = "check --state-dir and the writer (docs/appliance.rst)"
+
 
 def read_state(paths, origin=None):
     """StatePaths -> State. Raises SourceError with cause and fix."""
@@ -45,8 +47,8 @@ def read_document(paths):
     _check_dir(os.path.dirname(paths.status) or ".")
     give_up = time.monotonic() + CONSISTENT_READ_SECONDS
     while True:
-        document = decode_status(_read_bytes(paths.status, MAX_STATUS_BYTES,
-                                             "the state file"), paths.status)
+        document = decode_status(read_file(paths.status, MAX_STATUS_BYTES, "the state file"),
+                                 paths.status)
         flags = Flags(*(read_marker(getattr(paths, name))
                         for name, _ in MARKER_FILES))
         if markers_agree(document, flags) or time.monotonic() > give_up:
@@ -60,19 +62,38 @@ def decode_status(data, where):
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise SourceError("%s is not UTF-8 text (binary or corrupted)" % where,
-                          "restore it; the writer must emit UTF-8 JSON") from None
+                          "restore it from the writer") from None
     if not text.strip():
         raise SourceError("%s is empty" % where,
-                          "the writer died mid-way or never ran; check the exporter/simulator")
+                          "check the writer on the node")
     try:
-        return json.loads(text)
+        return json.loads(text, parse_constant=_no_constant)
     except RecursionError:
-        raise SourceError("%s is nested too deeply to be a tgmon state" % where,
-                          "restore it from the writer") from None
+        raise SourceError("%s is nested too deeply: more than %d levels, a tgmon state has 5"
+                          % (where, MAX_JSON_DEPTH), "restore it from the writer") from None
     except ValueError as exc:
-        raise SourceError("%s is not valid JSON (%s)" % (where, exc),
-                          "restore it; writers replace it atomically, so a "
-                          "garbled file means something else wrote it") from None
+        raise SourceError("%s is not valid JSON (%s)" % (where, _json_problem(exc)),
+                          "restore it from the writer") from None
+
+
+def _json_problem(exc):
+    """What the json module says, without quoting the text: where it stopped reading."""
+    if "digits" in str(exc):    # Python's limit on converting huge integers
+        return "a number has more than %d digits" % _max_digits()
+    if isinstance(exc, json.JSONDecodeError):
+        if "BOM" in exc.msg:
+            return "it starts with a byte order mark"
+        return "%s at line %d column %d" % (exc.msg.split(":")[0].lower(), exc.lineno, exc.colno)
+    return str(exc)[:60]
+
+
+def _no_constant(name):
+    raise ValueError("%s is not a JSON value" % name)
+
+
+def _max_digits():
+    import sys
+    return getattr(sys, "get_int_max_str_digits", lambda: 4300)()
 
 
 def state_from_document(document, flags, where, origin):
@@ -80,104 +101,86 @@ def state_from_document(document, flags, where, origin):
         return parse_status(document, flags, origin)
     except SchemaError as exc:
         raise SourceError("%s: %s" % (where, exc),
-                          "fix the writer (schema: docs/state-format.rst)") from None
+                          "fix the writer") from None
     except RecursionError:
         raise SourceError("%s is nested too deeply" % where, "restore it") from None
 
 
 def read_marker(path):
-    """A marker file -> Marker. Absent = not set; anything odd = SourceError."""
+    """A marker file -> Marker. Absent = not set; anything odd = SourceError.
+
+    ``since`` is the file's mtime; None when it cannot be a time (beyond the
+    calendar), which the checks judge as an unknown age.
+    """
     try:
         info = os.lstat(path)
     except FileNotFoundError:
         return MARKER_UNSET
     except OSError as exc:
-        raise _os_error(exc, path, "marker") from None
+        raise _problem(problem_of(exc), path, "marker") from None
     if stat.S_ISLNK(info.st_mode):
         try:
             info = os.stat(path)
+        except FileNotFoundError:
+            raise SourceError("marker %s is a dangling symlink" % path,
+                              "remove the link or restore its target") from None
         except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise SourceError("marker %s is a symlink loop" % path,
-                                  "remove the link and let the writer recreate it") from None
-            if isinstance(exc, FileNotFoundError):
-                raise SourceError("marker %s is a dangling symlink" % path,
-                                  "remove the link or restore its target") from None
-            raise _os_error(exc, path, "marker") from None
+            raise _problem(problem_of(exc), path, "marker") from None
     if not stat.S_ISREG(info.st_mode):
-        raise SourceError("marker %s is not a regular file" % path,
-                          "remove it; markers are plain files (exists = set)")
+        raise SourceError("marker %s is %s, not a regular file" % (path, file_type(info.st_mode)),
+                          "remove it, markers are plain files")
     try:
-        data = _read_bytes(path, MAX_MARKER_BYTES, "marker", missing_ok=True)
-    except FileNotFoundError:   # removed between lstat and open: a writer cleared it
-        return MARKER_UNSET
+        data = read_regular(path, MAX_MARKER_BYTES)
+    except FileProblem as exc:
+        if exc.kind == "missing":   # removed between lstat and open: a writer cleared it
+            return MARKER_UNSET
+        raise _problem(exc, path, "marker") from None
     text = data.decode("utf-8", errors="replace")
-    lines = tuple(line.strip()[:MAX_LINE_CHARS] for line in text.splitlines()
+    lines = tuple(line.strip()[:MAX_MARKER_LINE] for line in text.splitlines()
                   if line.strip())[:MAX_MARKER_LINES]
-    return Marker(True, datetime.fromtimestamp(info.st_mtime, UTC), lines)
+    return Marker(True, file_time(info.st_mtime), lines)
+
+
+def file_time(mtime):
+    """A file's mtime as an aware datetime; None when it is beyond the calendar."""
+    try:
+        return datetime.fromtimestamp(mtime, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _check_dir(path):
     try:
         info = os.stat(path)
     except FileNotFoundError:
-        raise SourceError("state dir %s does not exist" % path,
-                          "check --state-dir, or that the tgmon writer runs on this node") from None
+        raise SourceError("state dir %s does not exist" % path, WRITER_HINT) from None
     except OSError as exc:
-        raise _os_error(exc, path, "state dir") from None
+        raise _problem(problem_of(exc), path, "state dir") from None
     if not stat.S_ISDIR(info.st_mode):
-        raise SourceError("state dir %s is not a directory" % path,
+        raise SourceError("state dir %s is %s, not a directory" % (path, file_type(info.st_mode)),
                           "point --state-dir at the directory holding status.json")
 
 
-def _read_bytes(path, limit, what, missing_ok=False):
+def read_file(path, limit, what):
+    """A state file's bytes; SourceError naming it (never its content) and the fix."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except FileNotFoundError:
-        if missing_ok:
-            raise
-        raise SourceError("%s %s does not exist" % (what, path),
-                          "check --state-dir, or that the tgmon writer runs on this node") from None
-    except OSError as exc:
-        raise _os_error(exc, path, what) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise SourceError("%s %s is not a regular file" % (what, path),
-                              "replace it with the file the writer produces")
-        if info.st_size > limit:
-            raise SourceError("%s %s is %d bytes, more than the %d a state can be"
-                              % (what, path, info.st_size, limit),
-                              "something else wrote it; restore it from the writer")
-        chunks = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(65536, remaining))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-        if len(data) > limit:
-            raise SourceError("%s %s grew beyond %d bytes while being read"
-                              % (what, path, limit), "restore it from the writer")
-        return data
-    except OSError as exc:
-        raise _os_error(exc, path, what) from None
-    finally:
-        os.close(fd)
+        return read_regular(path, limit)
+    except FileProblem as exc:
+        raise _problem(exc, path, what) from None
 
 
-def _os_error(exc, path, what):
-    if isinstance(exc, PermissionError):
+def _problem(exc, path, what):
+    if exc.kind == "missing":
+        return SourceError("%s %s %s" % (what, path, exc.words), WRITER_HINT)
+    if exc.kind == "permission":
         return SourceError("permission denied reading %s %s" % (what, path),
-                           "let the monitoring user read it (group or ACL), "
-                           "or run the check via sudo/agent")
-    if exc.errno == errno.ELOOP:
-        return SourceError("%s %s is a symlink loop" % (what, path),
-                           "remove the link")
-    if exc.errno == errno.EISDIR:
-        return SourceError("%s %s is a directory" % (what, path),
-                           "remove it; the writer recreates the file")
-    return SourceError("cannot read %s %s: %s" % (what, path, exc.strerror or exc),
-                       "check the file system and the path")
+                           "let the monitoring user read it (group or ACL)")
+    if exc.kind == "loop":
+        return SourceError("%s %s is a symlink loop" % (what, path), "remove the link")
+    if exc.kind == "too-large":
+        return SourceError("%s %s %s for a state" % (what, path, exc.words),
+                           "restore it from the writer")
+    if exc.kind == "not-regular":
+        return SourceError("%s %s %s" % (what, path, exc.words),
+                           "let the writer replace it")
+    return SourceError("%s %s %s" % (what, path, exc.words), "check the file system and the path")
