@@ -11,6 +11,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -97,6 +98,46 @@ def cluster_rows():
         farm.wait(10)
 
 
+def exporter_rows(state_dir, workdir):
+    """tgmon serve under idle, slow and many connections, plain and TLS."""
+    import exporter_load as load
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+    from remote.servers import make_certificate
+    cert, key = os.path.join(workdir, "cert.pem"), os.path.join(workdir, "key.pem")
+    make_certificate(cert, key, "127.0.0.1", ip="127.0.0.1")
+    for tls in (False, True):
+        args = ["--tls-cert", cert, "--tls-key", key] if tls else []
+        exporter = subprocess.Popen([plugin("tgmon"), "serve", "--state-dir", state_dir,
+                                     "--port", "0"] + args, stderr=subprocess.PIPE, text=True)
+        port = int(exporter.stderr.readline().rsplit(":", 1)[1].split()[0])
+        threading.Thread(target=exporter.stderr.read, daemon=True).start()   # its log
+        scheme = "TLS" if tls else "plain"
+        try:
+            quiet = load.poll(port, tls)
+            for slow in (False, True):
+                busy = load.under_idle(port, tls, slow)
+                p99 = load.percentile(busy, 0.99) * 1000
+                print(ROW % ("exporter %s: p99 with 300 %s conns / quiet" % (
+                    scheme, "slow" if slow else "idle"),
+                    "%.1f ms" % p99, "%.1f ms" % (load.percentile(quiet, 0.99) * 1000),
+                    "%.2f" % (p99 / (load.percentile(quiet, 0.99) * 1000)),
+                    "target p99 < 50 ms %s" % ("ok" if p99 < 50 else "OVER TARGET")))
+                sys.stdout.flush()
+            if not tls:
+                rate, p99, failed = load.concurrent_clients(port, tls)
+                print(ROW % ("exporter %s: 500 concurrent clients x 4" % scheme,
+                             "%.0f req/s" % rate, "-", "-", "p99 %.0f ms, %d failed"
+                             % (p99 * 1000, failed)))
+            rss = load.peak_rss_mb(exporter.pid)
+            print(ROW % ("exporter %s: peak RSS after the load" % scheme, "%.1f MB" % rss,
+                         "150 MB", "%.2f" % (rss / 150), "target < 150 MB %s"
+                         % ("ok" if rss < 150 else "OVER TARGET")))
+            sys.stdout.flush()
+        finally:
+            exporter.terminate()
+            exporter.wait(10)
+
+
 def sim_row(runs=5):
     from tgmon.sim.yearbench import cluster_year
     times = []
@@ -120,6 +161,7 @@ def main():
         local_rows(state_dir)
         http_rows(state_dir)
         cluster_rows()
+        exporter_rows(state_dir, workdir)
         sim_row()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

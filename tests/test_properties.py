@@ -142,3 +142,84 @@ def test_any_timestamps(generated_offset, flag_age):
         state.write("status.json", json.dumps(document).encode())
         state.write("update-lock", b"x\n", mtime=max(0, NOW.timestamp() - flag_age))
         _check_all(state.path)
+
+
+# ------------------------------------------------------------------ the remote form
+REMOTE = dict(BASE, flags={name: {"set": False, "since": None, "lines": []}
+                           for name in ("warn_flag", "update_lock", "reboot_required")})
+REMOTE_PATHS = [p for p in _paths(REMOTE) if p]
+
+
+def _judge_everything(state):
+    """Every judge on a state that was read: no exception, whatever the state holds."""
+    from tgmon.model import ClusterView
+    now = state.generated
+    for definition in all_checks():
+        subject = (ClusterView((("x", state),), (), now, "x") if definition.scope == "cluster"
+                   else state)
+        verdict = definition.judge(subject, definition.default_options(), now)
+        assert verdict.findings
+
+
+def _read_remote(document):
+    from tgmon.errors import TgmonError
+    from tgmon.sources.http import state_from_body
+    try:
+        state = state_from_body(json.dumps(document).encode(), "http://tg1:9740/v1/status")
+    except TgmonError:
+        return
+    _judge_everything(state)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(REMOTE_PATHS), json_values)
+def test_any_field_of_the_remote_document_replaced(path, value):
+    _read_remote(_replace(REMOTE, path, value))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(json_values)
+def test_any_remote_document(value):
+    _read_remote(value)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(("warn_flag", "update_lock", "reboot_required")), json_values)
+def test_any_flags_object(name, value):
+    document = json.loads(json.dumps(REMOTE))
+    document["flags"][name] = value
+    _read_remote(document)
+
+
+# ------------------------------------------------------------------ config shapes
+def _option_names():
+    names = set()
+    for definition in all_checks():
+        names |= {a.dest for a in definition.parser()._actions}
+    return sorted(names)
+
+
+config_keys = st.sampled_from(_option_names() + ["files", "check_versions", "check_hotfix",
+                                                 "check_tightgate", "check_cluster_updates",
+                                                 "status", "warn_flag"]) | st.text(max_size=10)
+config_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**6, 10**12) | st.floats(allow_nan=True)
+    | st.text(max_size=20) | st.sampled_from(["1h", "7d", "0", "warning", "/tmp", "@1:3"]),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(config_keys, children, max_size=3), max_leaves=12)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(config_keys, config_values, max_size=5))
+def test_any_config_shape_is_taken_or_refused_by_name(document):
+    import yaml
+    from tgmon.errors import UsageError
+    with StateDir() as state:
+        path = os.path.join(state.path, "tgmon.yml")
+        with open(path, "w") as handle:
+            handle.write(yaml.safe_dump(document))
+        for definition in all_checks():
+            try:
+                definition.parse(["--config", path])
+            except UsageError as exc:
+                assert str(exc).startswith("config %s" % path), str(exc)

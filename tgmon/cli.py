@@ -1,4 +1,4 @@
-"""``tgmon``: tools around the checks (validate a state dir, write examples).
+"""tgmon: tools around the checks (validate a state dir, serve it, write examples).
 
     tgmon validate DIR            read DIR as a check would; exit 0 valid, 2 not
     tgmon refresh DIR             move every time in DIR so that it was generated now
@@ -18,10 +18,17 @@ from .stateformat import DEFAULT_STATE_DIR
 
 def _parser():
     parser = argparse.ArgumentParser(prog="tgmon", description=__doc__.split("\n")[0],
+                                     epilog="\n".join(__doc__.split("\n")[1:]),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    validate = sub.add_parser("validate", help="validate a state dir")
-    validate.add_argument("state_dir", metavar="DIR")
+    validate = sub.add_parser("validate", help="validate a state dir: readable, valid, fresh")
+    validate.add_argument("state_dir", metavar="DIR", nargs="?",
+                          help="the state dir (default: --config's state_dir, or %s)"
+                          % DEFAULT_STATE_DIR)
+    validate.add_argument("--config", metavar="FILE",
+                          help="a checks' config file: its state_dir and files: apply")
+    validate.add_argument("--max-age", default="30m", metavar="DURATION",
+                          help="report the state as stale when older (default: 30m)")
     refresh = sub.add_parser("refresh", help="shift all times of a state dir to now "
                              "(to try a check on a copied or edited example)")
     refresh.add_argument("state_dir", metavar="DIR")
@@ -45,7 +52,7 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         if args.command == "validate":
-            return _validate(args.state_dir)
+            return _validate(args.state_dir, args.config, args.max_age)
         if args.command == "serve":
             from .exporter import StateDirApp, serve_from_arguments
             return serve_from_arguments(StateDirApp(args.state_dir), args)
@@ -56,20 +63,29 @@ def main(argv=None):
     except TgmonError as exc:
         print("tgmon: %s" % exc, file=sys.stderr)
         return 2
-    except OSError as exc:  # e.g. the port is taken
+    except (OSError, ValueError) as exc:  # e.g. the port is taken, a bad --max-age
         print("tgmon: %s" % exc, file=sys.stderr)
         return 2
     return 2
 
 
-def _validate(state_dir):
+def _validate(state_dir, config, max_age):
+    """Read a state dir as check_versions would (with --config's paths); say what it is."""
+    from .checks.versions import DEFINITION
+    from .freshness import check_freshness
     from .sources.statedir import read_state
     from .stateformat import paths_for
-    state = read_state(paths_for(state_dir))
+    from .timeutil import parse_duration, utcnow
+    argv = (["--config", config] if config else []) + (["--state-dir", state_dir]
+                                                        if state_dir else [])
+    opts = DEFINITION.parse(argv)
+    state = read_state(paths_for(opts.state_dir, opts.files))
     set_flags = [name for name, marker in state.flags._asdict().items() if marker.is_set]
     print("%s: valid %s state of %s (%s), generated %s; markers set: %s"
-          % (state_dir, state.schema, state.node.name, state.node.role,
+          % (opts.state_dir, state.schema, state.node.name, state.node.role,
              state.generated.isoformat(), ", ".join(set_flags) or "none"))
+    check_freshness(state, utcnow(), parse_duration(max_age))
+    print("%s: fresh (generated within %s)" % (opts.state_dir, max_age))
     return 0
 
 

@@ -8,11 +8,14 @@ Here:
 
 - one thread (the caller of ``serve_forever``) accepts and watches all
   connections with a selector; an idle connection costs a file descriptor,
-  never a thread, and is closed after ``idle_timeout``;
+  never a thread, and is closed after ``IDLE_TIMEOUT``;
 - a connection with bytes to read goes to a fixed pool of ``workers``
-  threads, which do the TLS handshake and read the request head under
-  ``head_timeout``; when every worker is busy and the queue is full, a plain
-  HTTP client gets 503 and any client is closed at once;
+  threads, which take what has arrived without waiting for more (the TLS
+  handshake too) and hand the connection back until its request head is
+  complete; so a client that sends slowly holds no worker, and one whose
+  head is not complete ``HEAD_TIMEOUT`` after its first byte gets 408;
+  connections wait for a free worker in turn (a burst of clients is served,
+  not refused);
 - at most ``max_connections`` are open; more are closed on accept;
 - requests carry no body (413, then the connection closes: a body is never
   read as a next request); after any error answer the connection closes;
@@ -29,6 +32,7 @@ import json
 import queue
 import selectors
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -71,6 +75,8 @@ class _Connection:
         self.handshaken = not tls
         self.buffer = b""
         self.expires = 0.0
+        self.head_deadline = None     # set by the first byte of a request (or handshake)
+        self.eof = False              # the client has closed its side
 
     def pending(self):
         """Bytes already read (ours or in the TLS layer) that form a next request."""
@@ -104,18 +110,23 @@ class BoundedServer:
         self.socket.setblocking(False)
         self.server_address = self.socket.getsockname()
         self._stop = threading.Event()
-        self._work = queue.Queue(maxsize=self.workers * 2)
+        # connections with bytes to serve wait here for a worker; there are never
+        # more of them than open connections, which max_connections bounds
+        self._work = queue.Queue(maxsize=self.max_connections)
         self._returned = queue.Queue()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._open = set()
         self._lock = threading.Lock()
         self._log_lock = threading.Lock()
+        self._log_queue = queue.Queue(maxsize=10000)
+        self._log_dropped = 0
 
     # ------------------------------------------------------------ the acceptor
     def serve_forever(self):
         threads = [threading.Thread(target=self._worker, daemon=True,
                                     name="tgmon-serve-%d" % n) for n in range(self.workers)]
+        threading.Thread(target=self._log_writer, daemon=True, name="tgmon-log").start()
         for thread in threads:
             thread.start()
         selector = selectors.DefaultSelector()
@@ -147,6 +158,7 @@ class BoundedServer:
                     conn.close()
                 self._open.clear()
             self.socket.close()
+            self._log_queue.put(None)
 
     def shutdown(self):
         self._stop.set()
@@ -193,10 +205,11 @@ class BoundedServer:
             self._watch(selector, idle, conn)
 
     def _watch(self, selector, idle, conn):
-        conn.expires = time.monotonic() + IDLE_TIMEOUT
+        # a request under way must finish by its head deadline; else the idle limit
+        conn.expires = conn.head_deadline or time.monotonic() + IDLE_TIMEOUT
         try:
             selector.register(conn.sock, selectors.EVENT_READ, conn)
-        except (ValueError, OSError):
+        except (ValueError, KeyError, OSError):
             self._close(conn)
             return
         idle[conn] = conn.expires
@@ -229,6 +242,14 @@ class BoundedServer:
                     selector.unregister(conn.sock)
                 except (KeyError, ValueError, OSError):
                     pass
+                if conn.head_deadline is not None and conn.handshaken:
+                    try:   # a started request: say why, without waiting for the client
+                        conn.sock.setblocking(False)
+                        conn.sock.send(_answer_bytes(408, {"error": "the request head did "
+                                                                    "not arrive in time"},
+                                                     False))
+                    except (OSError, ValueError):
+                        pass
                 self._close(conn)
 
     def _close(self, conn):
@@ -254,83 +275,100 @@ class BoundedServer:
                 self._close(conn)
 
     def _serve(self, conn):
-        """Serve what the connection sends now; True to keep it for a next request."""
+        """Take what the connection has sent, answer every complete request in it.
+
+        Never waits for the client: True hands the connection back to the
+        acceptor (to wait for more, or for a next request), False closes it.
+        """
+        if conn.head_deadline is None:
+            conn.head_deadline = time.monotonic() + HEAD_TIMEOUT
+        if not conn.handshaken:
+            status = self._handshake(conn)
+            if status is not None:
+                return status
+        if not self._take(conn):
+            return False
         for _ in range(REQUESTS_PER_TURN):
-            deadline = time.monotonic() + HEAD_TIMEOUT
-            if not conn.handshaken:
-                if not self._handshake(conn, deadline):
-                    return False
-                if not conn.pending():
-                    return True    # the acceptor watches for the request
-            started = time.monotonic()
-            head = None
-            request = {"method": "-", "line": "-"}
             try:
-                head = self._read_head(conn, deadline)
-                if head is None:
-                    return False
+                head = self._complete_head(conn)
+            except _Refuse as refusal:
+                self._answer(conn, {"method": "-", "line": "-"}, refusal.status,
+                             {"error": refusal.message}, refusal.extra, False, time.monotonic())
+                return False
+            if head is None:
+                return not conn.eof  # wait for the rest of the head, if it can come
+            started = time.monotonic()
+            request = {"method": "-", "line": _printable(head.split(b"\r\n", 1)[0]
+                                                           .decode("latin-1"))}
+            try:
                 request = _parse(head)
                 status, body, extra = self._respond(request)
                 keep = request["keep_alive"] and status < 400
             except _Refuse as refusal:
-                status, body, extra = refusal.status, {"error": refusal.message}, refusal.extra
-                keep = False
-                if head is not None and request["line"] == "-":
-                    request["line"] = _printable(head.split(b"\r\n", 1)[0].decode("latin-1"))
-            data = _answer_bytes(status, body, keep, extra, request["method"] == "HEAD")
-            if not self._send(conn, data):
+                status, body, extra, keep = refusal.status, {"error": refusal.message}, \
+                    refusal.extra, False
+            if not self._answer(conn, request, status, body, extra, keep, started) or not keep:
                 return False
-            self._log(conn.address, '"%s" %d %d %.1fms' % (
-                request["line"], status, len(data), (time.monotonic() - started) * 1000))
-            if not keep:
-                return False
+            conn.head_deadline = None
             if not conn.pending():
                 return True
+            conn.head_deadline = time.monotonic() + HEAD_TIMEOUT
+            if conn.tls and not self._take(conn):
+                return False
         return True
 
-    def _handshake(self, conn, deadline):
+    def _answer(self, conn, request, status, body, extra, keep, started):
+        data = _answer_bytes(status, body, keep, extra, request["method"] == "HEAD")
+        sent = self._send(conn, data)
+        self._log(conn.address, '"%s" %d %d %.1fms' % (
+            request["line"], status, len(data), (time.monotonic() - started) * 1000))
+        return sent
+
+    def _handshake(self, conn):
+        """None when done; True to wait for the client; False when it failed."""
         try:
-            conn.sock.settimeout(max(0.01, deadline - time.monotonic()))
+            conn.sock.setblocking(False)
             conn.sock.do_handshake()
-            conn.handshaken = True
+        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
             return True
         except (OSError, ValueError):
             return False
+        conn.handshaken = True
+        conn.head_deadline = time.monotonic() + HEAD_TIMEOUT   # the request's own time
+        return None
 
-    def _read_head(self, conn, deadline):
-        """The request head (up to the blank line); None when the client went away."""
+    def _take(self, conn):
+        """Read what has arrived, without waiting; False when the client has gone."""
+        try:
+            conn.sock.setblocking(False)
+            while len(conn.buffer) <= MAX_HEAD + MAX_REQUEST_LINE:
+                chunk = conn.sock.recv(16384)
+                if not chunk:
+                    conn.eof = True
+                    return bool(conn.buffer)   # closed after sending: answer what came
+                conn.buffer += chunk
+        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError,
+                ssl.SSLWantWriteError):
+            return True
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def _complete_head(self, conn):
+        """The next request head if it has fully arrived, else None; _Refuse if too long."""
         buffer = conn.buffer
-        while True:
-            end = buffer.find(b"\r\n\r\n")
-            line_end = buffer.find(b"\r\n")
-            if (line_end == -1 and len(buffer) > MAX_REQUEST_LINE) or line_end > MAX_REQUEST_LINE:
-                conn.buffer = b""
-                raise _Refuse(414, "request line longer than %d bytes" % MAX_REQUEST_LINE)
-            if end != -1:
-                if end > MAX_HEAD:
-                    raise _Refuse(431, "request head longer than %d bytes" % MAX_HEAD)
-                conn.buffer = buffer[end + 4:]
-                return buffer[:end]
+        end = buffer.find(b"\r\n\r\n")
+        line_end = buffer.find(b"\r\n")
+        if (line_end == -1 and len(buffer) > MAX_REQUEST_LINE) or line_end > MAX_REQUEST_LINE:
+            raise _Refuse(414, "request line longer than %d bytes" % MAX_REQUEST_LINE)
+        if end == -1:
             if len(buffer) > MAX_HEAD:
                 raise _Refuse(431, "request head longer than %d bytes" % MAX_HEAD)
-            left = deadline - time.monotonic()
-            if left <= 0:
-                if not buffer:
-                    return None
-                raise _Refuse(408, "the request head did not arrive in time")
-            try:
-                conn.sock.settimeout(left)
-                chunk = conn.sock.recv(8192)
-            except (socket.timeout, TimeoutError):
-                if not buffer:
-                    return None
-                raise _Refuse(408, "the request head did not arrive in time") from None
-            except (OSError, ValueError):
-                return None
-            if not chunk:
-                return None
-            buffer += chunk
-            conn.buffer = buffer
+            return None
+        if end > MAX_HEAD:
+            raise _Refuse(431, "request head longer than %d bytes" % MAX_HEAD)
+        conn.buffer = buffer[end + 4:]
+        return buffer[:end]
 
     def _send(self, conn, data):
         try:
@@ -339,6 +377,11 @@ class BoundedServer:
             return True
         except (OSError, ValueError):
             return False
+        finally:
+            try:
+                conn.sock.setblocking(False)
+            except (OSError, ValueError):
+                pass
 
     def _respond(self, request):
         """(status, body, extra headers) for a parsed request."""
@@ -368,8 +411,26 @@ class BoundedServer:
         return hmac.compare_digest(given.encode("latin-1", "replace"), expected)
 
     def _log(self, address, text):
+        """One line per request, written by a thread of its own: a slow log reader (a
+        full pipe, a busy journal) must never hold a worker. Lines beyond what the
+        queue holds are dropped and counted."""
         line = "%s %s %s\n" % (time.strftime("%Y-%m-%dT%H:%M:%S"), address, text)
-        with self._log_lock:
+        try:
+            self._log_queue.put_nowait(line)
+        except queue.Full:
+            with self._log_lock:
+                self._log_dropped += 1
+
+    def _log_writer(self):
+        while True:
+            line = self._log_queue.get()
+            if line is None:
+                return
+            with self._log_lock:
+                dropped, self._log_dropped = self._log_dropped, 0
+            if dropped:
+                line = "%s - %d log lines dropped (the log was not read fast enough)\n%s" % (
+                    time.strftime("%Y-%m-%dT%H:%M:%S"), dropped, line)
             try:
                 self.log_stream.write(line)
                 self.log_stream.flush()

@@ -16,7 +16,8 @@ SEVERITY_CHOICES = ("ok", "warning", "critical", "unknown")
 # details: the long output's lines; action: the one next step, or None.
 Finding = record("Finding", "condition status text details action", ((), None))
 Perf = record("Perf", "label value uom warn crit min max", ("", None, None, None, None))
-# summary: first-line text when the judge words it itself (else built from findings);
+# summary: first-line text when the judge words it itself (else built from findings),
+# or (text, tail) when the tail (the next step) must survive a cut;
 # status: the overall status when the judge decides it (else the worst finding's).
 Verdict = record("Verdict", "findings perfdata summary status", (None, None))
 # A discrete condition whose status the admin may change with a severity option.
@@ -65,7 +66,9 @@ def summary_line(verdict, budget=None):
     other problems; all OK texts when all is OK. Within ``budget`` characters, the
     "what" is shortened before the next step is."""
     if verdict.summary:
-        return fit(verdict.summary, "", budget)
+        text, tail = (verdict.summary if isinstance(verdict.summary, tuple)
+                      else (verdict.summary, ""))
+        return fit(text, tail, budget)
     problems = problems_first(verdict.findings)
     if not problems:
         return fit(", ".join(f.text for f in verdict.findings if f.status == OK), "", budget)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from tgmon.runtime.output import _FIRST_LINE as FIRST_LINE_CHARS
+from tgmon.runtime.output import ILLEGAL_MACRO_CHARS, _FIRST_LINE as FIRST_LINE_CHARS
 
 from helpers import VENV_BIN
 
@@ -76,6 +76,8 @@ def assert_clean(run, timeout, secrets=SECRETS, contents=()):
     """What holds for any answer: a plugin line, no traceback, no secret, in time."""
     assert run.code in (0, 1, 2, 3), run
     assert run.lines and FIRST_LINE.match(run.lines[0]), run
+    first = run.lines[0].split(" | ", 1)[0]
+    assert len(first) <= 160 and not set(first) & set(ILLEGAL_MACRO_CHARS), run
     everything = run.stdout + run.stderr
     assert "Traceback" not in everything, run
     assert "internal error" not in everything, run

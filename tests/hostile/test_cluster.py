@@ -44,7 +44,7 @@ def test_black_holes_do_not_starve_the_node_that_answers(good_node):
     assert_clean(run, 2)
     # the answering node is locked: that known CRITICAL outranks 20 UNKNOWNs
     assert run.code == 2, run
-    assert run.lines[0].startswith("CLUSTER CRITICAL - update lock on tg-node2 since ")
+    assert run.lines[0].startswith("CLUSTER CRITICAL - update lock on tg-node2 since "), run
     assert ", 20 nodes unreachable - on tg-node2: " in run.lines[0]
     assert run.stdout.count("no answer within -t 2 s") == 20
     assert "nodes_unreachable=20;;;0" in run.stdout

@@ -353,3 +353,51 @@ def test_unknown_action_and_node_are_errors():
         sim.node("tg").admin("update", "format_disk")
     with pytest.raises(SimError, match="unknown node 'nope'"):
         sim.node("nope")
+
+
+def test_r9_a_lock_set_during_another_nodes_run_halts_it_before_installing():
+    """n2's run has begun (out of load balancing at 03:00 for 04:00) when n1's lock is set
+    at 03:20: n2 must not install - the lock interrupts the cluster's update process."""
+    sim = world(nodes=("n1", "n2"), cluster="tgc")
+    sim.node("n2").update_setting = ScheduledUpdate(True, "tuesday", "04:00")
+    sim.node("n2").arm_schedule()
+    sim.node("n1").fault_fail_downloads(20)
+    sim.run_until(TUESDAY_0300 + 10 * MINUTE)
+    before = state(sim, "n2")
+    assert not before.cluster.in_load_balancing and before.last_update_run.end is None
+    sim.run_until(TUESDAY_0300 + 30 * MINUTE)
+    assert state(sim, "n1").flags.update_lock.is_set
+    sim.run_until(TUESDAY_0300 + 2 * HOUR)
+    after = state(sim, "n2")
+    assert after.releases.installed == "4.11"
+    assert after.last_update_run.result == "failed"
+    assert "n1 holds the update lock" in after.last_update_run.message
+    assert not after.flags.update_lock.is_set            # not n2's own failure
+    assert after.cluster.in_load_balancing and not after.maintenance.active
+    assert not any(e[1] == "n2" and "update started" in e[2] for e in sim.entries)
+
+
+def test_r11_r12_a_cluster_node_keeps_its_users_until_the_update_starts():
+    sim = world(nodes=("n1",), cluster="tgc")
+    sim.run_until(TUESDAY_0300 - 30 * MINUTE)
+    waiting = state(sim, "n1")
+    assert not waiting.cluster.in_load_balancing     # no new users from 02:00
+    assert waiting.active_sessions == 20             # the logged-in ones stay
+    sim.run_until(TUESDAY_0300 + MINUTE)
+    assert state(sim, "n1").active_sessions == 0     # disconnected at the start
+
+
+def test_r14_an_auto_update_inside_planned_maintenance_leaves_it_to_admin_maint():
+    sim = world(update=ScheduledUpdate(False, "tuesday", "03:00"))
+    node = sim.node("tg")
+    start = START + DAY + 8 * HOUR
+    node.admin("maint", "plan_maintenance", start=start, reason="upgrade to 4.12")
+    sim.run_until(start + 5 * MINUTE)
+    node.admin("update", "auto_update")
+    sim.run_until(start + 2 * HOUR)
+    st = state(sim)
+    assert (st.releases.installed, st.last_update_run.result) == ("4.12", "ok")
+    assert st.maintenance.active and st.maintenance.reason == "upgrade to 4.12"
+    assert not any(e[1] == "tg" and "logins released" in e[2] for e in sim.entries)
+    node.admin("maint", "end_maintenance")
+    assert not state(sim).maintenance.active

@@ -161,3 +161,50 @@ def test_console_script_runs():
 def test_scenario_error_type():
     with pytest.raises(ScenarioError):
         load_scenario("/nonexistent.yml")
+
+
+TIME_DRIVEN = """\
+scenario: a kernel update by Auto-Update, and nobody reboots
+timezone: Europe/Berlin
+start: 2026-11-16T00:00
+end: 2026-11-20T00:00
+server:
+  releases:
+    - {version: "4.11", released: 2026-09-29T10:00}
+    - {version: "4.12", released: 2026-11-16T10:00, kernel_update: true}
+nodes:
+  - name: tg
+    installed: "4.11"
+events:
+  - at: 2026-11-17T09:00
+    node: tg
+    admin: update
+    action: auto_update
+  - at: 2026-11-17T12:00
+    node: tg
+    admin: maint
+    action: plan_maintenance
+    start: 2026-11-18T20:00
+    reason: hardware
+"""
+
+
+def test_the_timeline_moves_with_time_not_only_with_events(tmp_path):
+    """No event happens after 12:00, yet REBOOT turns CRITICAL 24 h after the reboot
+    request (when the plugin would), and the planned maintenance is announced 2 h
+    before its start."""
+    from tgmon.sim.timeline import timeline
+    path = tmp_path / "time.yml"
+    path.write_text(TIME_DRIVEN)
+    scenario = load_scenario(str(path))
+    seen = {}
+    for instant, _, changes in timeline(scenario):
+        for node, name, status, text in changes:
+            seen.setdefault((name, status, text.split(" - ")[0]), instant.astimezone(
+                scenario.zone).strftime("%a %H:%M"))
+    requested = [key for key in seen if key[0] == "REBOOT" and key[1] == 1]
+    assert requested and seen[requested[0]] == "Tue 09:50"
+    overdue = [key for key in seen if key[0] == "REBOOT" and key[1] == 2]
+    assert overdue and seen[overdue[0]] == "Wed 09:50"       # 24 h later, no event then
+    notice = [key for key in seen if key[0] == "MAINTENANCE" and "being notified" in key[2]]
+    assert notice and seen[notice[0]] == "Wed 18:00"        # 2 h before 20:00

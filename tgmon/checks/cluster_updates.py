@@ -142,14 +142,15 @@ def _known_critical_first(findings, unreachable):
     if not critical or not unknown or any(f.condition != "unreachable" for f in unknown):
         return None, None
     first = critical[0]
-    text = "%s, %d node%s unreachable" % (first.text, unreachable, "" if unreachable == 1 else "s")
-    return CRITICAL, "%s - %s" % (text, first.action) if first.action else text
+    both = ", %d node%s unreachable" % (unreachable, "" if unreachable == 1 else "s")
+    return CRITICAL, (first.text, both + (" - %s" % first.action if first.action else ""))
 
 
 def _short_source(source):
-    """An exporter URL as host:port (the path is always the same); a dir as it is."""
+    """An exporter URL without its scheme and its usual /v1/status; a dir as it is."""
     if source.startswith(("http://", "https://")):
-        return source.split("://", 1)[1].split("/", 1)[0]
+        rest = source.split("://", 1)[1]
+        return rest[:-len("/v1/status")] if rest.endswith("/v1/status") else rest
     return source
 
 

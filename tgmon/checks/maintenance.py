@@ -62,7 +62,7 @@ def judge(state, opts, now):
         details = ("planned for %s%s" % (describe_since(planned.start, now),
                                           ": %s" % planned.reason if planned.reason else ""),)
         if timedelta(0) < until <= NOTICE_LEAD:
-            findings.append(Finding("planned", OK, window + ", users are being notified",
+            findings.append(Finding("planned-notice", OK, window + ", users are being notified",
                                     details))
         elif until > NOTICE_LEAD:
             findings.append(Finding("planned", OK, window, details))

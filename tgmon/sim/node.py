@@ -181,8 +181,8 @@ class SimNode:
         self.sim.queue.at(following - RUN_LEAD, self._scheduled_run, token, following)
         blocked = self._run_blocker()
         if blocked:
-            self.log("scheduled update of %s not started: %s"
-                     % (self.local_clock(update_at), blocked))
+            self.log("scheduled update of %s not started: %s (%s)"
+                     % (self.local_clock(update_at), blocked[0], blocked[1]))
             return
         if self.run is not None:
             self.log("scheduled update not started: another run is in progress")
@@ -191,7 +191,8 @@ class SimNode:
         release, hotfixes = payload = self.payload()
         behind = self.too_far_behind()
         if behind:
-            message = "%d releases behind: catch up from oldstable (R17)" % behind
+            message = "%d releases behind: catch up from oldstable" % behind
+            self.log("scheduled run refused: %s (R17)" % message)
             self.end_run(self.begin_run("scheduled", payload, message), "failed", message)
             self._set_lock("scheduled update failed: %s" % message)
             return
@@ -212,14 +213,17 @@ class SimNode:
         self.sim.queue.at(update_at, self._update_due, run)
 
     def _run_blocker(self):
+        """(why a scheduled run may not proceed, the rule) or None. The words go into
+        the state (a run's message), the rule only into the simulator's log."""
         if self.update_lock.is_set:
-            return "update lock set (R9)"
+            return "update lock set", "R9"
         if self.cluster is not None:
             if self.cluster.update_lock:
-                return "Cluster-wide update lock = yes (R16)"
+                return "Cluster-wide update lock = yes", "R16"
             holder = self.cluster.lock_holder(exclude=self)
             if holder:
-                return "node %s holds the update lock: the cluster's updates are halted (R9)" % holder
+                return ("node %s holds the update lock: the cluster's updates are halted"
+                        % holder, "R9")
         return None
 
     # ------------------------------------------------------------ update runs
@@ -304,6 +308,12 @@ class SimNode:
 
     # ---------------------------------------------------------- install (R12, R13)
     def install(self, run):
+        if run.kind == "scheduled":
+            # R9: a lock set on another node after this run began still halts it
+            blocked = self._run_blocker()
+            if blocked:
+                self._halt(run, blocked)
+                return
         run.phase = "install"
         release, hotfixes = run.payload
         self.busy = "install"
@@ -345,10 +355,27 @@ class SimNode:
     def _finish_run(self, run):
         self.end_run(run, "ok", "installed %s" % describe(run.payload))
         self._leave_run_maintenance()
-        if self.role == "cluster-node" and self.maintenance is None:
+        if self.maintenance is not None:   # planned by admin maint (R14): maint ends it
+            self.log("update finished; the maintenance admin maint planned stays until "
+                     "admin maint ends it (R12, R14)")
+            return
+        if self.role == "cluster-node":
             self.in_load_balancing = True
         self.log("update finished: maintenance ended, logins released%s (R12)"
                  % (", back in load balancing" if self.role == "cluster-node" else ""))
+
+    def _halt(self, run, blocked):
+        """A scheduled run that may not install after all: it ends without installing.
+
+        Not a failure of this node, so no lock of its own (else one node's
+        failure would lock every node whose run had begun). The downloaded
+        files stay for the next run.
+        """
+        self.end_run(run, "failed", "halted before installing: %s" % blocked[0])
+        self._leave_run_maintenance()
+        if self.role == "cluster-node" and self.maintenance is None:
+            self.in_load_balancing = True
+        self.log("scheduled update halted before installing: %s (%s)" % blocked)
 
     # ---------------------------------------------------------- maintenance (R7, R14)
     def enter_maintenance(self, reason, only_maint=False, by_run=False):
@@ -401,9 +428,15 @@ class SimNode:
 
     # ------------------------------------------------------------ state export
     def serving(self):
+        """Whether the logged-in users are still on the node.
+
+        Out of load balancing (R11) a cluster node gets no new users, but the
+        logged-in ones stay until the update starts (R12); a node in the
+        maintenance a failed download forced (R7) serves nobody.
+        """
         if self.busy:
             return False
-        if self.role == "cluster-node" and not self.in_load_balancing:
+        if self.maintenance is not None and self.maintenance.only_maint:
             return False
         return self.run is None or self.run.phase != "install"
 

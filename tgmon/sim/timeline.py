@@ -1,13 +1,24 @@
 """What every check reports for every node as simulated time passes.
 
 The checks' own judge functions are called on each node's exported state,
-so the timeline shows exactly what the plugins would print.
+so the timeline shows exactly what the plugins would print. Verdicts change
+at events, but also by time alone (a reboot pending longer than 24 h, a
+planned maintenance two hours ahead): between two events the timeline also
+evaluates every instant at which a time of a state crosses one of the checks'
+thresholds, so it turns CRITICAL when the plugin would.
 """
+
+from datetime import timedelta
 
 from ..checks import cluster_updates
 from ..checks.registry import SINGLE_NODE_CHECKS
-from ..model import ClusterView
-from ..verdict import status_name, summary_line, worst_status
+from ..lifecycle import NOTICE_LEAD
+from ..model import ClusterView, map_times
+from ..runtime import options as optmod
+from ..runtime.output import first_line_budget
+from ..verdict import overall_status, status_name, summary_line
+
+SECOND = timedelta(seconds=1)
 
 
 def report(definition, subject, options):
@@ -15,7 +26,37 @@ def report(definition, subject, options):
     does, not when only an age in the text grows."""
     verdict = definition.judge(subject, options, subject.generated)
     key = tuple((f.condition, f.status) for f in verdict.findings)
-    return worst_status(verdict.findings), summary_line(verdict), key
+    status = overall_status(verdict)
+    return status, summary_line(verdict, first_line_budget(definition.name,
+                                                          status_name(status))), key
+
+
+def thresholds(definitions, options):
+    """Every duration a judge compares an age with (its options' defaults), and the
+    notice lead of a planned maintenance: the offsets at which time alone can
+    change a verdict."""
+    found = {0.0, -NOTICE_LEAD.total_seconds()}
+    for definition in definitions:
+        for action in definition.parser()._actions:
+            if action.type is optmod.duration and action.dest != "max_age":
+                found.add(float(getattr(options[definition.name], action.dest)))
+    return sorted(found)
+
+
+def time_points(states, offsets, after, before):
+    """Instants in (after, before] at which a time of a state crosses an offset
+    (and one second later, for the judges that compare with >)."""
+    stamps = set()
+    for state in states:
+        map_times(state, lambda stamp: stamps.add(stamp) or stamp)
+    points = set()
+    for stamp in stamps:
+        for seconds in offsets:
+            point = stamp + timedelta(seconds=seconds)
+            for instant in (point, point + SECOND):
+                if after < instant <= before:
+                    points.add(instant)
+    return sorted(points)
 
 
 def timeline(scenario, until=None, nodes=None, checks=SINGLE_NODE_CHECKS, out=None):
@@ -27,30 +68,43 @@ def timeline(scenario, until=None, nodes=None, checks=SINGLE_NODE_CHECKS, out=No
     options = {d.name: d.default_options() for d in checks}
     cluster_check = cluster_updates.DEFINITION
     options[cluster_check.name] = cluster_check.parse(["--node", "-"])
+    offsets = thresholds(list(checks) + [cluster_check], options)
     shown = {}
     wanted = nodes or list(sim.nodes)
-    instant = sim.now
-    while True:
+
+    def evaluate(at=None):
+        """Changes at the current instant, or (``at``) a later one before the next event."""
         changes = []
-        states = {name: sim.nodes[name].snapshot() for name in sim.nodes}
+        states = {name: sim.nodes[name].snapshot(at) for name in sim.nodes}
         subjects = [(name, definition, states[name]) for name in wanted for definition in checks]
         for cluster in sim.clusters.values():
             if nodes is None or any(n.name in wanted for n in cluster.nodes):
                 view = ClusterView(tuple((n.name, states[n.name]) for n in cluster.nodes), (),
-                                   sim.local(sim.now), cluster.name)
+                                   sim.local(at or sim.now), cluster.name)
                 subjects.append((cluster.name, cluster_check, view))
         for name, definition, subject in subjects:
             worst, text, key = report(definition, subject, options[definition.name])
             if shown.get((name, definition.name)) != key:
                 shown[(name, definition.name)] = key
                 changes.append((name, definition.name, worst, text))
+        return changes, states
+
+    instant = sim.now
+    while True:
+        changes, states = evaluate()
         logged = [e for e in entries if nodes is None or e[1] in wanted or e[1] == ""]
         entries.clear()
         if logged or changes:
             yield instant, logged, changes
-        instant = sim.queue.next_time()
-        if instant is None or instant > until:
+        following = sim.queue.next_time()
+        horizon = until if following is None else min(following - SECOND, until)
+        for point in time_points(states.values(), offsets, instant, horizon):
+            changes, _ = evaluate(point)
+            if changes:
+                yield point, [], changes
+        if following is None or following > until:
             return
+        instant = following
         sim.run_until(instant)
 
 

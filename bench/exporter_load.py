@@ -1,0 +1,154 @@
+"""Load on an exporter for ``make bench``: idle and slow connections, many clients.
+
+    idle_rows(url_for, pid, tls)  300 idle or slow connections are held open while
+                                  a legitimate client polls: its p50/p99 latency, side by
+                                  side with the same client on a quiet exporter
+    clients_row(...)              500 concurrent clients: throughput and p99
+
+Clients speak raw HTTP/1.1 over sockets (one request per connection), so the
+client's own cost stays small next to the server's. Everything stays on
+127.0.0.1, bounded in count and time.
+"""
+
+import socket
+import ssl
+import statistics
+import threading
+import time
+
+REQUEST = b"GET /v1/status HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
+
+
+def _context():
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def one_request(port, tls, context=None):
+    """Seconds for one request on a new connection (connect, TLS, answer)."""
+    started = time.perf_counter()
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    try:
+        if tls:
+            sock = (context or _context()).wrap_socket(sock)
+        sock.sendall(REQUEST)
+        while sock.recv(65536):
+            pass
+    finally:
+        sock.close()
+    return time.perf_counter() - started
+
+
+def poll(port, tls, count=200):
+    context = _context()
+    return [one_request(port, tls, context) for _ in range(count)]
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def hold_connections(port, count, slow):
+    """``count`` connections that send nothing (idle) or drip a request head (slow)."""
+    socks = []
+    stop = threading.Event()
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        socks.append(sock)
+
+    def drip():
+        while not stop.is_set():
+            for sock in socks:
+                try:
+                    sock.send(b"G")
+                except OSError:
+                    pass
+            stop.wait(1.0)
+    if slow:
+        threading.Thread(target=drip, daemon=True).start()
+
+    def release():
+        stop.set()
+        for sock in socks:
+            sock.close()
+    return release
+
+
+def peak_rss_mb(pid):
+    with open("/proc/%d/status" % pid) as handle:
+        for line in handle:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def under_idle(port, tls, slow, count=300):
+    """Latencies of a polling client while ``count`` connections are held open."""
+    release = hold_connections(port, count, slow)
+    try:
+        time.sleep(0.2)
+        return poll(port, tls)
+    finally:
+        release()
+
+
+def concurrent_clients(port, tls, clients=500, each=4, processes=10):
+    """(requests per second, p99 seconds, failures) of ``clients`` concurrent clients,
+    ``each`` requests each: ``processes`` client processes of threads, so that the
+    clients' own interpreter lock does not become what is measured."""
+    import json
+    import subprocess
+    import sys
+    command = [sys.executable, __file__, str(port), "1" if tls else "0",
+               str(clients // processes), str(each)]
+    children = [subprocess.Popen(command, stdout=subprocess.PIPE) for _ in range(processes)]
+    latencies, starts, ends = [], [], []
+    for child in children:
+        out, _ = child.communicate(180)
+        report = json.loads(out)
+        latencies.extend(report["latencies"])
+        starts.append(report["start"])
+        ends.append(report["end"])
+    elapsed = max(ends) - min(starts)   # the load itself, not the clients' start-up
+    failed = sum(1 for value in latencies if value is None)
+    done = [value for value in latencies if value is not None] or [float("inf")]
+    return len(done) / elapsed, percentile(done, 0.99), failed
+
+
+def _client_process(port, tls, threads, each):
+    """One client process: ``threads`` threads, ``each`` requests each; latencies as JSON."""
+    import json
+    import sys
+    latencies, lock = [], threading.Lock()
+    barrier = threading.Barrier(threads)
+
+    def client():
+        context = _context()
+        barrier.wait()
+        mine = []
+        for _ in range(each):
+            try:
+                mine.append(one_request(port, tls, context))
+            except OSError:
+                mine.append(None)
+        with lock:
+            latencies.extend(mine)
+    workers = [threading.Thread(target=client, daemon=True) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    start = time.time()
+    for worker in workers:
+        worker.join(120)
+    sys.stdout.write(json.dumps({"latencies": latencies, "start": start, "end": time.time()}))
+
+
+def median_ms(values):
+    return statistics.median(values) * 1000
+
+
+if __name__ == "__main__":
+    import sys
+    _client_process(int(sys.argv[1]), sys.argv[2] == "1", int(sys.argv[3]), int(sys.argv[4]))

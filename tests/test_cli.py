@@ -1,0 +1,59 @@
+"""The tgmon command: validate, refresh, example."""
+
+import io
+from contextlib import redirect_stderr, redirect_stdout
+
+from tgmon import examples
+from tgmon.cli import main
+from tgmon.timeutil import utcnow
+
+
+def tgmon(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_validate_says_valid_and_fresh(state_dir):
+    path = state_dir(examples.build("update-locked-cluster-node", utcnow().astimezone()))
+    code, out, err = tgmon("validate", path)
+    assert code == 0, err
+    assert "valid tgmon/1 state of tg-node2 (cluster-node)" in out
+    assert "markers set: warn_flag, update_lock" in out
+    assert "%s: fresh (generated within 30m)" % path in out
+
+
+def test_validate_reports_a_stale_state(state_dir):
+    path = state_dir(examples.build("healthy-single"))       # written at a fixed past instant
+    code, out, err = tgmon("validate", path)
+    assert code == 2
+    assert "valid tgmon/1 state" in out
+    assert err.startswith("tgmon: state of tg-single is stale: generated ")
+
+
+def test_validate_honours_the_config_file(state_dir, short_tmp):
+    path = state_dir(examples.build("healthy-single", utcnow().astimezone()))
+    config = short_tmp / "tgmon.yml"
+    config.write_text("state_dir: %s\n" % path)
+    code, out, err = tgmon("validate", "--config", str(config))
+    assert code == 0 and out.startswith("%s: valid" % path), err
+    bad = short_tmp / "bad.yml"
+    bad.write_text("stat_dir: /x\n")
+    code, out, err = tgmon("validate", "--config", str(bad))
+    assert code == 2 and "line 1: unknown option" in err
+
+
+def test_help_shows_no_markup():
+    code, out, _ = tgmon_help()
+    assert "``" not in out and "tgmon validate DIR" in out
+
+
+def tgmon_help():
+    out = io.StringIO()
+    try:
+        with redirect_stdout(out):
+            main(["--help"])
+    except SystemExit as exc:
+        return exc.code, out.getvalue(), ""
+    return None, out.getvalue(), ""
