@@ -8,15 +8,15 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-quick bench examples docs icinga-conf clean venv
+.PHONY: demo test test-quick bench examples docs icinga-conf plugins deb install clean venv
 
 venv: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml
+$(STAMP): setup.cfg pyproject.toml constraints-debian12.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
 	  echo "cannot create a virtualenv: install python3-venv (apt-get install python3-venv)"; exit 1; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
-	  --config-settings editable_mode=compat -e '.[test]'
+	  -c constraints-debian12.txt --config-settings editable_mode=compat -e '.[test]'
 	$(BIN)/python -m compileall -q tgmon
 	@touch $(STAMP)
 
@@ -46,5 +46,21 @@ icinga-conf: $(STAMP)
 	$(BIN)/python tools/icingaconf.py
 	$(BIN)/python tools/nagiosconf.py
 
+plugins: $(STAMP)
+	$(BIN)/python tools/wrappers.py
+
+# The Debian package: dist/tgmon_<version>_all.deb (installs its build dependencies as root)
+deb:
+	tools/build-deb
+
+# The venv route for systems without the Debian package (RHEL-likes, ...):
+#   make install PREFIX=/opt/tgmon PLUGINDIR=/usr/lib64/nagios/plugins
+# a venv in PREFIX, and in PLUGINDIR executables that run with its Python.
+PREFIX    ?= /opt/tgmon
+PLUGINDIR ?= /usr/lib/nagios/plugins
+SYSTEM_PYTHON ?= $(shell command -v /usr/bin/python3 || command -v python3)
+install:
+	tools/install-venv "$(SYSTEM_PYTHON)" "$(PREFIX)" "$(PLUGINDIR)"
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache

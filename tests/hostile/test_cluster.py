@@ -60,9 +60,9 @@ def test_more_nodes_than_workers_are_reported_as_not_tried(good_node, monkeypatc
     assert_clean(run, 1.5)
     assert run.code == 2, run
     not_tried = run.stdout.count("not tried: -t 1.5 s ran out before a worker was free")
-    no_answer = run.stdout.count("no answer within -t 1.5 s")
-    # 256 workers: the answering node's worker goes on to one more black hole
-    assert not_tried + no_answer == 300 and not_tried == 300 - 256, (not_tried, no_answer)
+    # 256 workers start at once; the answering node's worker may go on to one more
+    assert not_tried in (300 - 256, 300 - 257), not_tried
+    assert "nodes_unreachable=300;;;0" in run.stdout
 
 
 def test_unreachable_severity_still_applies_to_the_unreachable_part(tmp_path):

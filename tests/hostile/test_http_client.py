@@ -301,7 +301,7 @@ CASES = [
     ("tls_not_yet_valid", "6", serve(answer("200 OK", body()), "not_yet_valid"),
      "certificate not yet valid"),
     ("tls_wrong_address", "6", serve(answer("200 OK", body()), "wrong_name"),
-     "IP address not in the certificate (subjectAltName)"),
+     "not in the certificate (subjectAltName)"),
     ("tls_unknown_ca", "6", serve(answer("200 OK", body()), "unknown_ca"),
      "certificate of an unknown CA"),
     ("tls_plain_to_tls_port", "6", plain_to_tls, "cannot reach"),

@@ -151,8 +151,8 @@ def run(definition, argv=None, now=None, out=None):
     started = time.monotonic()
     opts.deadline = started + opts.timeout
     resource = StateResource(definition, opts, now)
-    check = nagiosplugin.Check(resource, FindingContext(), PerfContext(),
-                               name=definition.name)
+    # its name comes from the resource (nagiosplugin 1.3.2 takes no name= argument)
+    check = nagiosplugin.Check(resource, FindingContext(), PerfContext())
     try:
         with _deadline(opts.timeout) as alarm:
             if opts.config:
@@ -194,7 +194,11 @@ def main(definition):
         code = run(definition, out=out)
     except KeyboardInterrupt:  # must not leak a traceback or exit code 130
         code = UNKNOWN
+        out = io.StringIO()
         out.write("%s UNKNOWN - interrupted\n" % definition.name)
+    except Exception as exc:  # a bug outside run's own guards: still one line, exit 3
+        out = io.StringIO()
+        code = _internal(definition, out, exc, _count_verbose(sys.argv[1:]))
     code = code if code in (0, 1, 2, 3) else UNKNOWN
     try:
         # bytes, so that no locale or stdout encoding can make writing fail

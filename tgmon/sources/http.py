@@ -157,6 +157,12 @@ def _read_limited(response, shown):
     except (requests.exceptions.RequestException, OSError, ValueError) as exc:
         raise SourceError("the answer of %s was cut off (%s)" % (shown, network_words(exc)),
                           "check the exporter and the network in between") from None
+    length = response.headers.get("Content-Length", "")
+    if length.isdigit() and int(length[:12]) != size:
+        # urllib3 1.26 (Debian 12) does not check this itself
+        raise SourceError("the answer of %s was cut off (%d of %s bytes)"
+                          % (shown, size, length[:12]),
+                          "check the exporter and the network in between")
     return b"".join(chunks)
 
 
@@ -207,6 +213,11 @@ def tls_words(exc):
             return ("certificate not accepted (%s)"
                     % (item.verify_message or "verification failed")[:60],
                     "give the CA with --ca-file, or renew the certificate")
+    for item in _chain(exc):
+        # urllib3 1.26 (Debian 12) matches the host name itself, with its own error class
+        if type(item).__name__ == "CertificateError":
+            return ("host name or address not in the certificate (subjectAltName)",
+                    "reissue it for this name")
     for item in _chain(exc):
         if isinstance(item, ssl.SSLError):
             reason = (getattr(item, "reason", None) or "").lower()
