@@ -24,6 +24,9 @@ class Outcome:
         self.lines = output.splitlines()
         first = self.lines[0] if self.lines else ""
         self.text, _, self.perfdata = first.partition(" | ")
+        # what a core shows as the output: everything before '|' (Icinga 2 keeps
+        # the space in front of it)
+        self.shown = first.split("|", 1)[0]
 
     def __repr__(self):
         return "Outcome(%d, %r)" % (self.code, self.output)

@@ -103,7 +103,7 @@ def test_r9_lock_halts_the_cluster(state_dir):
     outcome = run_check(DEFINITION, args(state_dir, node("tg-node1", start="05:00"), locked))
     assert outcome.code == 2
     assert outcome.text == (
-        "CLUSTER CRITICAL - update lock on tg-node2 since Sun 03:00 halts cluster tgc-berlin - on "
+        "CLUSTER CRITICAL - update lock on tg-node2 since Sun 03:00 halts tgc-berlin - on "
         "tg-node2: fix the cause, then as admin update choose Remove update lock")
     assert "nodes_locked=1;;0;0" in outcome.perfdata
 

@@ -179,7 +179,7 @@ CASES = [
 def test_companion_check(state_dir, name, module, state, args, code, text, perfdata):
     outcome = run_check(module.DEFINITION, ["--state-dir", state_dir(state)] + args)
     assert outcome.code == code, outcome.output
-    assert len(outcome.text) <= 160, outcome.text
+    assert len(outcome.shown) <= 160, outcome.text
     if text is not None:
         assert outcome.text == text
     else:

@@ -43,7 +43,7 @@ def _moments():
 
 
 def assert_pager_safe(outcome, where):
-    first = outcome.text
+    first = outcome.shown
     assert len(first) <= 160, (where, len(first), first)
     assert not set(first) & set(ILLEGAL_MACRO_CHARS), (where, first)
     for line in outcome.lines:

@@ -243,12 +243,12 @@ CASES = [
 
 @pytest.mark.parametrize("name, classes, plugin, setup, cause", CASES,
                          ids=[c[0] for c in CASES])
-def test_bad_option_is_unknown_with_its_cause(tmp_path, name, classes, plugin, setup, cause):
+def test_bad_option_is_unknown_with_its_cause(short_tmp, name, classes, plugin, setup, cause):
     stack = []
     try:
-        argv = setup(tmp_path, stack)
+        argv = setup(short_tmp, stack)
         if "%s" in cause:
-            cause = cause % [a for a in argv if a.startswith(str(tmp_path))][-1]
+            cause = cause % [a for a in argv if a.startswith(str(short_tmp))][-1]
         run = run_plugin(plugin, ["-t", str(TIMEOUT)] + argv)
     finally:
         for cleanup in stack:

@@ -234,10 +234,10 @@ UNKNOWN_CASES = [
 
 @pytest.mark.parametrize("name, classes, setup, cause", UNKNOWN_CASES,
                          ids=[c[0] for c in UNKNOWN_CASES])
-def test_state_file_is_unknown_with_its_cause(tmp_path, name, classes, setup, cause):
+def test_state_file_is_unknown_with_its_cause(short_tmp, name, classes, setup, cause):
     stack = []
     try:
-        argv = setup(tmp_path, stack)
+        argv = setup(short_tmp, stack)
         run = run_plugin("check_versions", ["-t", str(TIMEOUT)] + argv)
     finally:
         for cleanup in stack:

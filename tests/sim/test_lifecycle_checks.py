@@ -101,7 +101,7 @@ def test_r9_lock_and_the_halted_cluster(tmp_path):
     cluster = moment.cluster()
     assert cluster.code == 2
     assert cluster.text.startswith("CLUSTER CRITICAL - update lock on tg-node2 since Tue 03:20 "
-                                   "halts cluster tgc-berlin - ")
+                                   "halts tgc-berlin - ")
     assert "nodes_locked=1;;0;0" in cluster.perfdata
     assert moment.check(update_lock, "tg-node1").code == 0
 

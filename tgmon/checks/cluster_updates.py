@@ -85,7 +85,7 @@ def judge(view, opts, now):
         lock = state.flags.update_lock
         findings.append(Finding(
             HALTED.name, severity_of(opts, HALTED.name),
-            "update lock on %s since %s halts cluster %s" % (
+            "update lock on %s since %s halts %s" % (
                 state.node.name, since_text(lock.since, now), clusters[0] or "?"),
             ("%s: update lock set %s%s" % (state.node.name, since_detail(lock.since, now),
                                            ": %s" % lock.lines[0] if lock.lines else ""),

@@ -29,18 +29,24 @@ def sanitize(text):
     return text[:MAX_LINE]
 
 
+# A core shows everything before '|' as the output; Icinga 2 keeps the space
+# in front of it, so the text itself gets one character less.
+_SHOWN = MAX_FIRST_LINE - 1
+
+
 def first_line(name, status, text):
     """``NAME STATUS - text``: sanitised, free of Nagios' illegal macro characters,
-    at most MAX_FIRST_LINE characters (the judges word it to fit; this only guards)."""
+    as shown at most MAX_FIRST_LINE characters (the judges word it to fit; this
+    only guards)."""
     line = "%s %s - %s" % (name, status, sanitize(text).translate(_FIRST_LINE))
-    if len(line) > MAX_FIRST_LINE:
-        line = line[:MAX_FIRST_LINE - 3].rstrip() + "..."
+    if len(line) > _SHOWN:
+        line = line[:_SHOWN - 3].rstrip() + "..."
     return line
 
 
 def first_line_budget(name, status):
     """How many characters the text after ``NAME STATUS - `` may have."""
-    return MAX_FIRST_LINE - len("%s %s - " % (name, status))
+    return _SHOWN - len("%s %s - " % (name, status))
 
 
 def render(name, status, text, perfdata, lines):
