@@ -87,3 +87,17 @@ def test_perfdata_present_with_exotic_values():
     outcome = run_check(_definition(judge=judge), [])
     assert (outcome.code, outcome.text, outcome.perfdata) == (
         0, "TEST OK - fine", "count=3 ratio=0.123;;;0;1")
+
+
+def test_an_empty_file_option_is_not_given():
+    """A Nagios macro without a value (--ca-file '') means the option is not given;
+    an empty --state-dir is refused."""
+    from tgmon.runtime.options import build_parser
+    parser = build_parser(versions.DEFINITION)
+    opts = parser.parse_args(["--url", "https://tg1:9740/v1/status", "--token-file", "",
+                              "--ca-file", " ", "--config", ""])
+    assert (opts.token_file, opts.ca_file, opts.config) == (None, None, None)
+    outcome = run_check(versions.DEFINITION, ["--state-dir", ""])
+    assert outcome.code == 3
+    assert outcome.text.startswith("VERSIONS UNKNOWN - bad option: argument --state-dir: ")
+    assert "is empty" in outcome.text

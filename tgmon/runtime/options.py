@@ -27,8 +27,9 @@ SHARED_HELP = {
     "url": "read the state over HTTP(S) from a tgmon exporter instead of a state dir, "
            "e.g. https://tg1.example.net:9740/v1/status",
     "token_file": "file holding the exporter's bearer token (never give a secret on the "
-                  "command line)",
-    "ca_file": "CA certificate(s) to verify the exporter's TLS certificate with",
+                  "command line; empty: none)",
+    "ca_file": "CA certificate(s) to verify the exporter's TLS certificate with (empty: the "
+               "system's CAs)",
     "insecure": "do not verify the exporter's TLS certificate (not recommended)",
     "no_proxy": "ignore the http(s)_proxy environment variables",
     "cache_ttl": "reuse a fetched answer for this many seconds, so the checks of one host "
@@ -114,6 +115,23 @@ def nagios_range(text):
 nagios_range.expects = "a Nagios range, e.g. 5, 10:, @1:3"
 
 
+def optional_file(text):
+    """A file option; empty means not given (a Nagios macro without a value)."""
+    return text if text.strip() else None
+
+
+optional_file.expects = "a file path"
+
+
+def nonempty_path(text):
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty (a macro without a value?)")
+    return text
+
+
+nonempty_path.expects = "a path"
+
+
 def severity(text):
     lowered = str(text).lower()
     if lowered not in SEVERITY_CHOICES:
@@ -141,7 +159,8 @@ def build_parser(definition):
     common.add_argument("-t", "--timeout", type=positive_seconds,
                         default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=SHARED_HELP["timeout"])
-    common.add_argument("--config", metavar="FILE", help=SHARED_HELP["config"])
+    common.add_argument("--config", metavar="FILE", type=optional_file,
+                        help=SHARED_HELP["config"])
     common.add_argument("--max-age", type=duration, default=DEFAULT_MAX_AGE,
                         metavar="DURATION", help=SHARED_HELP["max_age"])
     definition.add_source_arguments(common)
@@ -172,7 +191,7 @@ def add_state_source(group):
     """Where a single-node check reads its state: a state dir or an exporter URL."""
     where = group.add_mutually_exclusive_group()
     where.add_argument("--state-dir", metavar="DIR", default=DEFAULT_STATE_DIR,
-                       help=SHARED_HELP["state_dir"])
+                       type=nonempty_path, help=SHARED_HELP["state_dir"])
     where.add_argument("--url", metavar="URL", help=SHARED_HELP["url"])
     add_http_options(group)
     group.add_argument("--cache-ttl", type=cache_seconds, default=0, metavar="SECONDS",
@@ -182,13 +201,16 @@ def add_state_source(group):
 def add_cluster_source(group):
     """Where the cluster check reads its nodes."""
     group.add_argument("--node", action="append", metavar="DIR|URL", help=SHARED_HELP["node"])
-    group.add_argument("--cluster-file", metavar="FILE", help=SHARED_HELP["cluster_file"])
+    group.add_argument("--cluster-file", metavar="FILE", type=optional_file,
+                       help=SHARED_HELP["cluster_file"])
     add_http_options(group)
 
 
 def add_http_options(group):
-    group.add_argument("--token-file", metavar="FILE", help=SHARED_HELP["token_file"])
-    group.add_argument("--ca-file", metavar="FILE", help=SHARED_HELP["ca_file"])
+    group.add_argument("--token-file", metavar="FILE", type=optional_file,
+                       help=SHARED_HELP["token_file"])
+    group.add_argument("--ca-file", metavar="FILE", type=optional_file,
+                       help=SHARED_HELP["ca_file"])
     group.add_argument("--insecure", action="store_true", help=SHARED_HELP["insecure"])
     group.add_argument("--no-proxy", action="store_true", help=SHARED_HELP["no_proxy"])
 
