@@ -1,6 +1,6 @@
 """tgmon-sim: run scenarios of the simulated appliance.
 
-    tgmon-sim run SCENARIO --until TIME --state-dir DIR [--node NAME]
+    tgmon-sim run SCENARIO --until TIME --state-dir DIR [--node NAME] [--as-of-now]
     tgmon-sim timeline SCENARIO [--until TIME] [--node NAME]
     tgmon-sim serve SCENARIO [--at TIME | --speed FACTOR] [--bind ADDR] [--port N]
 
@@ -30,6 +30,9 @@ def _parser():
     run.add_argument("--state-dir", required=True, metavar="DIR",
                      help="with --node: the node's state dir; else one sub dir per node")
     run.add_argument("--node", metavar="NAME", help="write only this node")
+    run.add_argument("--as-of-now", action="store_true",
+                     help="move every time so that the states were written just now (the "
+                     "checks then need no --max-age)")
     timeline = sub.add_parser("timeline", help="print each event and what every check "
                               "reports for every node")
     timeline.add_argument("scenario")
@@ -76,7 +79,7 @@ def _dispatch(args):
                                     name="tgmon-sim serve")
     until = scenario.parse_time(args.until, None, "--until") if args.until else None
     if args.command == "run":
-        return _run(scenario, until, args.state_dir, args.node)
+        return _run(scenario, until, args.state_dir, args.node, args.as_of_now)
     from .timeline import format_timeline
     for node in args.node or ():
         if node not in scenario.node_names:
@@ -85,19 +88,26 @@ def _dispatch(args):
     return 0
 
 
-def _run(scenario, until, state_dir, node):
+def _run(scenario, until, state_dir, node, as_of_now=False):
+    from ..model import shift_times
     from ..stateformat import write_state
+    from ..timeutil import utcnow
     if until < scenario.start:
         raise ScenarioError(scenario.path, "--until is before the scenario start")
     sim = scenario.build()
     sim.run_until(until)
+    states = sim.states()
     if node is not None:
-        write_state(state_dir, sim.node(node).snapshot())
-        print("%s: state of %s at %s" % (state_dir, node, until.isoformat()))
-        return 0
-    for name, state in sim.states().items():
-        write_state(os.path.join(state_dir, name), state)
-        print("%s: state of %s at %s" % (os.path.join(state_dir, name), name, until.isoformat()))
+        states = {node: sim.node(node).snapshot()}
+    moved = ""
+    if as_of_now:
+        delta = utcnow().replace(microsecond=0) - until
+        states = {name: shift_times(state, delta) for name, state in states.items()}
+        moved = ", its times moved to now"
+    for name, state in states.items():
+        path = state_dir if node is not None else os.path.join(state_dir, name)
+        write_state(path, state)
+        print("%s: state of %s at %s%s" % (path, name, until.isoformat(), moved))
     return 0
 
 
