@@ -1,3 +1,4 @@
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -26,3 +27,23 @@ def state_dir(short_tmp):
         write_state(str(path), state)
         return str(path)
     return write
+
+
+# In CI a skipped test is a failure: a skip there hides a missing part.
+_skipped = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped:
+        _skipped.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("CI") and _skipped:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if os.environ.get("CI") and _skipped:
+        terminalreporter.write_line("CI: %d skipped tests count as failures: %s"
+                                    % (len(_skipped), ", ".join(_skipped[:10])), red=True)

@@ -1,17 +1,17 @@
-"""A real Icinga 2 core loads icinga-conf/, runs every service once against
-simulated nodes (a state dir, a served node, an agent-style node, a cluster)
-and we read the results back from its REST API.
+"""A real Icinga 2 master and a real Icinga 2 agent, each with its own PKI, dirs
+and port on 127.0.0.1, run the installed package: the CheckCommands from the
+ITL's plugins-contrib.d, the plugins from /usr/lib/nagios/plugins (as nagios
+when we are root), the shipped templates and apply rules in every documented
+mode - local (a state dir), agentless (an exporter), agent (command_endpoint
+on the agent) with six services and all in one, and a cluster. Results are
+read back from the master's REST API.
 
-Throwaway config, data and log dirs; API on 127.0.0.1 at a free port; the
-daemon runs as the invoking user and is stopped by PID.
+A second test validates the README's host example with ``icinga2 daemon -C``.
 """
 
-import grp
 import os
-import pwd
+import re
 import shutil
-import signal
-import socket
 import subprocess
 import threading
 import time
@@ -20,21 +20,21 @@ import pytest
 import requests
 import urllib3
 
-from tgmon.model import shift_times
-from tgmon.sim.scenario import load_scenario
-from tgmon.stateformat import write_state
-from tgmon.timeutil import utcnow
-
-from remote.servers import Exporter
-from .cores import need, rsa_self_signed
-from helpers import ROOT, VENV_BIN
+from helpers import ROOT
+from remote.servers import Exporter, make_certificate
+from .cores import (EXAMPLES, TGMON, WorkDir, chown_to_daemon_user, daemon_user, free_port,
+                    need, need_package, simulated_nodes, stop, wait_for)
 
 pytestmark = pytest.mark.e2e
-SCENARIO = os.path.join(ROOT, "scenarios", "cluster-download-fails.yml")
-INSTANT = "2026-11-17T04:00"     # node2: lock, R7 maintenance, schedule off; node1 healthy
 PASSWORD = "e2e-%d" % os.getpid()
+MASTER, AGENT = "tgmon-master", "tgmon-agent"
 
-# service -> expected state (0 OK, 1 WARNING, 2 CRITICAL)
+# service -> expected state (0 OK, 1 WARNING, 2 CRITICAL); hosts:
+#   tg-node1      local mode on the master (a state dir)
+#   tg-node2      agentless (the node's exporter, behind a token)
+#   tgmon-agent   agent mode: runs on the agent via command_endpoint (tg-node2's state)
+#   tg-agent-aio  agent mode, all in one, endpoint given explicitly
+#   tgc-berlin    the cluster: one dir and one URL
 EXPECTED = {
     "tg-node1!tightgate-versions": 0, "tg-node1!tightgate-update_lock": 0,
     "tg-node1!tightgate-hotfixes": 0, "tg-node1!tightgate-reboot_required": 0,
@@ -42,21 +42,19 @@ EXPECTED = {
     "tg-node2!tightgate-versions": 1, "tg-node2!tightgate-update_lock": 2,
     "tg-node2!tightgate-hotfixes": 0, "tg-node2!tightgate-reboot_required": 0,
     "tg-node2!tightgate-maintenance": 2, "tg-node2!tightgate-update_schedule": 2,
-    "tg-node2-agent!tightgate": 2,
+    "tgmon-agent!tightgate-versions": 1, "tgmon-agent!tightgate-update_lock": 2,
+    "tgmon-agent!tightgate-hotfixes": 0, "tgmon-agent!tightgate-reboot_required": 0,
+    "tgmon-agent!tightgate-maintenance": 2, "tgmon-agent!tightgate-update_schedule": 2,
+    "tg-agent-aio!tightgate": 2,
     "tgc-berlin!tightgate-cluster": 2,
 }
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class GraphiteListener:
     """A plaintext Graphite endpoint: collects the metric lines Icinga writes."""
 
     def __init__(self):
+        import socket
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
@@ -91,29 +89,99 @@ class GraphiteListener:
         self.sock.close()
 
 
-def simulated_nodes(workdir):
-    """The scenario at INSTANT, moved so that it was generated just now."""
-    scenario = load_scenario(SCENARIO)
-    sim = scenario.build()
-    instant = scenario.parse_time(INSTANT, None, "instant")
-    sim.run_until(instant)
-    delta = utcnow().replace(microsecond=0) - instant
-    dirs = {}
-    for name, state in sim.states().items():
-        dirs[name] = os.path.join(workdir, "nodes", name)
-        write_state(dirs[name], shift_times(state, delta))
-    return dirs
+class Icinga:
+    """One icinga2 daemon with its own dirs, PKI files and API port."""
+
+    def __init__(self, work, name, config, config_path=None, zones_dir=None):
+        self.binary = need("icinga2", "icinga2")
+        self.work = work
+        self.name = name
+        self.root = work.sub(name)
+        self.config = config_path or work.write(os.path.join(name, "icinga2.conf"), config)
+        self.zones_dir = zones_dir
+        for sub in ("data", "log", "cache", "spool", "run", "state"):
+            work.sub(name, sub)
+        self.process = None
+
+    def args(self, *extra):
+        user, group = daemon_user()
+        return self.args_for("daemon", "-c", self.config, "-DRunAsUser=%s" % user,
+                             "-DRunAsGroup=%s" % group, *extra)
+
+    def args_for(self, *command):
+        args = [self.binary] + list(command)
+        for var, sub in (("DataDir", "data"), ("LogDir", "log"), ("CacheDir", "cache"),
+                         ("SpoolDir", "spool"), ("InitRunDir", "run"), ("StateDir", "state")):
+            args.append("-D%s=%s" % (var, os.path.join(self.root, sub)))
+        if self.zones_dir:
+            args.append("-DZonesDir=%s" % self.zones_dir)
+        return args
+
+    def validate(self):
+        chown_to_daemon_user(self.root)
+        return subprocess.run(self.args("-C"), capture_output=True, text=True, timeout=120)
+
+    def start(self):
+        chown_to_daemon_user(self.root)
+        self.console = open(os.path.join(self.root, "console.log"), "w")
+        self.process = subprocess.Popen(self.args(), stdout=self.console,
+                                        stderr=subprocess.STDOUT)
+
+    def log(self):
+        with open(os.path.join(self.root, "log", "icinga2.log")) as handle:
+            return handle.read()
+
+    def stop(self):
+        if self.process is not None:
+            stop(self.process)
+            self.console.close()
 
 
-def write_config(workdir, dirs, exporter_url, token_file, api_port, graphite_port):
-    zones = os.path.join(workdir, "zones.d")
-    os.makedirs(os.path.join(zones, "tgmon-e2e"))
-    shutil.copytree(os.path.join(ROOT, "icinga-conf", "global-templates"),
-                    os.path.join(zones, "global-templates"))
-    for name in os.listdir(os.path.join(ROOT, "icinga-conf", "master")):
-        shutil.copy(os.path.join(ROOT, "icinga-conf", "master", name),
-                    os.path.join(zones, "tgmon-e2e", name))
-    hosts = """
+def pki(work):
+    """A CA and one certificate per endpoint, in each instance's DataDir/certs."""
+    ca_dir = work.sub("ca")
+    ca = (os.path.join(ca_dir, "ca.crt"), os.path.join(ca_dir, "ca.key"))
+    make_certificate(ca[0], ca[1], "tgmon e2e CA", rsa=True, valid_days=(-1, 30))
+    for name in (MASTER, AGENT):
+        certs = work.sub(name, "data", "certs")
+        make_certificate(os.path.join(certs, name + ".crt"), os.path.join(certs, name + ".key"),
+                         name, rsa=True, valid_days=(-1, 30), issuer=ca)
+        shutil.copy(ca[0], os.path.join(certs, "ca.crt"))
+
+
+COMMON = """
+const PluginDir = "/usr/lib/nagios/plugins"
+const PluginContribDir = "/usr/lib/nagios/plugins"
+const ManubulonPluginDir = "/usr/lib/nagios/plugins"
+const NodeName = "%(name)s"
+include <itl>
+include <plugins>
+include <plugins-contrib>
+object FileLogger "main-log" { severity = "information"; path = LogDir + "/icinga2.log" }
+object Endpoint "%(master)s" { host = "127.0.0.1"; port = %(master_port)d }
+object Zone "master" { endpoints = [ "%(master)s" ] }
+object Endpoint "%(agent)s" { host = "127.0.0.1"; port = %(agent_port)d }
+object Zone "%(agent)s" { endpoints = [ "%(agent)s" ]; parent = "master" }
+object Zone "global-templates" { global = true }
+"""
+
+MASTER_CONFIG = COMMON + """
+const ZoneName = "master"
+object CheckerComponent "checker" {}
+object ApiListener "api" { bind_host = "127.0.0.1"; bind_port = %(master_port)d
+                           accept_commands = true; accept_config = true }
+object ApiUser "e2e" { password = "%(password)s"; permissions = [ "*" ] }
+object GraphiteWriter "graphite" { host = "127.0.0.1"; port = %(graphite)d; enable_ha = false }
+include_zones "tgmon", "%(zones)s"
+"""
+
+AGENT_CONFIG = COMMON + """
+const ZoneName = "%(agent)s"
+object ApiListener "api" { bind_host = "127.0.0.1"; bind_port = %(agent_port)d
+                           accept_commands = true; accept_config = true }
+"""
+
+HOSTS = """
 object Host "tg-node1" {
   check_command = "dummy"
   vars.tightgate = { mode = "local", role = "cluster-node", state_dir = "%(node1)s" }
@@ -123,161 +191,214 @@ object Host "tg-node2" {
   vars.tightgate = { mode = "agentless", role = "cluster-node", url = "%(url)s",
                      token_file = "%(token)s" }
 }
-object Host "tg-node2-agent" {
+object Host "%(agent)s" {
+  check_command = "dummy"
+  vars.tightgate = { mode = "agent", role = "cluster-node", state_dir = "%(node2)s" }
+}
+object Host "tg-agent-aio" {
   check_command = "dummy"
   vars.tightgate = { mode = "agent", role = "cluster-node", state_dir = "%(node2)s",
-                     endpoint = NodeName, all_in_one = true }
+                     endpoint = "%(agent)s", all_in_one = true }
 }
 object Host "tgc-berlin" {
   check_command = "dummy"
   vars.tightgate_cluster = { nodes = [ "%(node1)s", "%(url)s" ], token_file = "%(token)s" }
 }
-""" % {"node1": dirs["tg-node1"], "node2": dirs["tg-node2"], "url": exporter_url,
-       "token": token_file}
-    with open(os.path.join(zones, "tgmon-e2e", "hosts.conf"), "w") as handle:
-        handle.write(hosts)
-    certs = os.path.join(workdir, "data", "certs")
-    os.makedirs(certs)
-    rsa_self_signed(os.path.join(certs, "tgmon-e2e.crt"), os.path.join(certs, "tgmon-e2e.key"),
-                    "tgmon-e2e")
-    shutil.copy(os.path.join(certs, "tgmon-e2e.crt"), os.path.join(certs, "ca.crt"))
-    main = """
-const PluginDir = "/usr/lib/nagios/plugins"
-const PluginContribDir = "%(bin)s"
-const NodeName = "tgmon-e2e"
-const ZoneName = "tgmon-e2e"
-include <itl>
-include <plugins>
-object Endpoint NodeName {}
-object Zone ZoneName { endpoints = [ NodeName ] }
-object Zone "global-templates" { global = true }
-object FileLogger "main-log" { severity = "information"; path = LogDir + "/icinga2.log" }
-object CheckerComponent "checker" {}
-object ApiListener "api" { bind_host = "127.0.0.1"; bind_port = %(api)d; accept_commands = true }
-object ApiUser "e2e" { password = "%(password)s"; permissions = [ "*" ] }
-object GraphiteWriter "graphite" { host = "127.0.0.1"; port = %(graphite)d; enable_ha = false }
-include_zones "tgmon", "%(zones)s"
-""" % {"bin": VENV_BIN, "api": api_port, "password": PASSWORD, "graphite": graphite_port,
-       "zones": zones}
-    path = os.path.join(workdir, "icinga2.conf")
-    with open(path, "w") as handle:
-        handle.write(main)
-    return path
+"""
 
 
-def daemon_args(binary, workdir, config):
-    user = pwd.getpwuid(os.getuid()).pw_name
-    group = grp.getgrgid(os.getgid()).gr_name
-    args = [binary, "daemon", "-c", config]
-    for name, sub in (("DataDir", "data"), ("LogDir", "log"), ("CacheDir", "cache"),
-                      ("SpoolDir", "spool"), ("InitRunDir", "run"), ("StateDir", "state"),
-                      ("PkgDataDir", "pkgdata")):
-        if name == "PkgDataDir":
-            continue
-        os.makedirs(os.path.join(workdir, sub), exist_ok=True)
-        args.append("-D%s=%s" % (name, os.path.join(workdir, sub)))
-    args += ["-DRunAsUser=%s" % user, "-DRunAsGroup=%s" % group]
-    return args
+def shipped_zones(work):
+    """The shipped examples (templates, constants, apply rules) as an admin copies them."""
+    zones = work.sub("zones.d")
+    os.makedirs(os.path.join(zones, "master"))
+    os.makedirs(os.path.join(zones, "global-templates"))
+    shutil.copy(os.path.join(EXAMPLES, "icinga2", "tgmon-templates.conf"),
+                os.path.join(zones, "global-templates"))
+    for name in ("tgmon-constants.conf", "tgmon-services.conf"):
+        shutil.copy(os.path.join(EXAMPLES, "icinga2", name), os.path.join(zones, "master"))
+    return zones
 
 
-def test_icinga2_runs_every_service(tmp_path):
-    binary = need("icinga2", "icinga2")
-    workdir = str(tmp_path)
-    dirs = simulated_nodes(workdir)
-    token = tmp_path / "token"
-    token.write_text("e2e-token\n")
-    exporter = Exporter("--state-dir", dirs["tg-node2"], "--token-file", str(token))
-    graphite = GraphiteListener()
-    api_port = free_port()
-    config = write_config(workdir, dirs, exporter.url(), str(token), api_port, graphite.port)
-    args = daemon_args(binary, workdir, config)
-
-    check = subprocess.run(args + ["-C"], capture_output=True, text=True, timeout=120)
-    assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
-
-    console = open(os.path.join(workdir, "console.log"), "w")
-    started = time.monotonic()
-    daemon = subprocess.Popen(args, stdout=console, stderr=subprocess.STDOUT)
+def api_session():
     urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     api = requests.Session()
     api.auth = ("e2e", PASSWORD)
     api.verify = False
-    api.trust_env = False     # else REQUESTS_CA_BUNDLE from the environment wins over verify
+    api.trust_env = False
     api.headers["Accept"] = "application/json"
-    base = "https://127.0.0.1:%d/v1" % api_port
+    return api
+
+
+def test_master_and_agent_run_every_documented_mode():
+    need_package()
+    work = WorkDir("tgmon-e2e-icinga-")
+    exporter = graphite = master = agent = None
     try:
-        for _ in range(300):
+        dirs = simulated_nodes(work)
+        token = work.write("token", "e2e-token-%d\n" % os.getpid(), 0o640)
+        chown_to_daemon_user(token)
+        exporter = Exporter("--state-dir", dirs["tg-node2"], "--token-file", token, path=TGMON)
+        graphite = GraphiteListener()
+        ports = {"master_port": free_port(), "agent_port": free_port()}
+        values = dict(ports, name=MASTER, master=MASTER, agent=AGENT, password=PASSWORD,
+                      graphite=graphite.port, zones=shipped_zones(work))
+        with open(os.path.join(values["zones"], "master", "hosts.conf"), "w") as handle:
+            handle.write(HOSTS % {"node1": dirs["tg-node1"], "node2": dirs["tg-node2"],
+                                  "url": exporter.url(), "token": token, "agent": AGENT})
+        pki(work)
+        master = Icinga(work, MASTER, MASTER_CONFIG % values)
+        agent = Icinga(work, AGENT, AGENT_CONFIG % dict(values, name=AGENT))
+        for instance in (master, agent):
+            checked = instance.validate()
+            assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-3000:]
+            assert "does not match anywhere" not in checked.stdout, checked.stdout[-3000:]
+        work.readable()
+        started = time.monotonic()
+        agent.start()
+        master.start()
+        api = api_session()
+        base = "https://127.0.0.1:%d/v1" % ports["master_port"]
+
+        def api_up():
+            assert master.process.poll() is None, open(master.console.name).read()[-3000:]
+            assert agent.process.poll() is None, open(agent.console.name).read()[-3000:]
             try:
-                if api.get(base + "/status", timeout=2).status_code == 200:
-                    break
+                return api.get(base + "/status", timeout=2).status_code == 200
             except requests.RequestException:
-                pass
-            assert daemon.poll() is None, open(os.path.join(workdir, "console.log")).read()[-3000:]
-            time.sleep(0.2)
-        else:
-            pytest.fail("the Icinga 2 API did not come up")
+                return False
+        wait_for(api_up, 60, "the master's API")
+
+        def agent_connected():
+            answer = api.get(base + "/objects/endpoints/" + AGENT, timeout=5).json()
+            return answer["results"][0]["attrs"]["connected"]
+        wait_for(agent_connected, 60, "the agent's connection to the master")
         ready = time.monotonic()
-        # metrics of results that come before the writer is connected are lost
         assert graphite.connected.wait(30), "Icinga's Graphite writer never connected"
         forced = api.post(base + "/actions/reschedule-check", timeout=10,
                           json={"type": "Service", "filter": "true", "force": True})
         assert forced.status_code == 200, forced.text
         assert len(forced.json()["results"]) == len(EXPECTED)
 
-        results = {}
-        for _ in range(300):
-            answer = api.get(base + "/objects/services", timeout=10,
-                             params={"attrs": ["last_check_result", "state"]}).json()
+        def all_checked():
+            answer = api.get(base + "/objects/services", timeout=10, params={
+                "attrs": ["last_check_result", "state", "command_endpoint"]}).json()
             results = {r["name"]: r["attrs"] for r in answer["results"]}
-            if results and all(a["last_check_result"] for a in results.values()):
-                break
-            time.sleep(0.2)
+            done = results and all(a["last_check_result"] for a in results.values())
+            return results if done else None
+        results = wait_for(all_checked, 90, "a result for every service")
         done = time.monotonic()
 
         assert set(results) == set(EXPECTED)
         report = []
         for name, attrs in sorted(results.items()):
             result = attrs["last_check_result"]
-            assert result, "no result for %s" % name
             output = result["output"]
-            report.append("%-40s %-8s exit %d  %.2f s  %s" % (
+            report.append("%-40s %-8s exit %d  %.2f s  on %-13s %s" % (
                 name, ("OK", "WARNING", "CRITICAL", "UNKNOWN")[int(result["state"])],
                 result["exit_status"], result["execution_end"] - result["execution_start"],
-                output.split("\n")[0][:70]))
-            assert "timed out" not in output.lower(), output
+                result["check_source"], output.split("\n")[0][:60]))
+            assert "Traceback" not in output and "timed out" not in output.lower(), output
             assert int(result["state"]) == EXPECTED[name], (name, output)
             assert result["performance_data"], name
+            # the agent's services ran on the agent, the others on the master
+            on_agent = name.startswith((AGENT + "!", "tg-agent-aio!"))
+            assert attrs["command_endpoint"] == (AGENT if on_agent else ""), name
+            assert result["check_source"] == (AGENT if on_agent else MASTER), (name, result)
+            assert len(output.split("\n")[0]) <= 160
         wanted = ["icinga2.tg-node2.services.tightgate-update_lock.tgmon_update_lock.perfdata."
                   "update_lock.value 1",
                   "icinga2.tgc-berlin.services.tightgate-cluster.tgmon_cluster_updates.perfdata."
                   "nodes_locked.value 1"]
-        # the Graphite writer connects and flushes asynchronously
-        for _ in range(150):
+
+        def metrics_written():
             metrics = [line for line in graphite.lines if ".perfdata." in line]
-            if all(any(line.startswith(w) for line in metrics) for w in wanted):
-                break
-            time.sleep(0.1)
-        for expected in wanted:
-            assert any(line.startswith(expected) for line in metrics), (expected, metrics[:20])
-        with open(os.path.join(workdir, "log", "icinga2.log")) as handle:
-            log = handle.read()
-        perf_warnings = [line for line in log.splitlines()
+            return metrics if all(any(m.startswith(w) for m in metrics) for w in wanted) else None
+        metrics = wait_for(metrics_written, 15, "the Graphite metrics", step=0.1)
+        perf_warnings = [line for line in master.log().splitlines()
                          if "warning" in line and ("erfdata" in line or "PerfdataValue" in line)]
         assert perf_warnings == []
         summary = os.environ.get("TGMON_E2E_REPORT")
         if summary:
-            with open(summary, "w") as handle:
-                handle.write("icinga2 up in %.1f s, all %d services checked %.1f s after the "
-                             "forced run; %d Graphite metric lines\n"
-                             % (ready - started, len(results), done - ready, len(metrics)))
-                handle.write("\n".join(report) + "\n")
+            with open(summary, "a") as handle:
+                handle.write("Icinga 2 master + agent: up in %.1f s, all %d services checked "
+                             "%.1f s after the forced run; %d Graphite metric lines; plugins "
+                             "run as %s\n" % (ready - started, len(results), done - ready,
+                                              len(metrics), daemon_user()[0]))
+                handle.write("\n".join(report) + "\n\n")
     finally:
-        daemon.send_signal(signal.SIGTERM)
-        try:
-            daemon.wait(30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait(10)
-        console.close()
-        graphite.close()
-        assert exporter.stop() == 0
+        for instance in (master, agent):
+            if instance is not None:
+                instance.stop()
+        if graphite is not None:
+            graphite.close()
+        if exporter is not None:
+            assert exporter.stop() == 0
+        work.remove()
+
+
+def readme_heredoc(target):
+    """The text README.rst writes to ``target`` with ``cat > target <<'EOF'``."""
+    with open(os.path.join(ROOT, "README.rst")) as handle:
+        text = handle.read()
+    match = re.search(r"cat >>? %s <<'EOF'\n(.*?)\n    EOF\n" % re.escape(target), text, re.S)
+    assert match, "README.rst writes nothing to %s" % target
+    return "\n".join(line[4:] for line in match.group(1).splitlines()) + "\n"
+
+
+STOCK_CONFIG = "/etc/icinga2"
+
+
+def stock_master(work, zones_conf):
+    """Debian's stock /etc/icinga2, made a master the way ``icinga2 node wizard``
+    does (NodeName, ZoneName "master", zones.conf), plus the README's zones."""
+    etc = work.sub("etc")
+    for name in ("icinga2.conf", "constants.conf"):
+        shutil.copy(os.path.join(STOCK_CONFIG, name), etc)
+    for name in ("conf.d", "features-enabled"):
+        shutil.copytree(os.path.join(STOCK_CONFIG, name), os.path.join(etc, name),
+                        symlinks=False)
+    with open(os.path.join(etc, "constants.conf")) as handle:
+        constants = handle.read()
+    assert "const ZoneName = NodeName" in constants, "Debian's constants.conf changed"
+    constants = constants.replace("const ZoneName = NodeName",
+                                  'const NodeName = "%s"\nconst ZoneName = "master"' % MASTER)
+    with open(os.path.join(etc, "constants.conf"), "w") as handle:
+        handle.write(constants)
+    with open(os.path.join(etc, "zones.conf"), "w") as handle:
+        handle.write('object Endpoint NodeName { }\n'
+                     'object Zone ZoneName { endpoints = [ NodeName ] }\n'
+                     'object Zone "global-templates" { global = true }\n'
+                     'object Zone "director-global" { global = true }\n' + zones_conf)
+    return os.path.join(etc, "icinga2.conf")
+
+
+def test_the_readme_icinga_example_validates_cleanly():
+    """``icinga2 daemon -C`` on Debian's stock configuration with exactly the README's
+    zones and hosts, the package and the shipped examples: no error, no warning, no
+    apply rule that matches nothing, the services the README promises."""
+    need_package()
+    work = WorkDir("tgmon-e2e-readme-")
+    try:
+        zones = shipped_zones(work)
+        with open(os.path.join(zones, "master", "tightgate-hosts.conf"), "w") as handle:
+            handle.write(readme_heredoc("/etc/icinga2/zones.d/master/tightgate-hosts.conf"))
+        config = stock_master(work, readme_heredoc("/etc/icinga2/zones.conf"))
+        icinga = Icinga(work, MASTER, None, config_path=config, zones_dir=zones)
+        work.readable()
+        checked = icinga.validate()
+        output = checked.stdout + checked.stderr
+        assert checked.returncode == 0, output[-3000:]
+        assert "does not match anywhere" not in output, output[-3000:]
+        assert not re.search(r"(warning|critical)/", output), output[-3000:]
+        listed = subprocess.run(icinga.args_for("object", "list", "--type", "Service",
+                                                "--name", "*!tightgate*"),
+                                capture_output=True, text=True, timeout=60)
+        services = sorted(re.findall(r"Object '([^']+)' of type 'Service'", listed.stdout))
+        node_services = ["tightgate-" + aspect for aspect in (
+            "hotfixes", "maintenance", "reboot_required", "update_lock", "update_schedule",
+            "versions")]
+        assert services == sorted(["tg1!" + s for s in node_services]
+                                  + ["tg2!" + s for s in node_services]
+                                  + ["tg3!tightgate", "tgc-berlin!tightgate-cluster"]), listed
+    finally:
+        work.remove()

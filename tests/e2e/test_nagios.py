@@ -1,50 +1,323 @@
-"""The Nagios object sample passes a real Nagios 4 pre-flight check (nagios4 -v)."""
+"""A real Nagios 4 on Debian's stock nagios.cfg, and a real NRPE on the stock
+nrpe.cfg, run the installed package.
+
+Nagios loads the package's commands from /etc/nagios-plugins/config (the
+stock cfg_dir), the shipped sample of hosts and services from its conf.d,
+with every stock setting that touches what users see kept: the nagios user,
+illegal_object_name_chars, illegal_macro_output_chars, the stock objects.
+Only paths move to a temporary dir and two intervals shrink so that the test
+does not wait for Nagios' 10 s reaper. The nodes are checked in each way the
+sample shows: a state dir, the exporter over TLS with a token, NRPE, and the
+cluster over both exporters. Checks are forced through the command file until
+every problem is a HARD state and notified; then status.dat and the
+notification lines are read back.
+"""
 
 import os
 import re
 import subprocess
+import time
 
 import pytest
 
-from .cores import need
-from helpers import ROOT
+from remote.servers import Exporter, self_signed
+from .cores import (EXAMPLES, NAGIOS_COMMANDS, NRPE_COMMANDS, PLUGIN_DIR, TGMON, WorkDir,
+                    as_daemon_user, chown_to_daemon_user, daemon_user, free_port, need,
+                    need_package, simulated_nodes, stop, wait_for)
 
 pytestmark = pytest.mark.e2e
-SAMPLE = os.path.join(ROOT, "icinga-conf", "nagios")
+STOCK_NAGIOS = "/etc/nagios4/nagios.cfg"
+STOCK_NRPE = "/etc/nagios/nrpe.cfg"
+SAMPLE = os.path.join(EXAMPLES, "nagios", "tgmon-services.cfg")
+STATE_DIR = "/var/lib/tgmon"     # what the shipped NRPE commands read
+
+# host;service -> (state, state type) once every problem is HARD
+EXPECTED = {
+    "tg1;TightGate versions": 0, "tg1;TightGate update lock": 0,
+    "tg1;TightGate hotfixes": 0, "tg1;TightGate reboot": 0,
+    "tg1;TightGate maintenance": 0, "tg1;TightGate update schedule": 0,
+    "tg2;TightGate versions": 1, "tg2;TightGate update lock": 2,
+    "tg2;TightGate maintenance": 2,
+    "tg3;TightGate all checks": 2,
+    "tgc-berlin;TightGate cluster updates": 2,
+}
+STATES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 
 
-def test_nagios_sample_has_no_errors_and_no_warnings(tmp_path):
-    binary = need("nagios4", "nagios4-core")
-    var = tmp_path / "var"
-    var.mkdir()
-    (tmp_path / "spool").mkdir()
-    (tmp_path / "resource.cfg").write_text("$USER1$=/usr/lib/nagios/plugins\n")
-    user = os.environ.get("USER") or "root"
-    lines = ["cfg_file=%s" % os.path.join(SAMPLE, name) for name in sorted(os.listdir(SAMPLE))
-             if name.endswith(".cfg")]
-    lines += [
-        "resource_file=%s" % (tmp_path / "resource.cfg"),
-        "log_file=%s" % (var / "nagios.log"),
-        "status_file=%s" % (var / "status.dat"),
-        "object_cache_file=%s" % (var / "objects.cache"),
-        "precached_object_file=%s" % (var / "objects.precache"),
-        "temp_file=%s" % (var / "nagios.tmp"),
-        "temp_path=%s" % var,
-        "lock_file=%s" % (var / "nagios.lock"),
-        "state_retention_file=%s" % (var / "retention.dat"),
-        "command_file=%s" % (var / "nagios.cmd"),
-        "check_result_path=%s" % (tmp_path / "spool"),
-        "nagios_user=%s" % user,
-        "nagios_group=%s" % user,
-        "check_external_commands=0",
-        "illegal_macro_output_chars=`~$&|'\"<>",
+class Nrpe:
+    """nrpe on Debian's stock nrpe.cfg: its own port, pid file and command dir
+    holding the package's tgmon.cfg with the state dir of this test."""
+
+    def __init__(self, work, state_dir):
+        self.binary = need("nrpe", "nagios-nrpe-server")
+        self.port = free_port()
+        commands_dir = work.sub("nrpe.d")
+        with open(NRPE_COMMANDS) as handle:
+            shipped = handle.read()
+        assert shipped.count("--state-dir " + STATE_DIR) == 7, "the shipped NRPE commands changed"
+        work.write(os.path.join("nrpe.d", "tgmon.cfg"), shipped.replace(STATE_DIR, state_dir))
+        user, group = daemon_user()
+        self.config = work.write("nrpe.cfg", rewrite(STOCK_NRPE, {
+            "pid_file": work.path + "/nrpe.pid",
+            "server_port": str(self.port),
+            "nrpe_user": user,
+            "nrpe_group": group,
+            "include_dir": commands_dir,
+            "include": None,             # nrpe_local.cfg: the host's own commands
+        }, add={"server_address": "127.0.0.1", "disable_syslog": "1"}))
+        chown_to_daemon_user(work.path + "/nrpe.d")
+        self.process = subprocess.Popen([self.binary, "-c", self.config, "-f"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+        def listening():
+            assert self.process.poll() is None, self.process.stdout.read()
+            return self.query("_NRPE_CHECK")[0] == 0
+        wait_for(listening, 20, "nrpe listening on port %d" % self.port)
+
+    def query(self, command):
+        """check_nrpe as the daemon user: (exit code, output)."""
+        done = subprocess.run(as_daemon_user([os.path.join(PLUGIN_DIR, "check_nrpe"),
+                                              "-H", "127.0.0.1", "-p", str(self.port),
+                                              "-t", "30", "-c", command]),
+                              capture_output=True, text=True, timeout=40)
+        return done.returncode, done.stdout
+
+    def stop(self):
+        stop(self.process)
+
+
+def rewrite(stock, settings, add=None):
+    """A stock main config file with ``settings`` replaced (None drops the line);
+    every key must be there, so that a changed stock file fails loudly."""
+    with open(stock) as handle:
+        lines = handle.read().splitlines()
+    seen = set()
+    out = []
+    for line in lines:
+        key = line.split("=", 1)[0] if "=" in line and not line.startswith("#") else None
+        if key in settings:
+            seen.add(key)
+            if settings[key] is not None:
+                out.append("%s=%s" % (key, settings[key]))
+            continue
+        out.append(line)
+    missing = set(settings) - seen
+    assert not missing, "%s has no %s any more" % (stock, ", ".join(sorted(missing)))
+    out.extend("%s=%s" % item for item in (add or {}).items())
+    return "\n".join(out) + "\n"
+
+
+def nagios_config(work, var):
+    """Debian's stock nagios.cfg, its paths moved into ``var``."""
+    user, group = daemon_user()
+    with open(STOCK_NAGIOS) as handle:
+        stock = handle.read()
+    # the stock settings this test relies on being what users have
+    for setting in ("cfg_dir=/etc/nagios-plugins/config", "cfg_dir=/etc/nagios4/conf.d",
+                    "illegal_macro_output_chars=`~$&|'\"<>",
+                    "illegal_object_name_chars=`~!$%^&*|'\"<>?,()=",
+                    "resource_file=/etc/nagios4/resource.cfg", "nagios_user=nagios"):
+        assert setting in stock.splitlines(), "stock nagios.cfg lacks " + setting
+    config = rewrite(STOCK_NAGIOS, {
+        "log_file": var + "/nagios.log",
+        "object_cache_file": var + "/objects.cache",
+        "precached_object_file": var + "/objects.precache",
+        "status_file": var + "/status.dat",
+        "command_file": var + "/nagios.cmd",
+        "lock_file": var + "/nagios.pid",
+        "temp_file": var + "/nagios.tmp",
+        "state_retention_file": var + "/retention.dat",
+        "check_result_path": var + "/checkresults",
+        "log_archive_path": var + "/archives",
+        "debug_file": var + "/nagios.debug",
+        "nagios_user": user,
+        "nagios_group": group,
+        "use_syslog": "0",
+        "check_for_updates": "0",
+        # timing only: results reaped and status written every second, not every 10 s
+        "status_update_interval": "1",
+        "check_result_reaper_frequency": "1",
+    }, add={"query_socket": var + "/nagios.qh"})
+    config = config.replace("cfg_dir=/etc/nagios4/conf.d", "cfg_dir=" + work.sub("conf.d"))
+    # the stock localhost.cfg monitors this machine with the stock checks: not ours to run
+    config = config.replace("cfg_file=/etc/nagios4/objects/localhost.cfg\n", "")
+    return work.write("nagios.cfg", config)
+
+
+def adapted_sample(work, nodes, exporters, token, ca_file, nrpe_port, notifications):
+    """The shipped sample as an admin adapts it: the hosts' paths, URLs and files."""
+    with open(SAMPLE) as handle:
+        sample = handle.read()
+    replacements = [
+        ("/var/lib/tgmon/tg1", nodes["tg-node1"]),
+        ("https://tg2.example.net:9740/v1/status", exporters["tg-node2"].url()),
+        ("https://tg3.example.net:9740/v1/status", exporters["tg-node1"].url()),
+        ("/etc/nagios4/tgmon/token", token),
+        ("/etc/nagios4/tgmon/ca.pem", ca_file),
+        ("tgmon_tightgate_nrpe!-t 30", "tgmon_tightgate_nrpe!-t 30 -p %d" % nrpe_port),
+        ("/var/lib/nagios4/tgmon-notifications.log", notifications),
     ]
-    config = tmp_path / "nagios.cfg"
-    config.write_text("\n".join(lines) + "\n")
-    result = subprocess.run([binary, "-v", str(config)], capture_output=True, text=True,
-                            timeout=60)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert re.search(r"Total Warnings:\s+0\b", output), output
-    assert re.search(r"Total Errors:\s+0\b", output), output
-    assert re.search(r"Checked 8 services", output), output
+    for old, new in replacements:
+        assert old in sample, "the sample changed: no %s" % old
+        sample = sample.replace(old, new)
+    return work.write(os.path.join("conf.d", "tgmon-services.cfg"), sample)
+
+
+def parse_status(path):
+    """status.dat -> {"host;service": {key: value}} for the service blocks."""
+    with open(path) as handle:
+        text = handle.read()
+    services = {}
+    for block in re.findall(r"servicestatus \{\n(.*?)\n\s*\}", text, re.S):
+        fields = dict(line.strip().split("=", 1) for line in block.splitlines() if "=" in line)
+        services["%s;%s" % (fields["host_name"], fields["service_description"])] = fields
+    return services
+
+
+def test_nagios_stock_config_runs_the_sample_and_notifies_what_the_plugin_said():
+    need_package()
+    binary = need("nagios4", "nagios4-core")
+    work = WorkDir("tgmon-e2e-nagios-")
+    exporters = {}
+    nrpe = nagios = None
+    try:
+        nodes = simulated_nodes(work)
+        cert, key = self_signed(work.sub("tls"))
+        token = work.write("token", "e2e-token-%d\n" % os.getpid(), 0o640)
+        chown_to_daemon_user(token)
+        for name, path in nodes.items():
+            exporters[name] = Exporter("--state-dir", path, "--token-file", token,
+                                       "--tls-cert", cert, "--tls-key", key, path=TGMON)
+        nrpe = Nrpe(work, nodes["tg-node2"])
+        var = work.sub("var", owned=True)
+        work.sub("var", "checkresults", owned=True)
+        notifications = os.path.join(var, "notifications.log")
+        adapted_sample(work, nodes, exporters, token, cert, nrpe.port, notifications)
+        config = nagios_config(work, var)
+        work.readable()
+        chown_to_daemon_user(var)
+
+        verified = subprocess.run([binary, "-v", config], capture_output=True, text=True,
+                                  timeout=60)
+        output = verified.stdout + verified.stderr
+        assert verified.returncode == 0, output[-3000:]
+        assert re.search(r"Total Warnings:\s+0\b", output), output[-3000:]
+        assert re.search(r"Total Errors:\s+0\b", output), output[-3000:]
+
+        started = time.monotonic()
+        console = open(os.path.join(work.path, "nagios.console"), "w")
+        nagios = subprocess.Popen([binary, config], stdout=console, stderr=subprocess.STDOUT)
+        command_file = os.path.join(var, "nagios.cmd")
+
+        def command_pipe():
+            assert nagios.poll() is None, open(console.name).read()[-3000:]
+            return os.path.exists(command_file) and os.path.exists(var + "/status.dat")
+        wait_for(command_pipe, 60, "Nagios' command file")
+
+        def force_checks():
+            now = int(time.time())
+            lines = ["[%d] SCHEDULE_FORCED_HOST_CHECK;%s;%d" % (now, host, now)
+                     for host in ("tg1", "tg2", "tg3", "tgc-berlin")]
+            lines += ["[%d] SCHEDULE_FORCED_SVC_CHECK;%s;%d" % (now, key, now)
+                      for key in EXPECTED]
+            fd = os.open(command_file, os.O_WRONLY | os.O_NONBLOCK)
+            try:
+                os.write(fd, ("\n".join(lines) + "\n").encode())
+            finally:
+                os.close(fd)
+
+        def settled():
+            """Every service HARD in its expected state, every problem notified."""
+            force_checks()
+            status = parse_status(var + "/status.dat")
+            ours = {key: status.get(key) for key in EXPECTED}
+            if not all(s and s["has_been_checked"] == "1" and s["state_type"] == "1"
+                       for s in ours.values()):
+                return None
+            if not os.path.exists(notifications):
+                return None
+            with open(notifications) as handle:
+                notified = handle.read().splitlines()
+            problems = [key for key, state in EXPECTED.items() if state]
+            if len(notified) < len(problems):
+                return None
+            return ours, notified
+        services, notified = wait_for(settled, 120, "every problem HARD and notified", step=1)
+        done = time.monotonic()
+
+        report = []
+        for key, expected in EXPECTED.items():
+            fields = services[key]
+            output = fields["plugin_output"]
+            report.append("%-40s %-8s %s" % (key, STATES[int(fields["current_state"])],
+                                             output[:90]))
+            assert int(fields["current_state"]) == expected, (
+                key, fields["plugin_output"], fields["long_plugin_output"])
+            assert fields["performance_data"], key
+            assert "Traceback" not in fields["long_plugin_output"], key
+            assert len(output) <= 160, output
+        # what the pager got is what the plugin printed: Nagios stripped nothing
+        for key, expected in EXPECTED.items():
+            if not expected:
+                continue
+            host, service = key.split(";")
+            line = "PROBLEM %s/%s %s: %s" % (host, service, STATES[expected],
+                                             services[key]["plugin_output"])
+            assert line in notified, (line, notified)
+        with open(var + "/nagios.log") as handle:
+            log = handle.read()
+        assert "Warning:" not in log.replace("Warning: Check result queue", ""), log[-3000:]
+        summary = os.environ.get("TGMON_E2E_REPORT")
+        if summary:
+            with open(summary, "a") as handle:
+                handle.write("Nagios 4 (stock nagios.cfg) + NRPE: %d services HARD and %d "
+                             "problems notified %.1f s after start; plugins run as %s\n"
+                             % (len(services), len(notified), done - started,
+                                daemon_user()[0]))
+                handle.write("\n".join(report) + "\n\n")
+    finally:
+        if nagios is not None:
+            stop(nagios)
+        if nrpe is not None:
+            nrpe.stop()
+        for exporter in exporters.values():
+            exporter.stop()
+        work.remove()
+
+
+def test_nrpe_runs_every_shipped_command_as_the_plugin_would_locally():
+    """Each command of the package's /etc/nagios/nrpe.d/tgmon.cfg through a real
+    nrpe and check_nrpe: the same exit code and first line as the plugin run
+    directly as the same user."""
+    need_package()
+    work = WorkDir("tgmon-e2e-nrpe-")
+    nrpe = None
+    try:
+        nodes = simulated_nodes(work)
+        nrpe = Nrpe(work, nodes["tg-node2"])
+        with open(NRPE_COMMANDS) as handle:
+            commands = re.findall(r"^command\[(\w+)\]=(.*)$", handle.read(), re.M)
+        assert len(commands) == 7
+        codes = set()
+        for name, command_line in commands:
+            code, output = nrpe.query(name)
+            argv = command_line.replace(STATE_DIR, nodes["tg-node2"]).split()
+            local = subprocess.run(as_daemon_user(argv), capture_output=True, text=True,
+                                   timeout=30)
+            assert (code, output.split("|")[0]) == (
+                local.returncode, local.stdout.split("|")[0]), (name, output, local.stdout)
+            codes.add(code)
+        assert codes == {0, 1, 2}, codes
+    finally:
+        if nrpe is not None:
+            nrpe.stop()
+        work.remove()
+
+
+def test_the_package_puts_the_commands_where_debian_looks():
+    """The Nagios commands of the package are the generated ones, in the stock cfg_dir."""
+    need_package()
+    from helpers import ROOT
+    with open(os.path.join(ROOT, "icinga-conf", "nagios", "tgmon-commands.cfg")) as mine, \
+            open(NAGIOS_COMMANDS) as installed:
+        assert mine.read() == installed.read()

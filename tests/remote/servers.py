@@ -15,12 +15,8 @@ from helpers import VENV_BIN
 class Exporter:
     """``tgmon serve`` (or ``tgmon-sim serve``) as a subprocess on a free port."""
 
-    def __init__(self, *args, program="tgmon"):
-        command = [os.path.join(VENV_BIN, program)] + list(args) + ["--port", "0"]
-        if program == "tgmon":
-            command.insert(1, "serve")
-        else:
-            command.insert(1, "serve")
+    def __init__(self, *args, program="tgmon", path=None):
+        command = [path or os.path.join(VENV_BIN, program), "serve"] + list(args) + ["--port", "0"]
         self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
         line = self.process.stderr.readline()
         match = re.search(r"listening on (https?)://([\d.]+):(\d+)", line)

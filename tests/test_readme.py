@@ -1,0 +1,88 @@
+"""The README's own commands, run as a newcomer runs them after ``make demo``.
+
+Every literal block whose commands use the venv (``.venv/bin/...``) is run in
+order, with /tmp/ moved into a temporary dir; a ``# NAME STATUS - text ...``
+comment under a check is the output it must print (``...`` stands for any
+text). Blocks for root or other machines (apt-get, systemctl, cat > /etc/...)
+are tested by the end-to-end tests instead.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+
+import pytest
+
+from helpers import ROOT
+
+STATUS_CODES = {"OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3}
+EXPECTED_OUTPUT = re.compile(r"^# ([A-Z_]+ (OK|WARNING|CRITICAL|UNKNOWN) - .*)$")
+
+
+def literal_blocks(text):
+    """The README's ``::`` blocks, each a list of lines without the indent."""
+    blocks, current, inside = [], [], False
+    for line in text.splitlines():
+        if inside:
+            if line.startswith("    ") or not line.strip():
+                current.append(line[4:])
+                continue
+            blocks.append(current)
+            current, inside = [], False
+        if line.rstrip().endswith("::"):
+            inside = True
+    if current:
+        blocks.append(current)
+    return [[line for line in block if line.strip()] for block in blocks]
+
+
+def venv_blocks():
+    with open(os.path.join(ROOT, "README.rst")) as handle:
+        blocks = literal_blocks(handle.read())
+    return [b for b in blocks if any(line.startswith(".venv/bin/") for line in b)]
+
+
+def steps(block):
+    """(argv, expected output pattern or None) for each command of a block."""
+    commands, pending = [], ""
+    for line in block:
+        match = EXPECTED_OUTPUT.match(line)
+        if match:
+            assert commands, "an expected output before any command: %s" % line
+            commands[-1][1] = match.group(1)
+            continue
+        if line.startswith("#"):
+            continue
+        line = line.split("  #", 1)[0].rstrip()
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        commands.append([pending + line, None])
+        pending = ""
+    return commands
+
+
+def test_the_readme_has_venv_blocks_to_run():
+    blocks = venv_blocks()
+    assert len(blocks) >= 3, blocks
+    assert sum(1 for b in blocks for _, expected in steps(b) if expected) >= 2
+
+
+@pytest.mark.parametrize("block", venv_blocks(), ids=lambda b: b[0][:40])
+def test_readme_block_runs_as_written(block, tmp_path):
+    for command, expected in steps(block):
+        argv = [part.replace("/tmp/", str(tmp_path) + "/") for part in shlex.split(command)]
+        assert argv[0].startswith(".venv/bin/") or argv[0] in ("cp", "mkdir"), command
+        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60)
+        output = done.stdout + done.stderr
+        assert "Traceback" not in output, (command, output)
+        if expected:
+            pattern = ".*".join(re.escape(piece) for piece in expected.split("..."))
+            first = done.stdout.splitlines()[0] if done.stdout else ""
+            assert re.match(pattern, first), (command, expected, first)
+            assert done.returncode == STATUS_CODES[expected.split()[1]], (command, output)
+        elif os.path.basename(argv[0]).startswith("check_"):
+            assert done.returncode in (0, 1, 2), (command, output)
+        else:
+            assert done.returncode == 0, (command, output)
