@@ -89,7 +89,7 @@ def test_bad_status_json(short_tmp, name, content, cause):
 def test_missing_dir(short_tmp):
     outcome = run_check(DEFINITION, ["--state-dir", str(short_tmp / "nope")])
     assert (outcome.code, outcome.text) == (3, (
-        "VERSIONS UNKNOWN - state dir %s does not exist; check --state-dir and the writer "
+        "VERSIONS UNKNOWN - state dir %s does not exist - check --state-dir and the writer "
         "(docs/appliance.rst)" % (short_tmp / "nope")))
 
 
@@ -147,7 +147,7 @@ def test_unreadable_status(short_tmp):
         code, text = _as_nobody(lambda: run_check(DEFINITION, ["--state-dir", base]))
         assert code == 3
         assert text.startswith(
-            "VERSIONS UNKNOWN - permission denied reading the state file %s/status.json; "
+            "VERSIONS UNKNOWN - permission denied reading the state file %s/status.json - "
             "let the monitoring user read it" % base)
     finally:
         shutil.rmtree(base)
@@ -206,4 +206,4 @@ def test_bad_options(args, cause):
     assert outcome.code == 3
     assert outcome.text.startswith("VERSIONS UNKNOWN - bad option: ")
     assert as_shown(cause) in outcome.text
-    assert outcome.text.endswith("; see check_versions --help")
+    assert outcome.text.endswith(" - see check_versions --help")

@@ -148,7 +148,7 @@ def test_stale_state_is_unknown(state_dir):
     outcome = run_check(DEFINITION, ["--state-dir", path], now=NOW + timedelta(minutes=31))
     assert outcome.code == 3
     assert outcome.text == (
-        "VERSIONS UNKNOWN - state of tg-single is stale: generated 31m ago, --max-age is 30m; "
+        "VERSIONS UNKNOWN - state of tg-single is stale: generated 31m ago, --max-age is 30m - "
         "check that the writer on the node runs (its heartbeat) and its clock")
     assert run_check(DEFINITION, ["--state-dir", path, "--max-age", "1h"],
                      now=NOW + timedelta(minutes=31)).code == 0
@@ -158,7 +158,7 @@ def test_future_state_is_unknown(state_dir):
     outcome = run_check(DEFINITION, ["--state-dir", state_dir(HEALTHY)],
                         now=NOW - timedelta(minutes=6))
     assert outcome.code == 3
-    assert "in the future; fix the clock (NTP)" in outcome.text
+    assert "in the future - fix the clock (NTP)" in outcome.text
     # a little clock skew is tolerated
     assert run_check(DEFINITION, ["--state-dir", state_dir(HEALTHY)],
                      now=NOW - timedelta(minutes=4)).code == 0

@@ -49,10 +49,10 @@ def test_files_map_real_appliance_paths(short_tmp, state_dir):
 @pytest.mark.parametrize("text, cause", [
     ("state_dir: [unclosed\n", "line 2 is not valid YAML"),
     ("- a\n- b\n", "must be a mapping of option: value"),
-    ("bogus: 1\n", "line 1: unknown option; use the long option names of --help"),
-    ("max_age: forever\n", "line 1: max_age is not a valid value; expected a duration (e.g. "
+    ("bogus: 1\n", "line 1: unknown option - use the long option names of --help"),
+    ("max_age: forever\n", "line 1: max_age is not a valid value - expected a duration (e.g. "
                            "90, 15m, 24h, 7d)"),
-    ("files:\n  lock: /x\n", "line 2: unknown file key; keys: status, warn_flag"),
+    ("files:\n  lock: /x\n", "line 2: unknown file key - keys: status, warn_flag"),
     ("check_versions: 5\n", "line 1: section check_versions must be a mapping"),
 ])
 def test_bad_config(short_tmp, text, cause):
@@ -65,5 +65,5 @@ def test_bad_config(short_tmp, text, cause):
 def test_missing_config(short_tmp):
     outcome = run_check(DEFINITION, ["--config", str(short_tmp / "none.yml")])
     assert outcome.code == 3
-    assert outcome.text == ("VERSIONS UNKNOWN - --config %s does not exist; check the path"
+    assert outcome.text == ("VERSIONS UNKNOWN - --config %s does not exist - check the path"
                             % (short_tmp / "none.yml"))

@@ -40,7 +40,7 @@ def test_argparse_errors_exit_3_on_stdout():
     result = subprocess.run([os.path.join(VENV_BIN, "check_versions"), "--nope"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 3
-    assert result.stdout == ("VERSIONS UNKNOWN - bad option: unrecognized arguments: --nope; "
+    assert result.stdout == ("VERSIONS UNKNOWN - bad option: unrecognized arguments: --nope - "
                              "see check_versions --help\n")
 
 

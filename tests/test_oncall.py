@@ -10,7 +10,7 @@ import pytest
 
 from tgmon import examples
 from tgmon.checks.registry import all_checks
-from tgmon.runtime.output import ILLEGAL_MACRO_CHARS
+from tgmon.runtime.output import ILLEGAL_MACRO_CHARS, NAGIOS_REWRITES
 from tgmon.sim.scenario import load_scenario
 from tgmon.stateformat import write_state
 
@@ -45,7 +45,7 @@ def _moments():
 def assert_pager_safe(outcome, where):
     first = outcome.shown
     assert len(first) <= 160, (where, len(first), first)
-    assert not set(first) & set(ILLEGAL_MACRO_CHARS), (where, first)
+    assert not set(first) & set(ILLEGAL_MACRO_CHARS + NAGIOS_REWRITES), (where, first)
     for line in outcome.lines:
         assert not RULE_ID.search(line.split(" | ", 1)[0]), (where, line)
 

@@ -40,7 +40,7 @@ def test_timeout_covers_the_read():
     outcome = run_check(_definition(read=slow_read), ["-t", "0.3"])
     assert time.monotonic() - started < 3
     assert (outcome.code, outcome.text) == (3, (
-        "TEST UNKNOWN - reading the state dir /var/lib/tgmon took longer than -t 0.3 s; "
+        "TEST UNKNOWN - reading the state dir /var/lib/tgmon took longer than -t 0.3 s - "
         "check its file system (a hung mount?)"))
 
 
@@ -51,7 +51,7 @@ def test_timeout_covers_the_judge_too():
     outcome = run_check(_definition(judge=slow_judge), ["-t", "0.3"])
     assert time.monotonic() - started < 3
     assert (outcome.code, outcome.text) == (3, (
-        "TEST UNKNOWN - timed out after 0.3 s; raise -t/--timeout or look at why the state "
+        "TEST UNKNOWN - timed out after 0.3 s - raise -t/--timeout or look at why the state "
         "source is slow"))
 
 
@@ -65,7 +65,7 @@ def _broken_judge(state, opts, now):
 def test_internal_error_is_one_unknown_line(verbosity, traceback_shown):
     outcome = run_check(_definition(judge=_broken_judge), verbosity)
     assert outcome.code == 3
-    assert outcome.lines[0] == as_shown("TEST UNKNOWN - internal error: KeyError: 'boom'; "
+    assert outcome.lines[0] == as_shown("TEST UNKNOWN - internal error: KeyError: 'boom' - "
                                         "rerun with -vvv and report it")
     assert ("Traceback (most recent call last):" in outcome.output) == traceback_shown
     assert (len(outcome.lines) == 1) != traceback_shown

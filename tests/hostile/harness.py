@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from tgmon.runtime.output import ILLEGAL_MACRO_CHARS, _FIRST_LINE as FIRST_LINE_CHARS
+from tgmon.runtime.output import ILLEGAL_MACRO_CHARS, NAGIOS_REWRITES, _FIRST_LINE as FIRST_LINE_CHARS
 
 from helpers import VENV_BIN
 
@@ -77,7 +77,7 @@ def assert_clean(run, timeout, secrets=SECRETS, contents=()):
     assert run.code in (0, 1, 2, 3), run
     assert run.lines and FIRST_LINE.match(run.lines[0]), run
     first = run.lines[0].split("|", 1)[0]   # what a core shows, space included
-    assert len(first) <= 160 and not set(first) & set(ILLEGAL_MACRO_CHARS), run
+    assert len(first) <= 160 and not set(first) & set(ILLEGAL_MACRO_CHARS + NAGIOS_REWRITES), run
     everything = run.stdout + run.stderr
     assert "Traceback" not in everything, run
     assert "internal error" not in everything, run

@@ -305,7 +305,7 @@ CASES = [
     ("tls_unknown_ca", "6", serve(answer("200 OK", body()), "unknown_ca"),
      "certificate of an unknown CA"),
     ("tls_plain_to_tls_port", "6", plain_to_tls, "cannot reach"),
-    ("tls_to_plain_port", "6", tls_to_plain, "failed: no TLS on this port; use http://"),
+    ("tls_to_plain_port", "6", tls_to_plain, "failed: no TLS on this port - use http://"),
     ("name_unresolvable", "6", lambda tmp, stack: ["--url",
                                                    "http://tg1.invalid./v1/status"],
      "does not resolve (DNS)"),

@@ -90,7 +90,7 @@ def test_token_protected_exporter(served, tmp_path):
     assert requests.get(exporter.url(), timeout=5).status_code == 401
     without = run_check(versions.DEFINITION, ["--url", exporter.url()], now=T)
     assert (without.code, without.text) == (3, as_shown(
-        "VERSIONS UNKNOWN - %s refused access (HTTP 401); check --token-file against the "
+        "VERSIONS UNKNOWN - %s refused access (HTTP 401) - check --token-file against the "
         "exporter's token" % exporter.url()))
     assert run_check(versions.DEFINITION, ["--url", exporter.url(), "--token-file", str(wrong)],
                      now=T).code == 3
@@ -108,7 +108,7 @@ def test_tls_verification(served, tmp_path):
     failed = run_check(versions.DEFINITION, ["--url", exporter.url()], now=T)
     assert failed.code == 3
     assert failed.text == ("VERSIONS UNKNOWN - TLS to %s failed: self-signed certificate, not "
-                           "trusted; give its CA with --ca-file" % exporter.url())
+                           "trusted - give its CA with --ca-file" % exporter.url())
     good = run_check(versions.DEFINITION, ["--url", exporter.url(), "--ca-file", cert], now=T)
     assert good.code == 0
     insecure = run_check(versions.DEFINITION, ["--url", exporter.url(), "--insecure"], now=T)
@@ -169,7 +169,7 @@ def examples_doc():
 
 @pytest.mark.parametrize("kind, cause", [
     ("500", "answered HTTP 500: disk full"),
-    ("redirect", "redirects elsewhere (HTTP 302), tgmon follows none; point --url at the "
+    ("redirect", "redirects elsewhere (HTTP 302), tgmon follows none - point --url at the "
                  "exporter itself"),
     ("html", "is not valid JSON"),
     ("truncated", "was cut off"),
@@ -198,7 +198,7 @@ def test_slow_drip_is_cut_at_t():
         outcome = run_check(versions.DEFINITION, ["--url", server.url(), "-t", "1.5"], now=T)
         assert outcome.code == 3
         assert time.monotonic() - started < 2.5
-        assert outcome.text == ("VERSIONS UNKNOWN - no answer from %s within -t 1.5 s; check "
+        assert outcome.text == ("VERSIONS UNKNOWN - no answer from %s within -t 1.5 s - check "
                                 "DNS, the exporter and the network, or raise -t" % server.url())
     finally:
         server.close()

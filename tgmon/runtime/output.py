@@ -15,10 +15,12 @@ from ..verdict import MAX_FIRST_LINE
 # "gpj.exe" around), zero-width characters, line/paragraph separators.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
                      "\u2060-\u2069\ufeff\ud800-\udfff]")
-# Nagios' stock illegal_macro_output_chars, and what each becomes in a first line.
+# Nagios' stock illegal_macro_output_chars, and what each becomes in a first
+# line; Nagios also turns ';' in a plugin's first line into ':'.
 ILLEGAL_MACRO_CHARS = "`~$&|'\"<>"
+NAGIOS_REWRITES = ";"
 _FIRST_LINE = str.maketrans({"`": "\u2019", "'": "\u2019", "\"": "", "~": "-", "$": "",
-                             "&": "+", "|": "/", "<": "(", ">": ")"})
+                             "&": "+", "|": "/", "<": "(", ">": ")", ";": ","})
 MAX_LINE = 2000
 
 

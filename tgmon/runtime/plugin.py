@@ -216,7 +216,7 @@ def _unknown(definition, out, error):
     """One line: the cause and the fix; a long cause is cut, never the fix."""
     budget = first_line_budget(definition.name, "UNKNOWN")
     if isinstance(error, TgmonError) and error.fix:
-        text = fit(error.cause, "; " + error.fix, budget)
+        text = fit(error.cause, " - " + error.fix, budget)
     else:
         text = fit(str(error), "", budget)
     out.write(render(definition.name, "UNKNOWN", text, "", []))
@@ -225,7 +225,7 @@ def _unknown(definition, out, error):
 
 def _internal(definition, out, exc, verbose):
     lines = traceback.format_exc().splitlines() if verbose >= 3 else []
-    text = "internal error: %s: %s; rerun with -vvv and report it" % (
+    text = "internal error: %s: %s - rerun with -vvv and report it" % (
         type(exc).__name__, sanitize(str(exc))[:200])
     out.write(render(definition.name, "UNKNOWN", text, "", lines))
     return UNKNOWN

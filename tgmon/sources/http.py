@@ -258,7 +258,7 @@ def state_from_body(body, url):
         flags = parse_flags(document)
     except SchemaError as exc:
         raise SourceError("%s: %s" % (shown, exc),
-                          "the URL must be a tgmon exporter's /v1/status") from None
+                          "point the URL at a tgmon exporter") from None
     return state_from_document(document, flags, shown, shown)
 
 
