@@ -49,3 +49,33 @@ def test_describe_since_uses_the_zone_of_now():
     assert describe_since(now + timedelta(hours=2), now) == "2026-11-22 08:00 +01:00 (in 2h)"
     summer = datetime(2026, 10, 20, 3, 0, tzinfo=timezone(timedelta(hours=2)))
     assert describe_since(summer, now).startswith("2026-10-20 03:00 +02:00")  # keeps its offset
+
+
+@pytest.mark.parametrize("weekday, clock, seconds, expected", [
+    ("tuesday", "03:00", 0, ("tuesday", "03:00")),
+    ("tuesday", "03:00", 90 * 60, ("tuesday", "04:30")),
+    ("sunday", "23:30", 3600, ("monday", "00:30")),            # across the week's end
+    ("monday", "00:10", -20 * 60, ("sunday", "23:50")),
+    ("tuesday", "03:00", 7 * 86400 + 29, ("tuesday", "03:00")),  # a week and 29 s: the minute
+    ("tuesday", "03:00", 6 * 86400 + 31, ("monday", "03:01")),
+])
+def test_shift_weekly(weekday, clock, seconds, expected):
+    from tgmon.lifecycle import shift_weekly
+    assert shift_weekly(weekday, clock, seconds) == expected
+
+
+def test_shift_state_moves_the_schedule_with_the_times():
+    """A state moved in time keeps its last run at the scheduled time (tgmon refresh)."""
+    from datetime import timedelta
+    from tgmon import examples
+    from tgmon.lifecycle import shift_state
+    state = examples.healthy_single(examples.EXAMPLE_INSTANT)
+    moved = shift_state(state, timedelta(days=2, hours=5, minutes=7))
+    run_start = moved.last_update_run.start
+    assert run_start == state.last_update_run.start + timedelta(days=2, hours=5, minutes=7)
+    update = moved.schedule.update
+    assert (update.weekday, update.start) == (
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+         "sunday")[run_start.weekday()], run_start.strftime("%H:%M"))
+    download = moved.schedule.download
+    assert (download.weekday, download.start, download.end) == ("thursday", "06:37", "07:52")

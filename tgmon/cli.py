@@ -6,6 +6,7 @@
     tgmon example list            names of the example states
     tgmon example write NAME DIR  write example NAME into DIR, fresh as of now
     tgmon example write-all DIR   write every example at its fixed instant
+    tgmon downtimes sync ...      each node's plan as downtimes in Icinga 2 / Nagios
 """
 
 import argparse
@@ -45,10 +46,17 @@ def _parser():
     write.add_argument("state_dir", metavar="DIR")
     write_all = ex_sub.add_parser("write-all", help="write all examples at their fixed instant")
     write_all.add_argument("target", metavar="DIR")
+    sub.add_parser("downtimes", add_help=False,
+                   help="downtimes sync: each node's planned maintenance and scheduled update "
+                        "as downtimes in Icinga 2 and Nagios (tgmon downtimes sync --help)")
     return parser
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["downtimes"]:
+        from .downtimes.command import main as downtimes
+        return downtimes(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "validate":
@@ -61,7 +69,8 @@ def main(argv=None):
         if args.command == "example":
             return _example(args)
     except TgmonError as exc:
-        print("tgmon: %s" % exc, file=sys.stderr)
+        print("tgmon: %s - %s" % (exc.cause, exc.fix) if exc.fix else "tgmon: %s" % exc.cause,
+              file=sys.stderr)
         return 2
     except (OSError, ValueError) as exc:  # e.g. the port is taken, a bad --max-age
         print("tgmon: %s" % exc, file=sys.stderr)
@@ -90,7 +99,7 @@ def _validate(state_dir, config, max_age):
 
 
 def _refresh(state_dir):
-    from .model import shift_times
+    from .lifecycle import shift_state
     from .sources.statedir import read_state
     from .stateformat import paths_for
     from .stateformat import write_state
@@ -102,7 +111,7 @@ def _refresh(state_dir):
         name: marker._replace(since=min(marker.since, state.generated))
         for name, marker in state.flags._asdict().items() if marker.is_set})
     now = utcnow().astimezone(state.generated.tzinfo).replace(microsecond=0)
-    write_state(state_dir, shift_times(state._replace(flags=flags), now - state.generated))
+    write_state(state_dir, shift_state(state._replace(flags=flags), now - state.generated))
     print("%s: times moved by %s; generated is now %s"
           % (state_dir, now - state.generated, now.isoformat()))
     return 0

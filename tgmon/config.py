@@ -49,8 +49,7 @@ class ConfigFile:
         if not isinstance(document, dict):
             raise UsageError("config %s must be a mapping of option: value" % path, DOCS)
         self.document = document
-        from .checks.registry import all_checks
-        self.checks = {d.prog: d for d in all_checks()}
+        self.checks = _commands()
         self.common, self.sections, self.files = {}, {}, {}
         for key, value in document.items():
             line = document.line_of(key)
@@ -66,7 +65,8 @@ class ConfigFile:
                 self.sections[key] = value
             elif isinstance(value, dict):
                 raise UsageError("config %s%s: unknown section" % (path, _at(line)),
-                                 "sections are named as the plugins, e.g. check_hotfixes")
+                                 "sections are named as the plugins, e.g. check_hotfixes, "
+                                 "or downtimes")
             else:
                 self.common[_dest(key)] = (key, value, line)
         for key, value, line in self.common.values():
@@ -105,6 +105,15 @@ class ConfigFile:
                                  % (self.path, _at(key_line), key), "give a file path")
             result[key] = target
         return result
+
+
+def _commands():
+    """Everything a config file has a section for: the plugins, and tgmon downtimes."""
+    from .checks.registry import all_checks
+    from .downtimes.command import SYNC
+    commands = {d.prog: d for d in all_checks()}
+    commands[SYNC.prog] = SYNC
+    return commands
 
 
 def apply_config(definition, opts, path):

@@ -3,7 +3,8 @@ simulated update scenario as time passes.
 
 Writes each example state fresh (as of now) into a temporary directory and
 runs the installed plugins on it, exactly as a monitoring core would; then
-prints the timeline of the cluster download-failure scenario.
+prints the timeline of the cluster download-failure scenario, then the
+downtimes a sync would hold in the planned-windows scenario.
 """
 
 import os
@@ -92,6 +93,24 @@ def show_transitions(scenario):
             for when, status in steps)))
 
 
+DOWNTIMES_SCENARIO = "planned-windows.yml"
+
+
+def show_downtimes(name=DOWNTIMES_SCENARIO):
+    """What tgmon downtimes sync would hold as the scenario's time passes."""
+    from datetime import timedelta
+    from .downtimes.plan import PlanSettings
+    from .lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
+    from .sim.downtimes import format_downtimes
+    from .sim.scenario import load_scenario
+    scenario = load_scenario(os.path.join(SCENARIOS, name))
+    print("\n== Downtimes from the plan: scenarios/%s (tgmon-sim downtimes) ==" % name)
+    print("Planned is silent, failed is loud: what tgmon downtimes sync adds and removes.\n")
+    settings = PlanSettings(timedelta(hours=24), UPDATE_DURATION, MAINTENANCE_DURATION,
+                            scenario.zone)
+    sys.stdout.write(format_downtimes(scenario, settings))
+
+
 def main():
     workdir = tempfile.mkdtemp(prefix="tgmon-demo-")
     try:
@@ -99,6 +118,7 @@ def main():
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     show_timeline()
+    show_downtimes()
     return 0
 
 

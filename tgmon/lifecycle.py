@@ -8,7 +8,7 @@ behind the ids are in docs/rules.rst.
 import re
 from datetime import timedelta
 
-from .model import WEEKDAYS
+from .model import WEEKDAYS, shift_times
 
 # R4, R11: a scheduled update run begins 1 h before its update start. Then the
 # download starts if no scheduled download has fetched the files (R4), and a
@@ -33,6 +33,10 @@ OLDSTABLE_GAP = 2
 # Not a rule but an assumption of the cluster check and the downtimes: how long
 # an update runs after its start (installation and, with a kernel, the reboot).
 UPDATE_DURATION = timedelta(hours=1)
+
+# Not a rule either: how long a planned maintenance lasts when admin maint gave
+# no end (the downtimes' assumption).
+MAINTENANCE_DURATION = timedelta(hours=2)
 
 # The simulator's assumptions about how long things take on a real node.
 ATTEMPT_TIMEOUT = timedelta(minutes=2)       # a failed download attempt gives up
@@ -73,3 +77,34 @@ def download_length(download):
     """Seconds from the scheduled download's start to its end time (same or next day)."""
     return (week_seconds(download.weekday, download.end)
             - week_seconds(download.weekday, download.start)) % DAY_SECONDS
+
+
+def shift_weekly(weekday, clock, seconds):
+    """The weekly instant (weekday, 'HH:MM') moved by ``seconds``, to the minute."""
+    total = (week_seconds(weekday, clock) + round(seconds / 60) * 60) % WEEK_SECONDS
+    return WEEKDAYS[total // DAY_SECONDS], _clock(total)
+
+
+def _clock(seconds):
+    return "%02d:%02d" % (seconds % DAY_SECONDS // 3600, seconds % 3600 // 60)
+
+
+def shift_state(state, delta):
+    """The state as if it happened ``delta`` later: every time, and the weekly schedule
+    with it, so that a run that began at its scheduled time still did (tgmon refresh,
+    tgmon-sim run --as-of-now)."""
+    seconds = delta.total_seconds()
+    schedule = state.schedule._replace(download=_shifted(state.schedule.download, seconds),
+                                       update=_shifted(state.schedule.update, seconds))
+    return shift_times(state._replace(schedule=schedule), delta)
+
+
+def _shifted(setting, seconds):
+    """A scheduled download/update setting moved; one without a time stays as it is."""
+    if not isinstance(setting.weekday, str) or not isinstance(setting.start, str):
+        return setting
+    weekday, start = shift_weekly(setting.weekday, setting.start, seconds)
+    moved = setting._replace(weekday=weekday, start=start)
+    if isinstance(getattr(setting, "end", None), str):
+        moved = moved._replace(end=shift_weekly(setting.weekday, setting.end, seconds)[1])
+    return moved

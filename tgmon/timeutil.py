@@ -85,7 +85,7 @@ def describe_since(stamp, now):
     """
     if not stamp.utcoffset():
         stamp = stamp.astimezone(now.tzinfo)
-    text = stamp.strftime("%Y-%m-%d %H:%M ") + _offset(stamp)
+    text = stamp.strftime("%Y-%m-%d %H:%M ") + offset_text(stamp)
     age = age_seconds(stamp, now)
     if age >= 0:
         return "%s (%s ago)" % (text, format_duration(age))
@@ -107,7 +107,7 @@ def short_time(stamp, now):
     return stamp.strftime("%Y-%m-%d")
 
 
-def _offset(stamp):
+def offset_text(stamp):
     offset = stamp.utcoffset() or timedelta(0)
     minutes = int(offset.total_seconds() // 60)
     sign = "+" if minutes >= 0 else "-"

@@ -136,6 +136,7 @@ def chown_to_daemon_user(path):
     if os.geteuid() != 0:
         return
     uid, gid = pwd.getpwnam(user).pw_uid, grp.getgrnam(group).gr_gid
+    os.chown(path, uid, gid)
     for directory, dirs, files in os.walk(path):
         os.chown(directory, uid, gid)
         for name in files:

@@ -18,12 +18,12 @@ import time
 
 import pytest
 import requests
-import urllib3
 
 from helpers import ROOT
-from remote.servers import Exporter, make_certificate
-from .cores import (EXAMPLES, TGMON, WorkDir, chown_to_daemon_user, daemon_user, free_port,
-                    need, need_package, simulated_nodes, stop, wait_for)
+from remote.servers import Exporter
+from .cores import (TGMON, WorkDir, chown_to_daemon_user, daemon_user, free_port, need_package,
+                    simulated_nodes, wait_for)
+from .icinga import Icinga, api_session, pki, shipped_zones
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "e2e-%d" % os.getpid()
@@ -89,66 +89,6 @@ class GraphiteListener:
         self.sock.close()
 
 
-class Icinga:
-    """One icinga2 daemon with its own dirs, PKI files and API port."""
-
-    def __init__(self, work, name, config, config_path=None, zones_dir=None):
-        self.binary = need("icinga2", "icinga2")
-        self.work = work
-        self.name = name
-        self.root = work.sub(name)
-        self.config = config_path or work.write(os.path.join(name, "icinga2.conf"), config)
-        self.zones_dir = zones_dir
-        for sub in ("data", "log", "cache", "spool", "run", "state"):
-            work.sub(name, sub)
-        self.process = None
-
-    def args(self, *extra):
-        user, group = daemon_user()
-        return self.args_for("daemon", "-c", self.config, "-DRunAsUser=%s" % user,
-                             "-DRunAsGroup=%s" % group, *extra)
-
-    def args_for(self, *command):
-        args = [self.binary] + list(command)
-        for var, sub in (("DataDir", "data"), ("LogDir", "log"), ("CacheDir", "cache"),
-                         ("SpoolDir", "spool"), ("InitRunDir", "run"), ("StateDir", "state")):
-            args.append("-D%s=%s" % (var, os.path.join(self.root, sub)))
-        if self.zones_dir:
-            args.append("-DZonesDir=%s" % self.zones_dir)
-        return args
-
-    def validate(self):
-        chown_to_daemon_user(self.root)
-        return subprocess.run(self.args("-C"), capture_output=True, text=True, timeout=120)
-
-    def start(self):
-        chown_to_daemon_user(self.root)
-        self.console = open(os.path.join(self.root, "console.log"), "w")
-        self.process = subprocess.Popen(self.args(), stdout=self.console,
-                                        stderr=subprocess.STDOUT)
-
-    def log(self):
-        with open(os.path.join(self.root, "log", "icinga2.log")) as handle:
-            return handle.read()
-
-    def stop(self):
-        if self.process is not None:
-            stop(self.process)
-            self.console.close()
-
-
-def pki(work):
-    """A CA and one certificate per endpoint, in each instance's DataDir/certs."""
-    ca_dir = work.sub("ca")
-    ca = (os.path.join(ca_dir, "ca.crt"), os.path.join(ca_dir, "ca.key"))
-    make_certificate(ca[0], ca[1], "tgmon e2e CA", rsa=True, valid_days=(-1, 30))
-    for name in (MASTER, AGENT):
-        certs = work.sub(name, "data", "certs")
-        make_certificate(os.path.join(certs, name + ".crt"), os.path.join(certs, name + ".key"),
-                         name, rsa=True, valid_days=(-1, 30), issuer=ca)
-        shutil.copy(ca[0], os.path.join(certs, "ca.crt"))
-
-
 COMMON = """
 const PluginDir = "/usr/lib/nagios/plugins"
 const PluginContribDir = "/usr/lib/nagios/plugins"
@@ -207,28 +147,6 @@ object Host "tgc-berlin" {
 """
 
 
-def shipped_zones(work):
-    """The shipped examples (templates, constants, apply rules) as an admin copies them."""
-    zones = work.sub("zones.d")
-    os.makedirs(os.path.join(zones, "master"))
-    os.makedirs(os.path.join(zones, "global-templates"))
-    shutil.copy(os.path.join(EXAMPLES, "icinga2", "tgmon-templates.conf"),
-                os.path.join(zones, "global-templates"))
-    for name in ("tgmon-constants.conf", "tgmon-services.conf"):
-        shutil.copy(os.path.join(EXAMPLES, "icinga2", name), os.path.join(zones, "master"))
-    return zones
-
-
-def api_session():
-    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-    api = requests.Session()
-    api.auth = ("e2e", PASSWORD)
-    api.verify = False
-    api.trust_env = False
-    api.headers["Accept"] = "application/json"
-    return api
-
-
 def test_master_and_agent_run_every_documented_mode():
     need_package()
     work = WorkDir("tgmon-e2e-icinga-")
@@ -245,7 +163,7 @@ def test_master_and_agent_run_every_documented_mode():
         with open(os.path.join(values["zones"], "master", "hosts.conf"), "w") as handle:
             handle.write(HOSTS % {"node1": dirs["tg-node1"], "node2": dirs["tg-node2"],
                                   "url": exporter.url(), "token": token, "agent": AGENT})
-        pki(work)
+        pki(work, (MASTER, AGENT))
         master = Icinga(work, MASTER, MASTER_CONFIG % values)
         agent = Icinga(work, AGENT, AGENT_CONFIG % dict(values, name=AGENT))
         for instance in (master, agent):
@@ -256,7 +174,7 @@ def test_master_and_agent_run_every_documented_mode():
         started = time.monotonic()
         agent.start()
         master.start()
-        api = api_session()
+        api = api_session("e2e", PASSWORD)
         base = "https://127.0.0.1:%d/v1" % ports["master_port"]
 
         def api_up():

@@ -24,9 +24,9 @@ from remote.servers import Exporter, self_signed
 from .cores import (EXAMPLES, NAGIOS_COMMANDS, NRPE_COMMANDS, PLUGIN_DIR, TGMON, WorkDir,
                     as_daemon_user, chown_to_daemon_user, daemon_user, free_port, need,
                     need_package, simulated_nodes, stop, wait_for)
+from .nagios import Nagios, rewrite
 
 pytestmark = pytest.mark.e2e
-STOCK_NAGIOS = "/etc/nagios4/nagios.cfg"
 STOCK_NRPE = "/etc/nagios/nrpe.cfg"
 SAMPLE = os.path.join(EXAMPLES, "nagios", "tgmon-services.cfg")
 STATE_DIR = "/var/lib/tgmon"     # what the shipped NRPE commands read
@@ -86,64 +86,6 @@ class Nrpe:
         stop(self.process)
 
 
-def rewrite(stock, settings, add=None):
-    """A stock main config file with ``settings`` replaced (None drops the line);
-    every key must be there, so that a changed stock file fails loudly."""
-    with open(stock) as handle:
-        lines = handle.read().splitlines()
-    seen = set()
-    out = []
-    for line in lines:
-        key = line.split("=", 1)[0] if "=" in line and not line.startswith("#") else None
-        if key in settings:
-            seen.add(key)
-            if settings[key] is not None:
-                out.append("%s=%s" % (key, settings[key]))
-            continue
-        out.append(line)
-    missing = set(settings) - seen
-    assert not missing, "%s has no %s any more" % (stock, ", ".join(sorted(missing)))
-    out.extend("%s=%s" % item for item in (add or {}).items())
-    return "\n".join(out) + "\n"
-
-
-def nagios_config(work, var):
-    """Debian's stock nagios.cfg, its paths moved into ``var``."""
-    user, group = daemon_user()
-    with open(STOCK_NAGIOS) as handle:
-        stock = handle.read()
-    # the stock settings this test relies on being what users have
-    for setting in ("cfg_dir=/etc/nagios-plugins/config", "cfg_dir=/etc/nagios4/conf.d",
-                    "illegal_macro_output_chars=`~$&|'\"<>",
-                    "illegal_object_name_chars=`~!$%^&*|'\"<>?,()=",
-                    "resource_file=/etc/nagios4/resource.cfg", "nagios_user=nagios"):
-        assert setting in stock.splitlines(), "stock nagios.cfg lacks " + setting
-    config = rewrite(STOCK_NAGIOS, {
-        "log_file": var + "/nagios.log",
-        "object_cache_file": var + "/objects.cache",
-        "precached_object_file": var + "/objects.precache",
-        "status_file": var + "/status.dat",
-        "command_file": var + "/nagios.cmd",
-        "lock_file": var + "/nagios.pid",
-        "temp_file": var + "/nagios.tmp",
-        "state_retention_file": var + "/retention.dat",
-        "check_result_path": var + "/checkresults",
-        "log_archive_path": var + "/archives",
-        "debug_file": var + "/nagios.debug",
-        "nagios_user": user,
-        "nagios_group": group,
-        "use_syslog": "0",
-        "check_for_updates": "0",
-        # timing only: results reaped and status written every second, not every 10 s
-        "status_update_interval": "1",
-        "check_result_reaper_frequency": "1",
-    }, add={"query_socket": var + "/nagios.qh"})
-    config = config.replace("cfg_dir=/etc/nagios4/conf.d", "cfg_dir=" + work.sub("conf.d"))
-    # the stock localhost.cfg monitors this machine with the stock checks: not ours to run
-    config = config.replace("cfg_file=/etc/nagios4/objects/localhost.cfg\n", "")
-    return work.write("nagios.cfg", config)
-
-
 def adapted_sample(work, nodes, exporters, token, ca_file, nrpe_port, notifications):
     """The shipped sample as an admin adapts it: the hosts' paths, URLs and files."""
     with open(SAMPLE) as handle:
@@ -163,20 +105,8 @@ def adapted_sample(work, nodes, exporters, token, ca_file, nrpe_port, notificati
     return work.write(os.path.join("conf.d", "tgmon-services.cfg"), sample)
 
 
-def parse_status(path):
-    """status.dat -> {"host;service": {key: value}} for the service blocks."""
-    with open(path) as handle:
-        text = handle.read()
-    services = {}
-    for block in re.findall(r"servicestatus \{\n(.*?)\n\s*\}", text, re.S):
-        fields = dict(line.strip().split("=", 1) for line in block.splitlines() if "=" in line)
-        services["%s;%s" % (fields["host_name"], fields["service_description"])] = fields
-    return services
-
-
 def test_nagios_stock_config_runs_the_sample_and_notifies_what_the_plugin_said():
     need_package()
-    binary = need("nagios4", "nagios4-core")
     work = WorkDir("tgmon-e2e-nagios-")
     exporters = {}
     nrpe = nagios = None
@@ -189,47 +119,23 @@ def test_nagios_stock_config_runs_the_sample_and_notifies_what_the_plugin_said()
             exporters[name] = Exporter("--state-dir", path, "--token-file", token,
                                        "--tls-cert", cert, "--tls-key", key, path=TGMON)
         nrpe = Nrpe(work, nodes["tg-node2"])
-        var = work.sub("var", owned=True)
-        work.sub("var", "checkresults", owned=True)
-        notifications = os.path.join(var, "notifications.log")
+        nagios = Nagios(work)
+        notifications = os.path.join(nagios.var, "notifications.log")
         adapted_sample(work, nodes, exporters, token, cert, nrpe.port, notifications)
-        config = nagios_config(work, var)
-        work.readable()
-        chown_to_daemon_user(var)
-
-        verified = subprocess.run([binary, "-v", config], capture_output=True, text=True,
-                                  timeout=60)
-        output = verified.stdout + verified.stderr
-        assert verified.returncode == 0, output[-3000:]
-        assert re.search(r"Total Warnings:\s+0\b", output), output[-3000:]
-        assert re.search(r"Total Errors:\s+0\b", output), output[-3000:]
-
         started = time.monotonic()
-        console = open(os.path.join(work.path, "nagios.console"), "w")
-        nagios = subprocess.Popen([binary, config], stdout=console, stderr=subprocess.STDOUT)
-        command_file = os.path.join(var, "nagios.cmd")
-
-        def command_pipe():
-            assert nagios.poll() is None, open(console.name).read()[-3000:]
-            return os.path.exists(command_file) and os.path.exists(var + "/status.dat")
-        wait_for(command_pipe, 60, "Nagios' command file")
+        nagios.start()
 
         def force_checks():
             now = int(time.time())
-            lines = ["[%d] SCHEDULE_FORCED_HOST_CHECK;%s;%d" % (now, host, now)
-                     for host in ("tg1", "tg2", "tg3", "tgc-berlin")]
-            lines += ["[%d] SCHEDULE_FORCED_SVC_CHECK;%s;%d" % (now, key, now)
-                      for key in EXPECTED]
-            fd = os.open(command_file, os.O_WRONLY | os.O_NONBLOCK)
-            try:
-                os.write(fd, ("\n".join(lines) + "\n").encode())
-            finally:
-                os.close(fd)
+            nagios.command(*(["SCHEDULE_FORCED_HOST_CHECK;%s;%d" % (host, now)
+                              for host in ("tg1", "tg2", "tg3", "tgc-berlin")]
+                             + ["SCHEDULE_FORCED_SVC_CHECK;%s;%d" % (key, now)
+                                for key in EXPECTED]))
 
         def settled():
             """Every service HARD in its expected state, every problem notified."""
             force_checks()
-            status = parse_status(var + "/status.dat")
+            status = nagios.services()
             ours = {key: status.get(key) for key in EXPECTED}
             if not all(s and s["has_been_checked"] == "1" and s["state_type"] == "1"
                        for s in ours.values()):
@@ -252,7 +158,8 @@ def test_nagios_stock_config_runs_the_sample_and_notifies_what_the_plugin_said()
             report.append("%-40s %-8s %s" % (key, STATES[int(fields["current_state"])],
                                              output[:90]))
             assert int(fields["current_state"]) == expected, (
-                key, fields["plugin_output"], fields["long_plugin_output"])
+                key, fields["plugin_output"], fields["long_plugin_output"],
+                {name: "".join(e.log)[-1500:] for name, e in exporters.items()})
             assert fields["performance_data"], key
             assert "Traceback" not in fields["long_plugin_output"], key
             assert len(output) <= 160, output
@@ -264,8 +171,7 @@ def test_nagios_stock_config_runs_the_sample_and_notifies_what_the_plugin_said()
             line = "PROBLEM %s/%s %s: %s" % (host, service, STATES[expected],
                                              services[key]["plugin_output"])
             assert line in notified, (line, notified)
-        with open(var + "/nagios.log") as handle:
-            log = handle.read()
+        log = nagios.log()
         assert "Warning:" not in log.replace("Warning: Check result queue", ""), log[-3000:]
         summary = os.environ.get("TGMON_E2E_REPORT")
         if summary:
@@ -277,7 +183,7 @@ def test_nagios_stock_config_runs_the_sample_and_notifies_what_the_plugin_said()
                 handle.write("\n".join(report) + "\n\n")
     finally:
         if nagios is not None:
-            stop(nagios)
+            nagios.stop()
         if nrpe is not None:
             nrpe.stop()
         for exporter in exporters.values():

@@ -37,8 +37,12 @@ class Run:
             self.code, self.elapsed, self.max_rss_kb, self.stdout[:600], self.stderr[:300])
 
 
+# the tgmon command next to the plugins: the venv's, or the installed package's
+TGMON = os.path.join(VENV_BIN, "tgmon") if PLUGIN_DIR == VENV_BIN else "/usr/bin/tgmon"
+
+
 def plugin_path(name):
-    return os.path.join(PLUGIN_DIR, name)
+    return name if os.path.isabs(name) else os.path.join(PLUGIN_DIR, name)
 
 
 MEASURE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "measure.py")

@@ -123,6 +123,16 @@ def plan_maintenance(node, start, reason=None, end=None, disable_vnc=False):
     node.log("maintenance planned for %s: %s" % (node.sim.local(start).isoformat(), reason or ""))
 
 
+def cancel_planned_maintenance(node):
+    """Admin maint withdraws a maintenance that has not begun (R14)."""
+    if node.planned is None:
+        raise Refused("R14", "no maintenance is planned")
+    if node.maintenance is not None and node.planned.start <= node.now:
+        raise Refused("R14", "the planned maintenance has begun: end it instead")
+    node.planned = None
+    node.log("planned maintenance cancelled")
+
+
 def disable_vnc_login(node):
     if node.role != "cluster-node":
         raise Refused("R14", "disabling VNC login is for cluster nodes")
@@ -161,6 +171,7 @@ ADMIN_ACTIONS = {
     ("update", "end_maintenance"): lambda node: end_maintenance(node, "update"),
     ("maint", "plan_maintenance"): plan_maintenance,
     ("maint", "end_maintenance"): lambda node: end_maintenance(node, "maint"),
+    ("maint", "cancel_planned_maintenance"): cancel_planned_maintenance,
     ("maint", "disable_vnc_login"): disable_vnc_login,
     ("maint", "enable_vnc_login"): enable_vnc_login,
     ("customer-service", "update_from_oldstable"): update_from_oldstable,

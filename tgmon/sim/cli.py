@@ -2,6 +2,7 @@
 
     tgmon-sim run SCENARIO --until TIME --state-dir DIR [--node NAME] [--as-of-now]
     tgmon-sim timeline SCENARIO [--until TIME] [--node NAME]
+    tgmon-sim downtimes SCENARIO [--until TIME] [--lookahead DURATION]
     tgmon-sim serve SCENARIO [--at TIME | --speed FACTOR] [--bind ADDR] [--port N]
 
 Exit 0 on success, 2 on a bad scenario or bad arguments (one line, no traceback).
@@ -39,6 +40,16 @@ def _parser():
     timeline.add_argument("--until", metavar="TIME", help="stop here (default: scenario end)")
     timeline.add_argument("--node", action="append", metavar="NAME",
                           help="only this node (repeatable)")
+    downtimes = sub.add_parser("downtimes", help="print the downtimes tgmon downtimes sync "
+                               "would add and remove as simulated time passes")
+    downtimes.add_argument("scenario")
+    downtimes.add_argument("--until", metavar="TIME", help="stop here (default: scenario end)")
+    downtimes.add_argument("--lookahead", default="24h", metavar="DURATION",
+                           help="as tgmon downtimes sync (default: 24h)")
+    downtimes.add_argument("--update-duration", default="1h", metavar="DURATION",
+                           help="as tgmon downtimes sync (default: 1h)")
+    downtimes.add_argument("--default-duration", default="2h", metavar="DURATION",
+                           help="as tgmon downtimes sync (default: 2h)")
     serve = sub.add_parser("serve", help="serve every node's live simulated state over HTTP "
                            "(/NODE/v1/status)")
     serve.add_argument("scenario")
@@ -80,6 +91,8 @@ def _dispatch(args):
     until = scenario.parse_time(args.until, None, "--until") if args.until else None
     if args.command == "run":
         return _run(scenario, until, args.state_dir, args.node, args.as_of_now)
+    if args.command == "downtimes":
+        return _downtimes(scenario, until, args)
     from .timeline import format_timeline
     for node in args.node or ():
         if node not in scenario.node_names:
@@ -88,8 +101,22 @@ def _dispatch(args):
     return 0
 
 
+def _downtimes(scenario, until, args):
+    from datetime import timedelta
+    from ..downtimes.plan import PlanSettings
+    from ..timeutil import parse_duration
+    from .downtimes import format_downtimes
+    try:
+        settings = PlanSettings(*(timedelta(seconds=parse_duration(value)) for value in (
+            args.lookahead, args.update_duration, args.default_duration)), scenario.zone)
+    except ValueError as exc:
+        raise SimError(str(exc)) from None
+    sys.stdout.write(format_downtimes(scenario, settings, until))
+    return 0
+
+
 def _run(scenario, until, state_dir, node, as_of_now=False):
-    from ..model import shift_times
+    from ..lifecycle import shift_state
     from ..stateformat import write_state
     from ..timeutil import utcnow
     if until < scenario.start:
@@ -101,8 +128,8 @@ def _run(scenario, until, state_dir, node, as_of_now=False):
         states = {node: sim.node(node).snapshot()}
     moved = ""
     if as_of_now:
-        delta = utcnow().replace(microsecond=0) - until
-        states = {name: shift_times(state, delta) for name, state in states.items()}
+        delta = utcnow().replace(second=0, microsecond=0) - until  # whole minutes: the schedule moves too
+        states = {name: shift_state(state, delta) for name, state in states.items()}
         moved = ", its times moved to now"
     for name, state in states.items():
         path = state_dir if node is not None else os.path.join(state_dir, name)

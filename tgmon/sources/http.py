@@ -31,7 +31,7 @@ MAX_CA_FILE = 1024 * 1024
 CONNECT_TIMEOUT = 5.0
 
 
-def make_session(settings, pool_size=1, hosts=1):
+def make_session(settings, pool_size=1, hosts=1, ca_option="--ca-file"):
     """One session for all requests of a check (keep-alive, one pool per host)."""
     session = requests.Session()
     # Nothing from the environment: no ~/.netrc credentials, no
@@ -46,7 +46,7 @@ def make_session(settings, pool_size=1, hosts=1):
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         session.verify = False
     elif settings.ca_file:
-        check_ca_file(settings.ca_file)
+        check_ca_file(settings.ca_file, ca_option)
         session.verify = settings.ca_file
     session.headers["User-Agent"] = "tgmon/%s" % __version__
     session.headers["Accept"] = "application/json"
@@ -56,18 +56,18 @@ def make_session(settings, pool_size=1, hosts=1):
     return session
 
 
-def check_ca_file(path):
+def check_ca_file(path, option="--ca-file"):
     """--ca-file must be a regular file holding PEM certificates (checked before use)."""
     try:
         check_regular(path)
         data = read_regular(path, MAX_CA_FILE)
     except FileProblem as exc:
-        raise UsageError("--ca-file %s %s" % (path, exc.words),
-                         "give the exporter's CA certificate (PEM)") from None
+        raise UsageError("%s %s %s" % (option, path, exc.words),
+                         "give the server's CA certificate (PEM)") from None
     try:
         ssl.create_default_context(cadata=data.decode("ascii"))
     except (UnicodeDecodeError, ssl.SSLError, ValueError):
-        raise UsageError("--ca-file %s holds no PEM certificate" % path,
+        raise UsageError("%s %s holds no PEM certificate" % (option, path),
                          "give the CA certificate (PEM, -----BEGIN CERTIFICATE-----)") from None
 
 
@@ -142,15 +142,28 @@ def _body(response, shown):
     return _read_limited(response, shown)
 
 
-def _read_limited(response, shown):
+class BodyTooLarge(Exception):
+    """The answer went on past the limit its reader set."""
+
+
+def read_body(response, limit):
+    """The whole body of a streamed response; BodyTooLarge past ``limit`` bytes (the
+    rest is never read); requests' and the socket's errors pass through."""
     chunks, size = [], 0
+    for chunk in response.iter_content(65536):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _read_limited(response, shown):
     try:
-        for chunk in response.iter_content(65536):
-            size += len(chunk)
-            if size > MAX_BODY:
-                raise SourceError("%s sent more than %d bytes" % (shown, MAX_BODY),
-                                  "point --url at a tgmon exporter")
-            chunks.append(chunk)
+        body = read_body(response, MAX_BODY)
+    except BodyTooLarge:
+        raise SourceError("%s sent more than %d bytes" % (shown, MAX_BODY),
+                          "point --url at a tgmon exporter") from None
     except requests.exceptions.Timeout:
         raise SourceError("%s stopped sending before the end of its answer" % shown,
                           "check the exporter on the node, or raise -t") from None
@@ -158,12 +171,12 @@ def _read_limited(response, shown):
         raise SourceError("the answer of %s was cut off (%s)" % (shown, network_words(exc)),
                           "check the exporter and the network in between") from None
     length = response.headers.get("Content-Length", "")
-    if length.isdigit() and int(length[:12]) != size:
+    if length.isdigit() and int(length[:12]) != len(body):
         # urllib3 1.26 (Debian 12) does not check this itself
         raise SourceError("the answer of %s was cut off (%d of %s bytes)"
-                          % (shown, size, length[:12]),
+                          % (shown, len(body), length[:12]),
                           "check the exporter and the network in between")
-    return b"".join(chunks)
+    return body
 
 
 def _error_detail(response):
@@ -244,10 +257,14 @@ def network_words(exc):
     for item in _chain(exc):
         if isinstance(item, OSError) and item.strerror:
             return item.strerror.lower()
-    name = type(exc).__name__
-    return {"ContentDecodingError": "the answer could not be decoded",
-            "ProtocolError": "the connection broke off",
-            "IncompleteRead": "the answer ended early"}.get(name, "the connection failed")
+    names = [type(item).__name__ for item in _chain(exc)]
+    for name, words in (("ContentDecodingError", "the answer could not be decoded"),
+                        ("IncompleteRead", "the answer ended early"),
+                        ("ProtocolError", "the connection broke off")):
+        if name in names:
+            return words
+    # unforeseen: say which failure it was (a class name, never a repr)
+    return "the connection failed (%s)" % names[-1][:40]
 
 
 # ----------------------------------------------------------------- reading a state

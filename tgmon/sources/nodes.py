@@ -82,8 +82,9 @@ def read_cluster_file(path):
     return sources
 
 
-def read_nodes(sources, http, max_age, now):
-    """ClusterView of the nodes that could be read; the others as failures."""
+def read_nodes(sources, http, max_age, now, require_one=True):
+    """ClusterView of the nodes that could be read; the others as failures.
+    SourceError when none could be read, unless ``require_one`` is False."""
     urls = [s for s in sources if is_url(s)]
     session = None
     if urls:
@@ -113,11 +114,11 @@ def read_nodes(sources, http, max_age, now):
                 states.append((shown, value))
             except SourceError as exc:
                 failures.append(NodeFailure(shown, str(exc)))
-    if not states:
+    if not states and require_one:
         raise SourceError("no node of the cluster could be read (%s)"
                           % "; ".join("%s: %s" % (f.source, f.cause) for f in failures[:3]),
                           "check the nodes' state dirs or exporters")
-    generated = max(state.generated for _, state in states)
+    generated = max(state.generated for _, state in states) if states else None
     return ClusterView(tuple(states), tuple(failures), generated,
                        ", ".join(source for source, _ in states))
 
