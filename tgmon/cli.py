@@ -7,6 +7,8 @@
     tgmon example write NAME DIR  write example NAME into DIR, fresh as of now
     tgmon example write-all DIR   write every example at its fixed instant
     tgmon downtimes sync ...      each node's plan as downtimes in Icinga 2 / Nagios
+    tgmon state VERB DIR ...      the appliance side: init, set-flag, clear-flag,
+                                  update, heartbeat (docs/appliance.rst)
 """
 
 import argparse
@@ -46,10 +48,86 @@ def _parser():
     write.add_argument("state_dir", metavar="DIR")
     write_all = ex_sub.add_parser("write-all", help="write all examples at their fixed instant")
     write_all.add_argument("target", metavar="DIR")
+    add_state_parser(sub)
     sub.add_parser("downtimes", add_help=False,
                    help="downtimes sync: each node's planned maintenance and scheduled update "
                         "as downtimes in Icinga 2 and Nagios (tgmon downtimes sync --help)")
     return parser
+
+
+def add_state_parser(sub):
+    from .writer import FLAG_NAMES
+    state = sub.add_parser("state", help="write a state dir from the appliance's scripts: "
+                           "init, set-flag, clear-flag, update, heartbeat (docs/appliance.rst)")
+    verbs = state.add_subparsers(dest="verb", required=True)
+    init = verbs.add_parser("init", help="a minimal valid state: nothing known yet")
+    init.add_argument("state_dir", metavar="DIR")
+    init.add_argument("--node", required=True, type=_name, help="the node's name")
+    init.add_argument("--role", required=True, choices=("single", "cluster-node"))
+    init.add_argument("--cluster", type=_name, help="the cluster's name (cluster-node)")
+    init.add_argument("--installed", default="0", metavar="VERSION",
+                      help="the installed release, e.g. 4.11 (default: 0, unknown)")
+    init.add_argument("--force", action="store_true", help="replace an existing state")
+    flags = sorted(FLAG_NAMES)
+    set_flag = verbs.add_parser("set-flag", help="set a marker (since now unless --since)")
+    set_flag.add_argument("state_dir", metavar="DIR")
+    set_flag.add_argument("flag", choices=flags)
+    set_flag.add_argument("--reason", help="the first line: why (not for reboot-required)")
+    set_flag.add_argument("--line", action="append", default=[], metavar="TEXT",
+                          help="one more line (reboot-required: a package), repeatable")
+    set_flag.add_argument("--since", type=_timestamp, metavar="TIME",
+                          help="when it was set, ISO-8601 with offset (default: now, or "
+                               "when it was set before)")
+    clear = verbs.add_parser("clear-flag", help="clear a marker")
+    clear.add_argument("state_dir", metavar="DIR")
+    clear.add_argument("flag", choices=flags)
+    update = verbs.add_parser("update", help="merge a partial status.json (objects merge, "
+                              "lists replace), validated")
+    update.add_argument("state_dir", metavar="DIR")
+    update.add_argument("--json", required=True, metavar="FILE|-",
+                        help="the partial document; - reads stdin")
+    beat = verbs.add_parser("heartbeat", help="refresh generated only")
+    beat.add_argument("state_dir", metavar="DIR")
+
+
+def _name(text):
+    if not 0 < len(text) <= 128 or not text.isprintable():
+        raise argparse.ArgumentTypeError("must be 1-128 printable characters")
+    return text
+
+
+def _timestamp(text):
+    from .timeutil import parse_timestamp
+    try:
+        return parse_timestamp(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _state(args):
+    from . import writer
+    if args.verb == "init":
+        writer.init(args.state_dir, args.node, args.role, args.cluster, args.installed,
+                    args.force)
+    elif args.verb == "set-flag":
+        writer.set_flag(args.state_dir, args.flag, args.reason, args.line, args.since)
+    elif args.verb == "clear-flag":
+        writer.clear_flag(args.state_dir, args.flag)
+    elif args.verb == "update":
+        writer.update(args.state_dir, _read_json_arg(args.json))
+    else:
+        writer.heartbeat(args.state_dir)
+    return 0
+
+
+def _read_json_arg(name):
+    from .writer import MAX_UPDATE_BYTES, WriteError
+    if name == "-":
+        data = sys.stdin.buffer.read(MAX_UPDATE_BYTES + 1)
+    else:
+        from .safefile import read_option_file
+        data = read_option_file(name, "--json", MAX_UPDATE_BYTES + 1, WriteError)
+    return data
 
 
 def main(argv=None):
@@ -68,6 +146,8 @@ def main(argv=None):
             return _refresh(args.state_dir)
         if args.command == "example":
             return _example(args)
+        if args.command == "state":
+            return _state(args)
     except TgmonError as exc:
         print("tgmon: %s - %s" % (exc.cause, exc.fix) if exc.fix else "tgmon: %s" % exc.cause,
               file=sys.stderr)

@@ -137,3 +137,60 @@ def test_the_venv_route_gives_the_nagios_user_the_same_plugins():
                             gone.stdout), gone
     finally:
         work.remove()
+
+
+UNITS = ("tgmon-serve.service", "tgmon-downtimes.service", "tgmon-downtimes.timer")
+
+
+@pytest.mark.parametrize("unit", UNITS)
+def test_the_units_are_installed_valid_and_not_enabled(unit):
+    need_package()
+    path = os.path.join("/lib/systemd/system", unit)
+    assert os.path.isfile(path)
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.fail("systemd-analyze is missing (apt-get install systemd; .ci/run does)")
+    verified = subprocess.run([analyze, "verify", path], capture_output=True, text=True,
+                              timeout=60)
+    assert verified.returncode == 0 and verified.stderr.strip() == "", verified
+    wants = "/etc/systemd/system/%s.wants/%s" % (
+        "timers.target" if unit.endswith(".timer") else "multi-user.target", unit)
+    assert not os.path.exists(wants), "the package enabled %s" % unit
+
+
+@pytest.mark.parametrize("unit", UNITS[:2])
+def test_the_services_are_hardened(unit):
+    """systemd-analyze security: the exposure score of each service (0 best, 10 worst)."""
+    need_package()
+    done = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                           os.path.join("/lib/systemd/system", unit)],
+                          capture_output=True, text=True, timeout=60)
+    match = re.search(r"Overall exposure level for %s: ([\d.]+)" % re.escape(unit), done.stdout)
+    assert match, done.stdout[-2000:] + done.stderr
+    assert float(match.group(1)) <= 2.0, done.stdout[-3000:]
+
+
+def test_the_exporter_with_its_network_drop_in_and_the_fallback_units_verify(tmp_path):
+    """The documented drop-in (credentials for token and TLS) on the installed unit, and
+    the blind heartbeat fallback example: systemd accepts them; the drop-in keeps the
+    exporter's exposure score."""
+    need_package()
+    examples = os.path.join(EXAMPLES, "systemd")
+    shutil.copy("/lib/systemd/system/tgmon-serve.service", tmp_path)
+    drop_in = tmp_path / "tgmon-serve.service.d"
+    drop_in.mkdir()
+    shutil.copy(os.path.join(examples, "tgmon-serve-network.conf"), drop_in / "network.conf")
+    for name in ("tgmon-heartbeat-fallback.service", "tgmon-heartbeat-fallback.timer"):
+        shutil.copy(os.path.join(examples, name), tmp_path)
+    for unit in ("tgmon-serve.service", "tgmon-heartbeat-fallback.service",
+                 "tgmon-heartbeat-fallback.timer"):
+        done = subprocess.run(["systemd-analyze", "verify", unit], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0 and done.stderr.strip() == "", (unit, done)
+    shown = subprocess.run(["systemd-analyze", "security", "--offline=yes",
+                            "tgmon-serve.service"], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=60).stdout
+    assert float(re.search(r"exposure level for tgmon-serve.service: ([\d.]+)",
+                           shown).group(1)) <= 2.0
+    with open(os.path.join(examples, "tgmon-heartbeat-fallback.service")) as handle:
+        assert handle.readline().startswith("# FALLBACK ONLY")

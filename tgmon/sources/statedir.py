@@ -49,7 +49,7 @@ def read_document(paths):
     while True:
         document = decode_status(read_file(paths.status, MAX_STATUS_BYTES, "the state file"),
                                  paths.status)
-        flags = Flags(*(read_marker(getattr(paths, name))
+        flags = Flags(*(_MARKER_READERS.get(name, read_marker)(getattr(paths, name))
                         for name, _ in MARKER_FILES))
         if markers_agree(document, flags) or time.monotonic() > give_up:
             return document, flags
@@ -139,6 +139,38 @@ def read_marker(path):
     lines = tuple(line.strip()[:MAX_MARKER_LINE] for line in text.splitlines()
                   if line.strip())[:MAX_MARKER_LINES]
     return Marker(True, file_time(info.st_mtime), lines)
+
+
+# Debian's own reboot marker (/var/run/reboot-required, written by the packages'
+# postinst scripts) holds this line, not a reason; the packages that asked for
+# the reboot are listed in the sibling reboot-required.pkgs.
+DEBIAN_REBOOT_BANNER = "*** System restart required ***"
+
+
+def read_reboot_marker(path):
+    """The reboot marker: tgmon's (its lines are packages) or Debian's native one,
+    read as Debian writes it: the banner is dropped, the packages come from .pkgs."""
+    marker = read_marker(path)
+    if not marker.is_set or DEBIAN_REBOOT_BANNER not in marker.lines:
+        return marker
+    packages = [line for line in marker.lines if line != DEBIAN_REBOOT_BANNER]
+    packages += _package_list(path + ".pkgs")
+    return marker._replace(lines=tuple(dict.fromkeys(packages))[:MAX_MARKER_LINES])
+
+
+def _package_list(path):
+    """Debian's reboot-required.pkgs: one package a line, each as often as it asked."""
+    try:
+        data = read_regular(path, MAX_MARKER_BYTES)
+    except FileProblem as exc:
+        if exc.kind == "missing":
+            return []
+        raise _problem(exc, path, "package list") from None
+    return [line.strip()[:MAX_MARKER_LINE] for line in
+            data.decode("utf-8", errors="replace").splitlines() if line.strip()]
+
+
+_MARKER_READERS = {"reboot_required": read_reboot_marker}
 
 
 def file_time(mtime):
