@@ -107,6 +107,16 @@ CASES = [
      "ends after the update, else end it as admin maint",
      "active_sessions=17;;;0 maintenance=1;;;0;1 maintenance_age=3600s;;43200;0 "
      "vnc_login_disabled=0;;;0;1"),
+    ("r14_planned_maintenance_running", maintenance, with_maintenance(
+        NODE, active=True, since=NOW - HOUR, reason="hardware",
+        planned=PlannedMaintenance(NOW - HOUR, NOW + HOUR, "hardware")), [], 1,
+     "MAINTENANCE WARNING - maintenance mode since Sun 05:00: hardware - planned until Sun "
+     "07:00, admin maint ends it", None),
+    ("r14_planned_maintenance_running_without_end", maintenance, with_maintenance(
+        NODE, active=True, since=NOW - HOUR, reason="hardware",
+        planned=PlannedMaintenance(NOW - HOUR, None, "hardware")), [], 1,
+     "MAINTENANCE WARNING - maintenance mode since Sun 05:00: hardware - planned, admin maint "
+     "ends it when the work is done", None),
     ("maintenance_overdue", maintenance, with_maintenance(
         HEALTHY, active=True, since=NOW - 12 * HOUR, reason="hardware"), [], 2,
      "MAINTENANCE CRITICAL - maintenance mode for 12h, longer than 12h: hardware - end it when "

@@ -51,7 +51,7 @@ def judge(state, opts, now):
             findings.append(Finding(
                 MAINTENANCE_ACTIVE.name, severity_of(opts, MAINTENANCE_ACTIVE.name),
                 "maintenance mode since %s%s" % (short_time(maint.since, now), reason),
-                tuple(details), "it ends after the update, else end it as admin maint"))
+                tuple(details), _how_it_ends(maint.planned, now)))
     planned = maint.planned
     if planned is not None and not maint.active:
         until = planned.start - now
@@ -78,6 +78,16 @@ def judge(state, opts, now):
         Perf("vnc_login_disabled", 1 if state.vnc_login_disabled else 0, "", None, None, 0, 1),
         Perf("active_sessions", state.active_sessions, "", None, None, 0),
     ))
+
+
+def _how_it_ends(planned, now):
+    """The next step while maintenance mode is on: a planned one ends as admin maint
+    planned it (R14), the update's own when the update is done (R11)."""
+    if planned is None or planned.start > now:
+        return "it ends after the update, else end it as admin maint"
+    if planned.end is not None:
+        return "planned until %s, admin maint ends it" % short_time(planned.end, now)
+    return "planned, admin maint ends it when the work is done"
 
 
 DEFINITION = CheckDefinition(
