@@ -122,4 +122,11 @@ EXAMPLES = {
 
 
 def build(name, now=None):
-    return EXAMPLES[name](now or EXAMPLE_INSTANT)
+    """Example ``name`` as written at EXAMPLE_INSTANT (a Sunday morning), or moved to
+    ``now`` as a whole - its weekly schedule too, so that its last run still fell
+    on its scheduled weekday and time."""
+    state = EXAMPLES[name](EXAMPLE_INSTANT)
+    if now is None or now == EXAMPLE_INSTANT:
+        return state
+    from .lifecycle import shift_state
+    return shift_state(state, now - EXAMPLE_INSTANT)
