@@ -278,3 +278,32 @@ def test_cluster_over_urls_and_dirs(tmp_path):
                                      "update schedule settings")
     finally:
         assert sim.stop() == 0
+
+
+def test_cluster_nodes_on_one_host_at_different_ports(tmp_path):
+    """Eight exporters on 127.0.0.1, each its own port: urllib3 keeps a pool per port
+    and closed the oldest while its fetch still ran when tgmon sized the pools by host
+    name (a real Nagios run caught it as 'Pool is closed', a false UNKNOWN)."""
+    now = utcnow().astimezone(examples.CET).replace(microsecond=0)
+    exporters = []
+    try:
+        for index in range(8):
+            path = str(tmp_path / ("n%d" % index))
+            state = examples.build("healthy-cluster-node", now)
+            write_state(path, state._replace(node=state.node._replace(name="tg%d" % index)))
+            exporters.append(Exporter("--state-dir", path))
+        argv = [arg for e in exporters for arg in ("--node", e.url())]
+        for _ in range(5):
+            outcome = run_check(cluster_updates.DEFINITION, argv, now=now)
+            assert "[UNKNOWN]" not in outcome.output, outcome.output
+            assert outcome.code == 1 and "nodes_unreachable=0" in outcome.perfdata, outcome
+    finally:
+        for exporter in exporters:
+            exporter.stop()
+
+
+def test_one_connection_pool_per_scheme_host_and_port():
+    from tgmon.sources.nodes import pool_keys
+    assert len(pool_keys(["https://tg1:9740/v1/status", "https://TG1:9740/x",
+                          "https://tg1:9741/v1/status", "http://tg1:9740/v1/status",
+                          "https://tg1/v1/status", "https://tg1:443/v1/status"])) == 4

@@ -88,9 +88,8 @@ def read_nodes(sources, http, max_age, now, require_one=True):
     urls = [s for s in sources if is_url(s)]
     session = None
     if urls:
-        from urllib.parse import urlsplit
         from .http import make_session
-        hosts = {urlsplit(url).hostname for url in urls}
+        hosts = pool_keys(urls)
         session = make_session(http, pool_size=min(MAX_WORKERS, len(urls)), hosts=len(hosts))
     jobs = [_job(source, http, session) for source in sources]
     deadline = (http.deadline if http.deadline is not None else
@@ -121,6 +120,20 @@ def read_nodes(sources, http, max_age, now, require_one=True):
     generated = max(state.generated for _, state in states) if states else None
     return ClusterView(tuple(states), tuple(failures), generated,
                        ", ".join(source for source, _ in states))
+
+
+def pool_keys(urls):
+    """The connection pools the URLs need. urllib3 keeps one per scheme, host and port
+    and closes the least recently used when it holds more than it was sized for;
+    sized by host name alone, a node's pool was closed under its running fetch when
+    two nodes shared a host (a false 'unreachable', seen in a real Nagios run)."""
+    from urllib.parse import urlsplit
+    keys = set()
+    for url in urls:
+        parts = urlsplit(url)
+        keys.add((parts.scheme, (parts.hostname or "").lower(),
+                  parts.port or (443 if parts.scheme == "https" else 80)))
+    return keys
 
 
 # the fan-out ends this much before the check's deadline, so the verdict is printed in time
