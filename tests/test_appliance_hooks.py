@@ -4,6 +4,8 @@ after each step the plugins judge the dir as a monitoring core would."""
 
 import os
 import subprocess
+
+import pytest
 from datetime import timedelta
 
 
@@ -62,6 +64,7 @@ def run_checks(state_dir):
     return results
 
 
+@pytest.mark.slow
 def test_the_hooks_walk_a_node_through_its_update_lifecycle(short_tmp):
     state_dir = str(short_tmp / "tgmon")
     env = dict(os.environ, TGMON=os.path.join(VENV_BIN, "tgmon"), STATE_DIR=state_dir,

@@ -9,6 +9,7 @@ import shutil
 import tempfile
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tgmon import examples
@@ -16,6 +17,8 @@ from tgmon.checks.registry import all_checks
 from tgmon.schema import to_document
 
 from helpers import NOW, run_check
+
+pytestmark = pytest.mark.slow     # hundreds of generated cases: make test, not test-quick
 
 FIRST_LINE = re.compile(r"^[A-Z_]+ (OK|WARNING|CRITICAL|UNKNOWN) - \S.*$")
 NUMBER = r"-?\d+(\.\d+)?"

@@ -212,6 +212,7 @@ def test_the_lock_file_is_no_symlink_target(node, short_tmp):
     assert not target.exists()
 
 
+@pytest.mark.slow
 def test_forty_concurrent_writers_and_a_reader_never_see_a_torn_or_mixed_state(node):
     """Each writer process runs one verb; a reader reads meanwhile as the checks do.
     Every call ends 0 (they queue on the lock); every read parses and its markers

@@ -17,6 +17,9 @@ from remote.servers import BlackHole, Exporter
 from .common import state_dir, write
 from .harness import SECRETS, assert_clean, assert_unknown_line, plugin_path, run_plugin
 
+# the corpus runs every case as a real process: make test, not test-quick
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def good_node(tmp_path):

@@ -18,6 +18,9 @@ from .harness import MAX_RSS_KB, SECRETS, TGMON, run_plugin
 from .test_http_client import Server, answer, drip_body, drip_headers, endless_chunks, raw, \
     tls_context
 
+# the corpus runs every case as a real process: make test, not test-quick
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 2
 PASSWORD = SECRETS[3]
 

@@ -21,6 +21,9 @@ from remote.servers import BlackHole, Exporter, http_answer, make_certificate
 from .common import document, now, state_dir, write
 from .harness import SECRETS, assert_clean, assert_unknown_line, run_plugin
 
+# the corpus runs every case as a real process: make test, not test-quick
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 2
 TOKEN = SECRETS[0]
 

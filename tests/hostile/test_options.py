@@ -12,6 +12,9 @@ import pytest
 from .common import sparse, state_dir, write
 from .harness import SECRETS, assert_clean, assert_unknown_line, run_plugin
 
+# the corpus runs every case as a real process: make test, not test-quick
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 2
 CONFIG_SECRET, CLUSTER_SECRET, TOKEN_SECRET, CA_SECRET = (SECRETS[1], SECRETS[2], SECRETS[0],
                                                           SECRETS[4])

@@ -17,6 +17,9 @@ from tgmon.runtime.output import ILLEGAL_MACRO_CHARS, NAGIOS_REWRITES
 from .common import document, now, sparse, state_dir, status_dir
 from .harness import assert_clean, assert_unknown_line, run_plugin
 
+# the corpus runs every case as a real process: make test, not test-quick
+pytestmark = pytest.mark.slow
+
 TIMEOUT = 2
 NESTED = "[" * 200000 + "]" * 200000
 
