@@ -23,8 +23,9 @@ $(STAMP): setup.cfg pyproject.toml constraints-debian12.txt
 demo: $(STAMP)
 	$(BIN)/python -m tgmon.demo
 
+# -rs: every skipped test says why (a missing core, the package not installed)
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -rs
 
 test-quick: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not e2e and not slow"

@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 
 import pytest
 
@@ -86,3 +87,21 @@ def test_readme_block_runs_as_written(block, tmp_path):
             assert done.returncode in (0, 1, 2), (command, output)
         else:
             assert done.returncode == 0, (command, output)
+
+
+def test_make_test_says_why_each_test_skipped(tmp_path):
+    """The README promises a loud reason for every skip: ``make test`` must print it
+    (pytest hides skip reasons unless asked with -rs)."""
+    planned = subprocess.run(["make", "-n", "test"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=60)
+    pytest_line = [line for line in planned.stdout.splitlines() if " -m pytest" in line]
+    assert len(pytest_line) == 1, planned.stdout
+    arguments = shlex.split(pytest_line[0].split(" -m pytest", 1)[1])
+    probe = tmp_path / "test_probe.py"
+    probe.write_text("import pytest\n\ndef test_needs_a_core():\n"
+                     "    pytest.skip('SKIPPED LOUDLY - icinga2 is not installed')\n")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
+                          + arguments + [str(probe)], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=60, env=dict(os.environ, CI=""))
+    assert "1 skipped" in done.stdout, done.stdout
+    assert "SKIPPED LOUDLY - icinga2 is not installed" in done.stdout, done.stdout
