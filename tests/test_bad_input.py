@@ -195,7 +195,7 @@ def _as_nobody(function):
 @pytest.mark.parametrize("args, cause", [
     (["--max-age", "soon"], "argument --max-age: 'soon' is not a duration (e.g. 90, 15m, 24h, 7d)"),
     (["--warning-age", "-1d"], "argument --warning-age: expected one argument"),
-    (["--timeout", "0"], "argument -t/--timeout: '0' must be between 0 and 3600 seconds"),
+    (["--timeout", "0"], "argument -t/--timeout: '0' must be more than 0 and at most 3600 seconds"),
     (["--timeout", "x"], "argument -t/--timeout: 'x' is not a number of seconds"),
     (["--warn-flag-severity", "bad"], "argument --warn-flag-severity: 'bad' is not a state"),
     (["--bogus"], "unrecognized arguments: --bogus"),
@@ -207,3 +207,13 @@ def test_bad_options(args, cause):
     assert outcome.text.startswith("VERSIONS UNKNOWN - bad option: ")
     assert as_shown(cause) in outcome.text
     assert outcome.text.endswith(" - see check_versions --help")
+
+
+@pytest.mark.parametrize("value, accepted", [
+    ("0", False), ("0.001", True), ("10", True), ("3600", True), ("3600.5", False), ("-1", False),
+])
+def test_timeout_bounds_are_what_the_words_say(value, accepted):
+    """'-t 0' was refused with 'must be between 0 and 3600': words that allowed it."""
+    outcome = run_check(DEFINITION, ["--timeout", value, "--state-dir", "/nonexistent"])
+    refused = "must be more than 0 and at most 3600 seconds" in outcome.text
+    assert refused != accepted, outcome.text

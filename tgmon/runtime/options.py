@@ -81,8 +81,8 @@ def _seconds_between(low, high, text, low_included):
     except ValueError:
         raise argparse.ArgumentTypeError("%r is not a number of seconds" % text[:40]) from None
     if not ((low <= value) if low_included else (low < value)) or not value <= high:
-        raise argparse.ArgumentTypeError("%r must be between %d and %d seconds"
-                                         % (text[:40], low, high))
+        rule = "between %d and %d" if low_included else "more than %d and at most %d"
+        raise argparse.ArgumentTypeError("%r must be %s seconds" % (text[:40], rule % (low, high)))
     return value
 
 
@@ -90,7 +90,7 @@ def positive_seconds(text):
     return _seconds_between(0, 3600, text, low_included=False)
 
 
-positive_seconds.expects = "seconds, 0 to 3600"
+positive_seconds.expects = "seconds, more than 0 and at most 3600"
 
 MAX_RANGE = 1e9    # a count or an age threshold beyond this is no threshold
 
