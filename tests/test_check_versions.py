@@ -97,6 +97,10 @@ CASES = [
     ("server_never_checked", checked(None), [], 1,
      "VERSIONS WARNING - update server never checked successfully - " + SERVER,
      perf(check=40 * 86400)),
+    ("server_never_checked_install_time_unknown",
+     checked(None)._replace(releases=HEALTHY.releases._replace(installed_at=None)), [], 1,
+     "VERSIONS WARNING - update server never checked successfully - " + SERVER,
+     perf().split(" ", 1)[1]),      # no last_check_age: its age is unknown, not 0
     ("worst_first_then_others",
      examples.releases_behind_single(NOW)._replace(
          flags=HEALTHY.flags._replace(warn_flag=Marker(True, NOW - HOUR, ("server down",)))),

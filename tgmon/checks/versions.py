@@ -75,8 +75,9 @@ def judge(state, opts, now):
 
     last_check = state.update_server.last_successful_check
     if last_check is None:
-        since_reference = state.releases.installed_at
-        check_age = (now - since_reference).total_seconds() if since_reference else 0
+        # never checked: no check for as long as the release is installed, if that is known
+        installed_at = state.releases.installed_at
+        check_age = (now - installed_at).total_seconds() if installed_at else None
         findings.append(Finding(
             STALE_SERVER_CHECK.name, severity_of(opts, STALE_SERVER_CHECK.name),
             "update server never checked successfully", (), hints.SERVER_ACCESS))
@@ -99,8 +100,10 @@ def judge(state, opts, now):
         Perf("pending_release_age", int(pending_age), "s",
              int(opts.warning_age), int(opts.critical_age), 0),
         Perf("warn_flag", 1 if flag.is_set else 0, "", None, None, 0, 1),
-        Perf("last_check_age", int(max(0, check_age)), "s", int(opts.check_age), None, 0),
     )
+    if check_age is not None:   # an unknown age is left out: 0 would read as just checked
+        perfdata += (Perf("last_check_age", int(max(0, check_age)), "s", int(opts.check_age),
+                          None, 0),)
     return Verdict(tuple(findings), perfdata)
 
 
