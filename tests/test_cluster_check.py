@@ -6,8 +6,12 @@ from tgmon import examples
 from tgmon.checks.cluster_updates import DEFINITION, schedule_overlap
 from tgmon.model import ScheduledUpdate, UpdateRun
 
-from helpers import HOUR, NOW, run_check
+from helpers import HOUR, NOW, as_shown, run_check
 
+WRITER_HINT = "check --state-dir and the writer (docs/appliance.rst)"
+STALE_HINT = "check that the writer on the node runs (its heartbeat) and its clock"
+PERF_LABELS = ["nodes", "nodes_in_maintenance", "nodes_locked", "nodes_out_of_lb",
+               "nodes_unreachable", "nodes_updating", "schedule_overlap"]
 
 
 def node(name, start="03:00", weekday="tuesday", updating=False, out_of_lb=False,
@@ -114,8 +118,8 @@ def test_unreachable_node_is_unknown_unless_told(state_dir, tmp_path):
     outcome = run_check(DEFINITION, ["--node", good, "--node", missing])
     assert outcome.code == 3
     assert outcome.text.startswith("CLUSTER UNKNOWN - node /tmp/")
-    assert outcome.text.endswith("unreachable - check its exporter or state dir")
-    assert "    %s: state dir %s does not exist" % (missing, missing) in outcome.output
+    assert outcome.text.endswith("unreachable: state dir does not exist - " + WRITER_HINT)
+    assert "    %s: state dir does not exist; %s" % (missing, WRITER_HINT) in outcome.lines
     assert "nodes=2;;;0" in outcome.perfdata and "nodes_unreachable=1;;;0" in outcome.perfdata
     relaxed = run_check(DEFINITION, ["--node", good, "--node", missing,
                                      "--unreachable-severity", "warning"])
@@ -126,15 +130,64 @@ def test_stale_node_counts_as_unreachable(state_dir):
     fresh = state_dir(node("n1"))
     stale = state_dir(node("n2", start="07:00")._replace(generated=NOW - 2 * HOUR))
     outcome = run_check(DEFINITION, ["--node", fresh, "--node", stale])
-    assert outcome.code == 3 and outcome.text.endswith("unreachable - check its exporter or "
-                                                       "state dir")
-    assert "    %s: state of n2 is stale: generated 2h ago" % stale in outcome.output
+    assert outcome.code == 3 and outcome.text.endswith(
+        "unreachable: state is stale... - " + STALE_HINT)
+    assert "    %s: state is stale: generated 2h ago, --max-age is 30m; %s" % (
+        stale, STALE_HINT) in outcome.lines
 
 
-def test_all_unreachable(tmp_path):
-    outcome = run_check(DEFINITION, ["--node", str(tmp_path / "a"), "--node", str(tmp_path / "b")])
-    assert outcome.code == 3
-    assert outcome.text.startswith("CLUSTER UNKNOWN - no node of the cluster could be read")
+def stale(name):
+    return node(name)._replace(generated=NOW - 2 * HOUR)
+
+
+# nodes (None: a state dir that does not exist, "refused": an exporter URL nobody
+# listens on) -> exit code, first line; none of them can be read
+ALL_UNREACHABLE = [
+    ("two_missing_dirs", [None, None], [], 3,
+     "CLUSTER UNKNOWN - 2 of 2 nodes unreachable: state dir does not exist - " + WRITER_HINT),
+    ("stale_nodes_of_any_name", [stale("alpha"), stale("beta")], [], 3,
+     "CLUSTER UNKNOWN - 2 of 2 nodes unreachable: state is stale: generated 2h ago... - "
+     + STALE_HINT),
+    ("most_common_cause_leads", [stale("alpha"), None, None], [], 3,
+     "CLUSTER UNKNOWN - 3 of 3 nodes unreachable, most: state dir does not exist - "
+     + WRITER_HINT),
+    ("a_tie_gives_an_example", [None, stale("alpha")], [], 3,
+     "CLUSTER UNKNOWN - 2 of 2 nodes unreachable, e.g. state dir does not exist - "
+     + WRITER_HINT),
+    ("one_exporter_refuses", ["refused"], [], 3,
+     "CLUSTER UNKNOWN - node 127.0.0.1:1 unreachable: cannot reach the exporter: connection "
+     "refused - check the address and that the exporter runs (tgmon serve)"),
+    ("no_node_read_is_unknown_whatever_the_severity", [None, None],
+     ["--unreachable-severity", "ok"], 3,
+     "CLUSTER UNKNOWN - 2 of 2 nodes unreachable: state dir does not exist - " + WRITER_HINT),
+]
+
+
+@pytest.mark.parametrize("name, nodes, extra, code, text", ALL_UNREACHABLE,
+                         ids=[c[0] for c in ALL_UNREACHABLE])
+def test_no_node_read_names_count_cause_and_every_node(state_dir, tmp_path, name, nodes, extra,
+                                                       code, text):
+    """No node could be read: the first line was one cut error line, with no long
+    output and no perfdata even with -vv."""
+    sources = []
+    for index, spec in enumerate(nodes):
+        if spec is None:
+            sources.append(str(tmp_path / ("gone%d" % index)))
+        elif spec == "refused":
+            sources.append("http://127.0.0.1:1/v1/status")
+        else:
+            sources.append(state_dir(spec))
+    argv = [part for source in sources for part in ("--node", source)] + extra + ["-vv"]
+    outcome = run_check(DEFINITION, argv)
+    assert (outcome.code, outcome.text) == (code, as_shown(text))
+    assert len(outcome.shown) <= 160 and not set(outcome.shown) & set("`~$&|'\"<>")
+    for source in sources:     # every node's cause, one line each
+        assert [line for line in outcome.lines if line.startswith("    %s: " % source)], source
+    assert "Traceback" not in outcome.output
+    labels = dict(item.split("=", 1) for item in outcome.perfdata.split())
+    assert sorted(labels) == PERF_LABELS
+    assert labels["nodes"].startswith("%d;" % len(sources))
+    assert labels["nodes_unreachable"].startswith("%d;" % len(sources))
 
 
 def test_no_nodes_is_a_usage_error():
@@ -159,6 +212,23 @@ def test_mixed_clusters_and_single_systems(state_dir):
                             "(+2 more) - check the node list")
     assert "[UNKNOWN] the nodes belong to different clusters: none, other, tgc-berlin - check "\
         "one cluster per service" in outcome.lines
+    assert "[OK] 3 nodes of 2 clusters, 0 updating (max 1)" in outcome.lines
+
+
+@pytest.mark.parametrize("states, shown", [
+    # a cluster name is never '?': the nodes' own cluster, or how many, or none
+    ([examples.update_locked_cluster_node(NOW)], "update lock on tg-node2 since Sun 03:00 halts "
+                                                 "tgc-berlin"),
+    ([examples.healthy_single(NOW)._replace(flags=examples.update_locked_cluster_node(NOW).flags)],
+     "update lock on tg-single since Sun 03:00 halts its updates"),
+    ([examples.healthy_single(NOW)], "1 node of no cluster, 0 updating (max 1)"),
+    ([node("n1"), node("x1", cluster="other", start="09:00")],
+     "2 nodes of 2 clusters, 0 updating (max 1)"),
+])
+def test_cluster_names_are_never_a_question_mark(state_dir, states, shown):
+    outcome = run_check(DEFINITION, args(state_dir, *states) + ["-v"])
+    assert any(line.startswith("[") and shown in line for line in outcome.lines), outcome
+    assert "?" not in outcome.output
 
 
 def test_out_of_lb_and_maintenance_are_listed(state_dir):

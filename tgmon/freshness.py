@@ -18,17 +18,19 @@ UNKNOWN_SINCE_DETAIL = ("the marker file's time lies in the future, so its age i
                         "counts as over every limit: fix the clock on the node")
 
 
-def check_freshness(state, now, max_age):
+def check_freshness(state, now, max_age, named=True):
+    """SourceError for a stale or future state; ``named=False`` leaves the node's name
+    out of the cause (where its source already names the node)."""
+    subject = "state of %s" % clip(state.node.name, 40) if named else "state"
     age = (now - state.generated).total_seconds()
     if age > max_age:
         raise SourceError(
-            "state of %s is stale: generated %s ago, --max-age is %s"
-            % (clip(state.node.name, 40), format_duration(age), format_duration(max_age)),
+            "%s is stale: generated %s ago, --max-age is %s"
+            % (subject, format_duration(age), format_duration(max_age)),
             "check that the writer on the node runs (its heartbeat) and its clock")
     if -age > FUTURE_TOLERANCE:
         raise SourceError(
-            "state of %s was generated in %s, in the future"
-            % (clip(state.node.name, 40), format_duration(-age)),
+            "%s was generated in %s, in the future" % (subject, format_duration(-age)),
             "fix the clock (NTP) on the node or the monitoring server")
 
 

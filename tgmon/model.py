@@ -101,9 +101,9 @@ State = record(
     "origin")
 
 # The cluster check's subject: (source, State) of every node read, and the
-# nodes that could not be read (source, cause).
+# nodes that could not be read (source, cause, and the fix when one is known).
 ClusterView = record("ClusterView", "nodes failures generated origin")
-NodeFailure = record("NodeFailure", "source cause")
+NodeFailure = record("NodeFailure", "source cause fix", (None,))
 
 MARKER_UNSET = Marker(False, None, ())
 NO_FLAGS = Flags(MARKER_UNSET, MARKER_UNSET, MARKER_UNSET)

@@ -13,6 +13,11 @@ EXAMPLE = "e.g. https://tg1.example.net:9740/v1/status"
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/@\s]*@")
 
 
+def is_url(source):
+    """A node source that is an exporter URL (else it is a state dir)."""
+    return source.startswith(("http://", "https://"))
+
+
 def redact_url(text):
     """``text`` with the user:password@ of every URL in it replaced by '***@'."""
     return _USERINFO.sub(r"\1***@", str(text))

@@ -49,7 +49,8 @@ def test_black_holes_do_not_starve_the_node_that_answers(good_node):
     assert run.code == 2, run
     assert run.lines[0].startswith("CLUSTER CRITICAL - update lock on tg-node2 since "), run
     assert ", 20 nodes unreachable - on tg-node2: " in run.lines[0]
-    assert run.stdout.count("no answer within -t 2 s") == 20
+    assert sum(1 for line in run.lines if line.startswith("    http://")
+               and line.endswith(": no answer within -t 2 s")) == 20   # one line per node
     assert "nodes_unreachable=20;;;0" in run.stdout
 
 
@@ -83,14 +84,22 @@ def test_unreachable_severity_still_applies_to_the_unreachable_part(tmp_path):
     assert warning.lines[0].startswith("CLUSTER WARNING - node 127.0.0.1:")
 
 
-def test_all_nodes_unreachable_is_one_unknown_line():
+def test_all_nodes_unreachable_name_count_cause_and_every_node():
+    """No node answers: UNKNOWN with how many and why on the first line, each node's
+    cause in the long output, and the perfdata (issue 20: it was one cut line)."""
     made, argv = holes(3)
     try:
         run = run_plugin("check_cluster_updates", ["-t", "1"] + argv)
     finally:
         for hole in made:
             hole.close()
-    assert_unknown_line(run, "CLUSTER", "no node of the cluster could be read", 1)
+    assert_clean(run, 1)
+    assert run.code == 3, run
+    assert run.lines[0].startswith("CLUSTER UNKNOWN - 3 of 3 nodes unreachable: no answer within "
+                                   "-t 1 s"), run
+    for hole in made:
+        assert "    %s: no answer within -t 1 s" % hole.url() in run.lines, run
+    assert "nodes=3;;;0" in run.lines[0] and "nodes_unreachable=3;;;0" in run.lines[0], run
 
 
 def test_a_node_password_never_appears(tmp_path):

@@ -272,8 +272,8 @@ def test_cluster_over_urls_and_dirs(tmp_path):
                                        "max_parallel_updates 1: tg-node1, tg-node2")
         missing = run_check(cluster_updates.DEFINITION,
                             argv + ["--node", sim.url("/tg-node9/v1/status")], now=at)
-        assert "    %s: %s not found (HTTP 404); the path is /v1/status (tgmon-sim serve: " \
-            "/NODE/v1/status)" % ((sim.url("/tg-node9/v1/status"),) * 2) in missing.lines
+        assert "    %s: the exporter not found (HTTP 404); the path is /v1/status (tgmon-sim " \
+            "serve: /NODE/v1/status)" % sim.url("/tg-node9/v1/status") in missing.lines
         assert missing.text.endswith(", 1 node unreachable - spread update times in the admin "
                                      "update schedule settings")
     finally:

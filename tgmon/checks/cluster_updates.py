@@ -1,5 +1,8 @@
 """check_cluster_updates: how many nodes of a cluster update at once (R9, R11, R16)."""
 
+import re
+from collections import Counter
+
 from . import hints
 from ..freshness import since_detail, since_text
 from ..lifecycle import RUN_LEAD, UPDATE_DURATION, WEEK_SECONDS as WEEK, week_seconds
@@ -7,6 +10,7 @@ from ..model import update_running
 from ..runtime.options import add_cluster_source, duration, severity
 from .definition import CheckDefinition
 from ..timeutil import DURATION_HELP, describe_since, format_duration
+from ..urls import is_url
 from ..verdict import (CRITICAL, OK, UNKNOWN, WARNING, Condition, Finding, Perf, Verdict, clip,
                        severity_of)
 
@@ -61,6 +65,7 @@ def judge(view, opts, now):
     states = [state for _, state in view.nodes]
     findings = []
     clusters = sorted({s.node.cluster or "" for s in states})
+    named = [c for c in clusters if c]
     singles = [s.node.name for s in states if s.node.role != "cluster-node"]
     if singles:
         findings.append(Finding("not-a-cluster-node", UNKNOWN, "%s %s a single system, not a "
@@ -74,11 +79,10 @@ def judge(view, opts, now):
     limits = sorted({s.cluster.max_parallel_updates for s in states if s.cluster})
     maximum = limits[0] if limits else 1
 
-    for failure in view.failures:
-        findings.append(Finding("unreachable", opts.unreachable_severity,
-                                "node %s unreachable" % clip(_short_source(failure.source), 60),
-                                ("%s: %s" % (failure.source, failure.cause),),
-                                "check its exporter or state dir"))
+    if view.failures:
+        # no node read is UNKNOWN whatever the option says: never an OK that was not checked
+        findings.append(_unreachable(view.failures, len(states) + len(view.failures),
+                                     opts.unreachable_severity if states else UNKNOWN))
 
     locked = [s for s in states if s.flags.update_lock.is_set]
     for state in locked:
@@ -86,7 +90,8 @@ def judge(view, opts, now):
         findings.append(Finding(
             HALTED.name, severity_of(opts, HALTED.name),
             "update lock on %s since %s halts %s" % (
-                state.node.name, since_text(lock.since, now), clusters[0] or "?"),
+                state.node.name, since_text(lock.since, now),
+                state.node.cluster or "its updates"),
             ("%s: update lock set %s%s" % (state.node.name, since_detail(lock.since, now),
                                            ": %s" % lock.lines[0] if lock.lines else ""),
              "no node starts a scheduled update while a node holds the lock"),
@@ -111,8 +116,10 @@ def judge(view, opts, now):
             "spread update times %s" % hints.SCHEDULED_UPDATE))
     out_of_lb = [s.node.name for s in states if s.cluster and not s.cluster.in_load_balancing]
     in_maintenance = [s.node.name for s in states if s.maintenance.active]
-    overview = "%d node%s of %s, %d updating (max %d)" % (
-        len(states), "" if len(states) == 1 else "s", clusters[0] or "?", len(updating), maximum)
+    overview = "%s, %d updating (max %d)" % (_nodes_of(len(states), named), len(updating),
+                                             maximum)
+    if not states:
+        overview = "0 of %d nodes read" % len(view.failures)
     if out_of_lb:
         overview += ", out of load balancing: %s" % _names(out_of_lb)
     if in_maintenance:
@@ -146,9 +153,51 @@ def _known_critical_first(findings, unreachable):
     return CRITICAL, (first.text, both + (" - %s" % first.action if first.action else ""))
 
 
+def _unreachable(failures, total, status):
+    """One finding for the nodes that could not be read: how many, and the most common
+    cause in words; every node's cause below."""
+    groups = Counter(_masked(_words(failure)) for failure in failures).most_common()
+    key, count = groups[0]                     # a tie: the first in the node order
+    first = next(f for f in failures if _masked(_words(f)) == key)
+    if len(failures) == 1:
+        text = "node %s unreachable: %s" % (clip(_short_source(first.source), 60), _words(first))
+    else:
+        which = (": " if count == len(failures) else ", e.g. " if count == groups[1][1]
+                 else ", most: ")
+        text = "%d of %d nodes unreachable%s%s" % (len(failures), total, which, _words(first))
+    return Finding("unreachable", status, text,
+                   tuple("%s: %s" % (f.source, "; ".join(filter(None, (_words(f), f.fix))))
+                         for f in failures),
+                   first.fix or "check the exporters or state dirs of the nodes")
+
+
+def _words(failure):
+    """A node's cause without its own address (it leads the line): 'cannot reach the
+    exporter: connection refused', 'state dir does not exist'."""
+    source = failure.source
+    if is_url(source):
+        cause = failure.cause.replace(source, "the exporter")
+    else:
+        cause = failure.cause.replace(source + "/", "").replace(source + " ", "")
+    return " ".join(cause.split())
+
+
+def _masked(words):
+    """Causes that differ only in their numbers (seconds, ports) are one cause."""
+    return re.sub(r"\d+", "#", words)
+
+
+def _nodes_of(count, named):
+    """'3 nodes of tgc-berlin'; of several clusters or of none, said so (never '?')."""
+    nodes = "%d node%s" % (count, "" if count == 1 else "s")
+    if len(named) == 1:
+        return "%s of %s" % (nodes, named[0])
+    return "%s of %d clusters" % (nodes, len(named)) if named else nodes + " of no cluster"
+
+
 def _short_source(source):
     """An exporter URL without its scheme and its usual /v1/status; a dir as it is."""
-    if source.startswith(("http://", "https://")):
+    if is_url(source):
         rest = source.split("://", 1)[1]
         return rest[:-len("/v1/status")] if rest.endswith("/v1/status") else rest
     return source
@@ -177,8 +226,9 @@ def _node_line(state, now):
 def _read(opts, now):
     from ..runtime.options import http_settings
     from ..sources.nodes import node_sources, read_nodes
+    # no node read is still a verdict: every node's cause in the long output, and perfdata
     return read_nodes(node_sources(opts.node, opts.cluster_file), http_settings(opts),
-                      opts.max_age, now)
+                      opts.max_age, now, require_one=False)
 
 
 DEFINITION = CheckDefinition(

@@ -235,8 +235,9 @@ def sync(opts, report, now):
     states = [state for _, state in view.nodes]
     failures = list(view.failures)
     for failure in failures:
+        cause = "%s; %s" % (failure.cause, failure.fix) if failure.fix else failure.cause
         report.problem("node %s not read: %s - its downtimes stay as they are"
-                       % (failure.source, failure.cause), error=False)
+                       % (failure.source, cause), error=False)
     if not states:
         report.line("tgmon downtimes: 0 of %d nodes read, nothing changed" % len(sources))
         return 1

@@ -60,8 +60,10 @@ class StateResource(nagiosplugin.Resource):
                                       opts.deadline - DEADLINE_MARGIN)
         except bounded.Overdue:
             raise CheckTimeout(*self.definition.overdue(opts)) from None
-        # Judge in the node's own offset so alert times read as its local time.
-        now = now.astimezone(self.state.generated.tzinfo)
+        # Judge in the node's own offset so alert times read as its local time
+        # (a cluster none of whose nodes could be read has no offset).
+        if self.state.generated is not None:
+            now = now.astimezone(self.state.generated.tzinfo)
         self.verdict = self.definition.judge(self.state, self.opts, now)
         for index, finding in enumerate(self.verdict.findings):
             yield nagiosplugin.Metric("finding_%d" % index, finding, context="finding")
@@ -123,7 +125,7 @@ def long_lines(verdict, verbose, state=None, always=False, status=OK):
             lines.append("[%s] %s" % (status_name(finding.status), line_of(finding)))
             if finding.status != OK or verbose >= 1:
                 lines.extend("    %s" % detail for detail in finding.details)
-    if verbose >= 2 and state is not None:
+    if verbose >= 2 and state is not None and state.generated is not None:
         lines.append("source: %s (generated %s)" % (getattr(state, "origin", "?"),
                                                     state.generated.isoformat()))
     return lines

@@ -14,7 +14,7 @@ from .. import bounded
 from ..errors import SourceError, UsageError
 from ..freshness import check_freshness
 from ..model import ClusterView, NodeFailure
-from ..urls import check_url, redact_url
+from ..urls import check_url, is_url, redact_url
 from ..safefile import read_option_file
 from ..stateformat import paths_for
 from .statedir import read_state
@@ -23,10 +23,6 @@ MAX_NODES = 1000
 MAX_WORKERS = 256
 MAX_CLUSTER_FILE = 1024 * 1024
 MAX_SOURCE_CHARS = 4096
-
-
-def is_url(source):
-    return source.startswith(("http://", "https://"))
 
 
 def is_node_source(text):
@@ -106,13 +102,13 @@ def read_nodes(sources, http, max_age, now, require_one=True):
         elif status == bounded.FAILED:
             if not isinstance(value, (SourceError, UsageError)):
                 raise value
-            failures.append(NodeFailure(shown, str(value)))
+            failures.append(NodeFailure(shown, value.cause, value.fix))
         else:
             try:
-                check_freshness(value, now, max_age)
+                check_freshness(value, now, max_age, named=False)   # the source names it
                 states.append((shown, value))
             except SourceError as exc:
-                failures.append(NodeFailure(shown, str(exc)))
+                failures.append(NodeFailure(shown, exc.cause, exc.fix))
     if not states and require_one:
         raise SourceError("no node of the cluster could be read (%s)"
                           % "; ".join("%s: %s" % (f.source, f.cause) for f in failures[:3]),
