@@ -38,10 +38,16 @@ def literal_blocks(text):
     return [[line for line in block if line.strip()] for block in blocks]
 
 
-def venv_blocks():
+def readme_blocks(server):
+    """The venv blocks that start a server in the background (``&``), or the others."""
     with open(os.path.join(ROOT, "README.rst")) as handle:
         blocks = literal_blocks(handle.read())
-    return [b for b in blocks if any(line.startswith(".venv/bin/") for line in b)]
+    return [b for b in blocks if any(line.startswith(".venv/bin/") for line in b)
+            and any(line.rstrip().endswith(" &") for line in b) == server]
+
+
+def venv_blocks():
+    return readme_blocks(server=False)
 
 
 def steps(block):
@@ -74,19 +80,44 @@ def test_the_readme_has_venv_blocks_to_run():
 def test_readme_block_runs_as_written(block, tmp_path):
     for command, expected in steps(block):
         argv = [part.replace("/tmp/", str(tmp_path) + "/") for part in shlex.split(command)]
-        assert argv[0].startswith(".venv/bin/") or argv[0] in ("cp", "mkdir"), command
-        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60)
-        output = done.stdout + done.stderr
-        assert "Traceback" not in output, (command, output)
-        if expected:
-            pattern = ".*".join(re.escape(piece) for piece in expected.split("..."))
-            first = done.stdout.splitlines()[0] if done.stdout else ""
-            assert re.match(pattern, first), (command, expected, first)
-            assert done.returncode == STATUS_CODES[expected.split()[1]], (command, output)
-        elif os.path.basename(argv[0]).startswith("check_"):
-            assert done.returncode in (0, 1, 2), (command, output)
-        else:
-            assert done.returncode == 0, (command, output)
+        run_step(argv, command, expected)
+
+
+def run_step(argv, command, expected):
+    assert argv[0].startswith(".venv/bin/") or argv[0] in ("cp", "mkdir"), command
+    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output, (command, output)
+    if expected:
+        pattern = ".*".join(re.escape(piece) for piece in expected.split("..."))
+        first = done.stdout.splitlines()[0] if done.stdout else ""
+        assert re.match(pattern, first), (command, expected, first)
+        assert done.returncode == STATUS_CODES[expected.split()[1]], (command, output)
+    elif os.path.basename(argv[0]).startswith("check_"):
+        assert done.returncode in (0, 1, 2), (command, output)
+    else:
+        assert done.returncode == 0, (command, output)
+
+
+@pytest.mark.parametrize("block", readme_blocks(server=True), ids=lambda b: b[0][:40])
+def test_readme_server_block_runs_as_written(block):
+    """A block whose first command is a server started with ``&`` (the simulator
+    serving its nodes): the server on a free port instead of the README's, then the
+    other commands against it, each with the output the README shows for it."""
+    from remote.servers import Exporter
+    (server, _), *rest = steps(block)
+    assert server.endswith(" &") and " serve " in server, server
+    program, subcommand, *args = shlex.split(server[:-2])
+    assert subcommand == "serve" and program.startswith(".venv/bin/"), server
+    port = re.search(r":(\d+)/", rest[0][0]).group(1)
+    exporter = Exporter(*args, path=os.path.join(ROOT, program))
+    try:
+        for command, expected in rest:
+            argv = [part.replace(":%s/" % port, ":%d/" % exporter.port)
+                    for part in shlex.split(command)]
+            run_step(argv, command, expected)
+    finally:
+        assert exporter.stop() == 0
 
 
 def test_make_test_says_why_each_test_skipped(tmp_path):

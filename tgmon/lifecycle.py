@@ -99,6 +99,14 @@ def shift_state(state, delta):
     return shift_times(state._replace(schedule=schedule), delta)
 
 
+def moved_to_now(state, instant, now):
+    """A simulated state of ``instant`` as if ``instant`` were ``now`` (tgmon-sim run
+    --as-of-now, tgmon-sim serve): moved by whole minutes, so that the weekly schedule,
+    kept to the minute, moves exactly as far as the times do; never past ``now``."""
+    minutes = (now - instant).total_seconds() // 60
+    return shift_state(state, timedelta(minutes=minutes))
+
+
 def _shifted(setting, seconds):
     """A scheduled download/update setting moved; one without a time stays as it is."""
     if not isinstance(setting.weekday, str) or not isinstance(setting.start, str):

@@ -259,7 +259,7 @@ def test_cluster_over_urls_and_dirs(tmp_path):
     from .servers import Exporter as _Exporter
     scenario = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__)))), "scenarios", "parallel-collision.yml")
-    sim = _Exporter(scenario, "--at", "2026-11-17T03:10", program="tgmon-sim")
+    sim = _Exporter(scenario, "--at", "2026-11-17T03:10", "--simulated-times", program="tgmon-sim")
     try:
         at = load_scenario(scenario).parse_time("2026-11-17T03:10", None, "t")
         urls = [sim.url("/%s/v1/status" % n) for n in ("tg-node1", "tg-node2", "tg-node3")]

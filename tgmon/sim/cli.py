@@ -3,7 +3,8 @@
     tgmon-sim run SCENARIO --until TIME --state-dir DIR [--node NAME] [--as-of-now]
     tgmon-sim timeline SCENARIO [--until TIME] [--node NAME]
     tgmon-sim downtimes SCENARIO [--until TIME] [--lookahead DURATION]
-    tgmon-sim serve SCENARIO [--at TIME | --speed FACTOR] [--bind ADDR] [--port N]
+    tgmon-sim serve SCENARIO [--at TIME | --speed FACTOR] [--simulated-times] [--bind ADDR]
+                    [--port N]
 
 Exit 0 on success, 2 on a bad scenario or bad arguments (one line, no traceback).
 """
@@ -57,6 +58,10 @@ def _parser():
     when.add_argument("--at", metavar="TIME", help="simulated time stands at this instant")
     when.add_argument("--speed", type=float, metavar="FACTOR",
                       help="simulated time runs from the scenario start at FACTOR x real time")
+    serve.add_argument("--simulated-times", action="store_true",
+                       help="serve the scenario's own times; by default every time is moved "
+                       "so that each state was written just now, and real checks read it as "
+                       "fresh (as run --as-of-now)")
     from ..exporter import add_serve_arguments
     add_serve_arguments(serve, default_port=9741)
     return parser
@@ -86,8 +91,9 @@ def _dispatch(args):
         from ..exporter import serve_from_arguments
         from .serve import SimulationApp
         at = scenario.parse_time(args.at, None, "--at") if args.at else None
-        return serve_from_arguments(SimulationApp(scenario, at, args.speed), args,
-                                    name="tgmon-sim serve")
+        return serve_from_arguments(SimulationApp(scenario, at, args.speed,
+                                                  as_of_now=not args.simulated_times),
+                                    args, name="tgmon-sim serve")
     until = scenario.parse_time(args.until, None, "--until") if args.until else None
     if args.command == "run":
         return _run(scenario, until, args.state_dir, args.node, args.as_of_now)
@@ -116,7 +122,7 @@ def _downtimes(scenario, until, args):
 
 
 def _run(scenario, until, state_dir, node, as_of_now=False):
-    from ..lifecycle import shift_state
+    from ..lifecycle import moved_to_now
     from ..stateformat import write_state
     from ..timeutil import utcnow
     if until < scenario.start:
@@ -128,8 +134,8 @@ def _run(scenario, until, state_dir, node, as_of_now=False):
         states = {node: sim.node(node).snapshot()}
     moved = ""
     if as_of_now:
-        delta = utcnow().replace(second=0, microsecond=0) - until  # whole minutes: the schedule moves too
-        states = {name: shift_state(state, delta) for name, state in states.items()}
+        now = utcnow()
+        states = {name: moved_to_now(state, until, now) for name, state in states.items()}
         moved = ", its times moved to now"
     for name, state in states.items():
         path = state_dir if node is not None else os.path.join(state_dir, name)

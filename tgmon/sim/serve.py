@@ -5,21 +5,27 @@
     GET /healthz
 
 Simulated time either stands at one instant (--at) or runs from the
-scenario's start at --speed times wall-clock time.
+scenario's start at --speed times wall-clock time. Every state is served as
+of now (as ``tgmon-sim run --as-of-now`` writes it), so the real checks and
+cores that read it judge it fresh; --simulated-times serves the scenario's
+own times.
 """
 
 import threading
 import time
 
+from ..lifecycle import moved_to_now
 from ..stateformat import remote_document
+from ..timeutil import utcnow
 
 
 class SimulationApp:
-    def __init__(self, scenario, at=None, speed=None):
+    def __init__(self, scenario, at=None, speed=None, as_of_now=True):
         self.scenario = scenario
         self.sim = scenario.build()
         self.lock = threading.Lock()
         self.speed = speed
+        self.as_of_now = as_of_now
         self.origin = at or scenario.start
         self.started = time.monotonic()
         self.sim.run_until(self.origin)
@@ -36,7 +42,11 @@ class SimulationApp:
             self.sim.run_until(self.now())
             if parts == ["v1", "nodes"]:
                 return 200, {"nodes": sorted(self.sim.nodes),
-                             "instant": self.sim.local(self.sim.now).isoformat()}
+                             "instant": self.sim.local(self.sim.now).isoformat(),
+                             "as_of_now": self.as_of_now}
             if len(parts) == 3 and parts[1:] == ["v1", "status"] and parts[0] in self.sim.nodes:
-                return 200, remote_document(self.sim.nodes[parts[0]].snapshot())
+                state = self.sim.nodes[parts[0]].snapshot()
+                if self.as_of_now:
+                    state = moved_to_now(state, self.sim.now, utcnow())
+                return 200, remote_document(state)
         return 404, {"error": "not found; nodes are at /NODE/v1/status (list: /v1/nodes)"}
