@@ -48,8 +48,23 @@ def test_every_option_is_an_argument_and_back(definition):
     for var in re.findall(r"\$(tgmon_\w+)\$", body):
         assert var.startswith("tgmon_%s_" % definition.short_name)
     timeout = int(re.search(r"^  timeout = (\d+)", body, re.M).group(1))
-    plugin_timeout = float(re.search(r"vars\.tgmon_\w+_timeout = (\d+)", body).group(1))
-    assert timeout > plugin_timeout
+    assert timeout > definition.parser().get_default("timeout")
+
+
+@pytest.mark.parametrize("definition", DEFINITIONS, ids=[d.prog for d in DEFINITIONS])
+def test_no_var_has_a_default_so_the_config_file_applies(definition):
+    """ITL style: a var not set leaves its argument out, and the plugin's default or
+    its --config file applies. A default var put every default on the command line,
+    where it beat the config file (issue 20: CRITICAL by hand, WARNING in Icinga)."""
+    body = _commands()["tgmon_" + definition.short_name]
+    assert not re.search(r"^\s*vars\.", body, re.M), body
+    arguments = re.findall(r'^    "(--[\w-]+)" = \{(.*?)^    \}', body, re.M | re.S)
+    assert len(arguments) == len(_options(definition))
+    for option, spec in arguments:
+        keys = re.findall(r"^      (\w+) = ", spec, re.M)
+        var = "$tgmon_%s_%s$" % (definition.short_name, option[2:].replace("-", "_"))
+        assert keys[0] in ("set_if", "value") and var in spec, (option, spec)
+        assert set(keys) <= {"set_if", "value", "repeat_key", "description"}, (option, keys)
 
 
 def test_flags_use_set_if():
@@ -67,11 +82,39 @@ def test_nrpe_commands_run(tmp_path):
     assert len(commands) == len(SINGLE_NODE_CHECKS) + 1
     codes = {}
     for key, command in commands:
-        argv = shlex.split(command.replace("/usr/lib/nagios/plugins", VENV_BIN)
-                           .replace("/var/lib/tgmon", state_dir))
+        argv = shlex.split(command.replace("/usr/lib/nagios/plugins", VENV_BIN))
+        assert argv[1:] == [], "no option set on the plugins' behalf: %s" % command
+        argv += ["--state-dir", state_dir]
         result = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         codes[key] = result.returncode
         assert re.match(r"^[A-Z_]+ (OK|WARNING|CRITICAL) - ", result.stdout), result.stdout
     assert codes["command[tgmon_update_lock]"] == 2
     assert codes["command[tgmon_tightgate]"] == 2
     assert codes["command[tgmon_hotfixes]"] == 0
+
+
+def _nagios_command(name):
+    with open(os.path.join(ROOT, "icinga-conf", "nagios", "tgmon-commands.cfg")) as handle:
+        text = handle.read()
+    match = re.search(r"command_name\s+%s\n\s+command_line\s+(.*)\n" % name, text)
+    return match.group(1)
+
+
+def test_nagios_empty_macros_leave_the_config_file_in_charge(short_tmp):
+    """The _url commands pass the token and CA macros even when a host has none (as
+    empty quoted arguments): such an empty option must not beat --config's value."""
+    from tgmon.checks.versions import DEFINITION as VERSIONS
+    config = short_tmp / "tgmon.yml"
+    config.write_text("token_file: /etc/tgmon/token\nca_file: /etc/tgmon/ca.pem\n"
+                      "check_versions:\n  warn-flag-severity: critical\n  warning_age: 1h\n")
+    line = _nagios_command("tgmon_versions_url")
+    for macro, value in (("$USER1$", VENV_BIN), ("$_HOSTTGMON_URL$", "https://tg1:9740/v1/status"),
+                         ("$_HOSTTGMON_TOKEN_FILE$", ""), ("$_HOSTTGMON_CA_FILE$", ""),
+                         ("$ARG1$", "--config %s" % config)):
+        line = line.replace(macro, value)
+    argv = shlex.split(line)[1:]
+    opts = VERSIONS.parse(argv)
+    assert (opts.token_file, opts.ca_file) == ("/etc/tgmon/token", "/etc/tgmon/ca.pem")
+    assert (opts.warn_flag_severity, opts.warning_age) == (2, 3600)
+    given = VERSIONS.parse(argv + ["--token-file", "/other", "--warning-age", "2h"])
+    assert (given.token_file, given.warning_age) == ("/other", 7200)   # the command line wins

@@ -4,9 +4,11 @@
     python tools/icingaconf.py --check  exit 1 if it is out of date
 
 ITL style: CheckCommand "tgmon_<check>" (no check_), every option an argument
-with its --help text as description, vars "tgmon_<check>_<option>" with the
-plugins' defaults, set_if for flags, repeat_key for repeatable options, and a
-timeout longer than the plugin's -t.
+with its --help text as description, vars "tgmon_<check>_<option>", set_if for
+flags, repeat_key for repeatable options, and a timeout longer than the plugin's
+-t. No var has a default: an argument whose var is not set is left out, so the
+plugin's own default - or its --config file - applies (a default var would put
+every default on the command line, where it beats the config file).
 """
 
 import argparse
@@ -18,13 +20,12 @@ sys.path.insert(0, ROOT)
 
 from tgmon.checks.registry import all_checks  # noqa: E402
 from tgmon.runtime import options as optmod  # noqa: E402
-from tgmon.verdict import SEVERITY_CHOICES  # noqa: E402
 from generated import sync  # noqa: E402
 
 TARGET = os.path.join(ROOT, "icinga-conf", "global-templates", "tgmon-commands.conf")
-COMMAND_TIMEOUT = 30          # Icinga kills the plugin after this; the plugin's -t is 10
+COMMAND_TIMEOUT = 30          # Icinga kills the plugin after this
 SKIP = {"help", "version"}
-NO_DEFAULT = {"state_dir", "url", "verbose", "cache_ttl", "config"}  # exclusive or off
+assert COMMAND_TIMEOUT > optmod.DEFAULT_TIMEOUT, "the plugin's -t must end first"
 
 
 def command_name(definition):
@@ -38,7 +39,7 @@ def quote(text, literal=True):
 
 
 def arguments(definition):
-    """[(option, var, kind, description, default)] for every option but -h/-V."""
+    """[(option, var, kind, description)] for every option but -h/-V."""
     parser = definition.parser()
     result = []
     for action in parser._actions:
@@ -52,20 +53,8 @@ def arguments(definition):
             kind = "repeat"
         else:
             kind = "value"
-        result.append((option, var, kind, " ".join((action.help or "").split()),
-                       _default(action)))
+        result.append((option, var, kind, " ".join((action.help or "").split())))
     return result
-
-
-def _default(action):
-    if action.dest in NO_DEFAULT or action.dest.endswith(tuple("_" + d for d in NO_DEFAULT)):
-        return None
-    value = action.default
-    if value is None or value is False or value == argparse.SUPPRESS:
-        return None
-    if action.type is optmod.severity:
-        return SEVERITY_CHOICES[value]
-    return value
 
 
 def render():
@@ -74,7 +63,9 @@ def render():
              " * plugins-contrib.d/tgmon.conf (include <plugins-contrib>) on every machine",
              " * that has it; without the package, put it into the global-templates zone,",
              " * never both (the objects would be defined twice). The plugins live in",
-             " * PluginContribDir (e.g. /usr/lib/nagios/plugins).",
+             " * PluginContribDir (e.g. /usr/lib/nagios/plugins). A var not set leaves its",
+             " * argument out: the plugin's default (in the description) or its --config",
+             " * file (vars.tgmon_<check>_config) applies.",
              " */", ""]
     for definition in all_checks():
         name = command_name(definition)
@@ -82,8 +73,7 @@ def render():
         lines.append('  command = [ PluginContribDir + "/%s" ]' % definition.prog)
         lines.append("")
         lines.append("  arguments = {")
-        defaults = []
-        for option, var, kind, description, default in arguments(definition):
+        for option, var, kind, description in arguments(definition):
             lines.append("    %s = {" % quote(option))
             if kind == "flag":
                 lines.append("      set_if = %s" % quote("$%s$" % var, literal=False))
@@ -93,15 +83,7 @@ def render():
                 lines.append("      repeat_key = true")
             lines.append("      description = %s" % quote(description))
             lines.append("    }")
-            if default is not None:
-                value = default if isinstance(default, (int, float)) and not isinstance(
-                    default, bool) else quote(default)
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                defaults.append("  vars.%s = %s" % (var, value))
         lines.append("  }")
-        lines.append("")
-        lines.extend(defaults)
         lines.append("")
         lines.append("  timeout = %d  // longer than the plugin's own -t" % COMMAND_TIMEOUT)
         lines.append("}")

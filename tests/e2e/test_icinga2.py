@@ -35,6 +35,9 @@ MASTER, AGENT = "tgmon-master", "tgmon-agent"
 #   tgmon-agent   agent mode: runs on the agent via command_endpoint (tg-node2's state)
 #   tg-agent-aio  agent mode, all in one, endpoint given explicitly
 #   tgc-berlin    the cluster: one dir and one URL
+#   tg-config     local mode on tg-node2's state with a config file (vars.tightgate.config)
+#                 that makes the warn flag CRITICAL and warns of a release after 1 h: the
+#                 CheckCommands set no defaults, so the file wins (it lost to them before)
 EXPECTED = {
     "tg-node1!tightgate-versions": 0, "tg-node1!tightgate-update_lock": 0,
     "tg-node1!tightgate-hotfixes": 0, "tg-node1!tightgate-reboot_required": 0,
@@ -47,7 +50,14 @@ EXPECTED = {
     "tgmon-agent!tightgate-maintenance": 2, "tgmon-agent!tightgate-update_schedule": 2,
     "tg-agent-aio!tightgate": 2,
     "tgc-berlin!tightgate-cluster": 2,
+    "tg-config!tightgate-versions": 2, "tg-config!tightgate-update_lock": 2,
+    "tg-config!tightgate-hotfixes": 0, "tg-config!tightgate-reboot_required": 0,
+    "tg-config!tightgate-maintenance": 2, "tg-config!tightgate-update_schedule": 2,
 }
+CONFIG = """check_versions:
+  warn-flag-severity: critical    # default: warning
+  warning_age: 1h                 # default: 7d
+"""
 
 
 class GraphiteListener:
@@ -144,6 +154,11 @@ object Host "tgc-berlin" {
   check_command = "dummy"
   vars.tightgate_cluster = { nodes = [ "%(node1)s", "%(url)s" ], token_file = "%(token)s" }
 }
+object Host "tg-config" {
+  check_command = "dummy"
+  vars.tightgate = { mode = "local", role = "cluster-node", state_dir = "%(node2)s",
+                     config = "%(config)s" }
+}
 """
 
 
@@ -160,9 +175,11 @@ def test_master_and_agent_run_every_documented_mode():
         ports = {"master_port": free_port(), "agent_port": free_port()}
         values = dict(ports, name=MASTER, master=MASTER, agent=AGENT, password=PASSWORD,
                       graphite=graphite.port, zones=shipped_zones(work))
+        config = work.write("tgmon.yml", CONFIG)
         with open(os.path.join(values["zones"], "master", "hosts.conf"), "w") as handle:
             handle.write(HOSTS % {"node1": dirs["tg-node1"], "node2": dirs["tg-node2"],
-                                  "url": exporter.url(), "token": token, "agent": AGENT})
+                                  "url": exporter.url(), "token": token, "agent": AGENT,
+                                  "config": config})
         pki(work, (MASTER, AGENT))
         master = Icinga(work, MASTER, MASTER_CONFIG % values)
         agent = Icinga(work, AGENT, AGENT_CONFIG % dict(values, name=AGENT))
@@ -223,6 +240,15 @@ def test_master_and_agent_run_every_documented_mode():
             assert attrs["command_endpoint"] == (AGENT if on_agent else ""), name
             assert result["check_source"] == (AGENT if on_agent else MASTER), (name, result)
             assert len(output.split("\n")[0]) <= 160
+        # the config file through the CheckCommand: its severity (CRITICAL, where
+        # tg-node2's versions service is WARNING) and its threshold (warn after 1 h)
+        configured = results["tg-config!tightgate-versions"]["last_check_result"]
+        assert configured["output"].startswith("VERSIONS CRITICAL - Update download failed")
+        assert "longer than 1h" in configured["output"], configured["output"]
+        ages = [p for p in configured["performance_data"] if p.startswith("pending_release_age=")]
+        assert ages and ages[0].split(";")[1] == "3600", configured["performance_data"]
+        assert results["tg-node2!tightgate-versions"]["last_check_result"]["output"].startswith(
+            "VERSIONS WARNING - Update download failed")
         wanted = ["icinga2.tg-node2.services.tightgate-update_lock.tgmon_update_lock.perfdata."
                   "update_lock.value 1",
                   "icinga2.tgc-berlin.services.tightgate-cluster.tgmon_cluster_updates.perfdata."

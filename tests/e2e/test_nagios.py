@@ -29,7 +29,8 @@ from .nagios import Nagios, rewrite
 pytestmark = pytest.mark.e2e
 STOCK_NRPE = "/etc/nagios/nrpe.cfg"
 SAMPLE = os.path.join(EXAMPLES, "nagios", "tgmon-services.cfg")
-STATE_DIR = "/var/lib/tgmon"     # what the shipped NRPE commands read
+# the shipped NRPE commands have no options (the default state dir): one per check
+NRPE_COMMAND = re.compile(r"^(command\[\w+\]=\S+)$", re.M)
 
 # host;service -> (state, state type) once every problem is HARD
 EXPECTED = {
@@ -54,8 +55,9 @@ class Nrpe:
         commands_dir = work.sub("nrpe.d")
         with open(NRPE_COMMANDS) as handle:
             shipped = handle.read()
-        assert shipped.count("--state-dir " + STATE_DIR) == 7, "the shipped NRPE commands changed"
-        work.write(os.path.join("nrpe.d", "tgmon.cfg"), shipped.replace(STATE_DIR, state_dir))
+        assert len(NRPE_COMMAND.findall(shipped)) == 7, "the shipped NRPE commands changed"
+        work.write(os.path.join("nrpe.d", "tgmon.cfg"),
+                   NRPE_COMMAND.sub(r"\1 --state-dir " + state_dir, shipped))
         user, group = daemon_user()
         self.config = work.write("nrpe.cfg", rewrite(STOCK_NRPE, {
             "pid_file": work.path + "/nrpe.pid",
@@ -207,7 +209,7 @@ def test_nrpe_runs_every_shipped_command_as_the_plugin_would_locally():
         codes = set()
         for name, command_line in commands:
             code, output = nrpe.query(name)
-            argv = command_line.replace(STATE_DIR, nodes["tg-node2"]).split()
+            argv = command_line.split() + ["--state-dir", nodes["tg-node2"]]
             local = subprocess.run(as_daemon_user(argv), capture_output=True, text=True,
                                    timeout=30)
             assert (code, output.split("|")[0]) == (

@@ -73,10 +73,13 @@ class CheckDefinition:
         return self.apply_config(self.parse_command_line(argv), argv)
 
     def _given_options(self, argv):
+        """The options the command line sets; an empty file option (a Nagios macro
+        without a value, parsed as None) sets nothing, so --config's value applies."""
         parser = self.parser()
         for action in parser._actions:
             action.default = argparse.SUPPRESS
-        return set(vars(parser.parse_args(argv)))
+        return {dest for dest, value in vars(parser.parse_args(argv)).items()
+                if value is not None}
 
     def overdue(self, opts):
         """(cause, fix) when reading the state did not finish within -t."""
