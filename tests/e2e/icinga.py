@@ -2,26 +2,33 @@
 files and API port on 127.0.0.1, run as the daemon user, stopped by PID."""
 
 import os
+import re
+import shlex
 import shutil
 import subprocess
 
+import pytest
 import requests
 import urllib3
 
+from helpers import ROOT
 from remote.servers import make_certificate
 from .cores import EXAMPLES, chown_to_daemon_user, daemon_user, need, stop
+
+STOCK_CONFIG = "/etc/icinga2"     # as the installed icinga2 package shipped it
 
 
 class Icinga:
     """One icinga2 daemon with its own dirs, PKI files and API port."""
 
-    def __init__(self, work, name, config, config_path=None, zones_dir=None):
+    def __init__(self, work, name, config, config_path=None, zones_dir=None, config_dir=None):
         self.binary = need("icinga2", "icinga2")
         self.work = work
         self.name = name
         self.root = work.sub(name)
         self.config = config_path or work.write(os.path.join(name, "icinga2.conf"), config)
         self.zones_dir = zones_dir
+        self.config_dir = config_dir
         for sub in ("data", "log", "cache", "spool", "run", "state"):
             work.sub(name, sub)
         self.process = None
@@ -38,6 +45,8 @@ class Icinga:
             args.append("-D%s=%s" % (var, os.path.join(self.root, sub)))
         if self.zones_dir:
             args.append("-DZonesDir=%s" % self.zones_dir)
+        if self.config_dir:
+            args.append("-DConfigDir=%s" % self.config_dir)
         return args
 
     def validate(self):
@@ -98,3 +107,76 @@ def api_session(user, password):
     return api
 
 
+
+
+def readme_icinga_steps():
+    """The commands of README.rst's "Icinga 2" section in order: ("run", command line)
+    or ("write", path, text, append) for a ``cat >[>] PATH <<'EOF'`` here-document."""
+    with open(os.path.join(ROOT, "README.rst")) as handle:
+        text = handle.read()
+    section = re.search(r"\nIcinga 2\n=+\n(.*?)\n[^\n]+\n=+\n", text, re.S).group(1)
+    steps, lines = [], iter(_literal_lines(section))
+    for line in lines:
+        heredoc = re.match(r"cat (>>?) (\S+) <<'EOF'$", line)
+        if heredoc:
+            body = []
+            for inner in lines:
+                if inner == "EOF":
+                    break
+                body.append(inner)
+            steps.append(("write", heredoc.group(2), "\n".join(body) + "\n",
+                          heredoc.group(1) == ">>"))
+        elif line.strip() and not line.startswith("#"):
+            while line.endswith("\\"):
+                line = line[:-1] + next(lines).strip()
+            steps.append(("run", line))
+    return steps
+
+
+def _literal_lines(text):
+    """The lines of the ``::`` blocks, without their indent."""
+    result, inside = [], False
+    for line in text.splitlines():
+        if inside and (line.startswith("    ") or not line.strip()):
+            result.append(line[4:])
+            continue
+        inside = line.rstrip().endswith("::")
+    return result
+
+
+def run_readme_steps(work, name):
+    """README.rst's Icinga 2 steps, as written, on a copy of the stock /etc/icinga2 (every
+    path below it moved into the copy; systemctl left out: the system's own icinga2 is
+    not touched). Returns the Icinga 2 they configured and its last validation."""
+    etc = os.path.join(work.path, "etc-icinga2")
+    shutil.copytree(STOCK_CONFIG, etc, symlinks=True)   # features-enabled links stay inside
+    icinga = Icinga(work, name, None, config_path=os.path.join(etc, "icinga2.conf"),
+                    zones_dir=os.path.join(etc, "zones.d"), config_dir=etc)
+    user, group = daemon_user()
+    validated = None
+    for step in readme_icinga_steps():
+        if step[0] == "write":
+            _, path, text, append = step
+            assert path.startswith(STOCK_CONFIG + "/"), "a README step writes to %s" % path
+            with open(path.replace(STOCK_CONFIG, etc), "a" if append else "w") as handle:
+                handle.write(text)
+            continue
+        for command in step[1].split("&&"):
+            argv = [part.replace(STOCK_CONFIG, etc) for part in shlex.split(command)]
+            if argv[:1] == ["systemctl"] and argv[2:] == ["icinga2"]:
+                continue
+            if argv[0] == "icinga2":
+                work.readable()
+                chown_to_daemon_user(work.path)   # it drops to the daemon user
+                extra = ["-c", icinga.config] if argv[1] == "daemon" else []
+                argv = icinga.args_for(*argv[1:]) + extra + ["-DRunAsUser=%s" % user,
+                                                             "-DRunAsGroup=%s" % group]
+            elif argv[0] not in ("mkdir", "cp") or not argv[-1].startswith(etc + "/"):
+                pytest.fail("README.rst's Icinga 2 section has a step this test cannot run "
+                            "as written (only in the copy of %s): %s" % (STOCK_CONFIG, command))
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+            assert done.returncode == 0, (command, done.stdout[-3000:], done.stderr[-3000:])
+            if argv[0] == icinga.binary and "-C" in argv:
+                validated = done
+    assert validated is not None, "README.rst's Icinga 2 steps never validate (daemon -C)"
+    return icinga, validated
