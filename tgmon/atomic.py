@@ -32,7 +32,7 @@ import stat
 import time
 
 from .errors import TgmonError
-from .safefile import file_type
+from .safefile import FileProblem, file_type, read_bounded
 
 DIR_MODE = 0o755
 FILE_MODE = 0o644
@@ -196,21 +196,11 @@ class SafeDir:
         try:
             info = os.fstat(fd)
             self._own_file(name, info)
-            if info.st_size > limit:
-                raise WriteError("%s is %d bytes, more than a state file can be"
-                                 % (self.shown(name), info.st_size), _REMOVE % self.shown(name))
-            chunks, left = [], limit + 1
-            while left > 0:
-                chunk = os.read(fd, min(65536, left))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                left -= len(chunk)
-            data = b"".join(chunks)
-            if len(data) > limit:
-                raise WriteError("%s grew while being read" % self.shown(name),
-                                 _REMOVE % self.shown(name))
-            return data, info
+            try:
+                return read_bounded(fd, info.st_size, limit), info
+            except FileProblem as exc:
+                raise WriteError("%s %s" % (self.shown(name), exc.words),
+                                 _REMOVE % self.shown(name)) from None
         finally:
             os.close(fd)
 
