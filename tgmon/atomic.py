@@ -98,6 +98,10 @@ def open_dir(path, create=False):
                     fd, shown = os.open("/", _PATH), "/"
                 parts = _parts(target) + parts
                 continue
+            if info is not None and not stat.S_ISDIR(info.st_mode):
+                raise WriteError("%s is %s, not a directory" % (child_shown,
+                                                                file_type(info.st_mode)),
+                                 "give the path of a directory")
             child = _made_dir(fd, name) if info is None else os.open(name, _PATH, dir_fd=fd)
             os.close(fd)
             fd, shown = child, child_shown or "/"

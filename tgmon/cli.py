@@ -79,7 +79,12 @@ def _parser():
 def add_state_parser(sub):
     from .writer import FLAG_NAMES
     state = sub.add_parser("state", help="write a state dir from the appliance's scripts: "
-                           "init, set-flag, clear-flag, update, heartbeat (docs/appliance.rst)")
+                           "init, set-flag, clear-flag, update, heartbeat (docs/appliance.rst)",
+                           description="Exit 0: written (set-flag may warn in one line that "
+                           "it made its text one line). Exit 2: refused or failed, one line "
+                           "naming the cause and the fix, nothing written. Never follows or "
+                           "writes through a link; refuses a dir (or parent) another user owns "
+                           "or may write. See docs/appliance.rst.")
     verbs = state.add_subparsers(dest="verb", required=True)
     init = verbs.add_parser("init", help="a minimal valid state: nothing known yet")
     init.add_argument("state_dir", metavar="DIR")

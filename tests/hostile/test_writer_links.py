@@ -216,7 +216,10 @@ REFUSED = [
      ["is a symlink owned by"]),
     ("user_symlink_as_parent", sticky_with_user_link(True), INIT, ["is a symlink owned by"]),
     ("symlink_loop_as_state_dir", symlink_loop, INIT, ["more than 40 symlinks"]),
-    ("state_dir_is_a_file", regular_file, HEARTBEAT, ["is not a directory"]),
+    ("state_dir_is_a_file", regular_file, HEARTBEAT, ["/file is a regular file, not a "
+                                                      "directory"]),
+    ("state_dir_below_a_file", lambda trap: (regular_file(trap), setattr(
+        trap, "dir", trap.at("file", "state"))), INIT, ["/file is a regular file"]),
     # planted in a root-owned dir: read as the writer's own files only, never through
     ("status_symlink", trusted_dir(symlink("status.json")), HEARTBEAT,
      ["status.json is a symlink", NOT_OURS]),
