@@ -8,7 +8,7 @@ from tgmon import examples
 from tgmon.schema import to_document, parse_status
 from tgmon.sources.statedir import read_state
 from tgmon.stateformat import paths_for
-from tgmon.stateformat import status_bytes
+from tgmon.stateformat import MARKER_FILES, status_bytes
 from helpers import ROOT
 
 STATES = os.path.join(ROOT, "examples", "states")
@@ -26,6 +26,11 @@ def test_shipped_example_matches_generator(name):
     expected = examples.build(name)
     with open(os.path.join(path, "status.json"), "rb") as handle:
         assert handle.read() == status_bytes(expected), "run `make examples`"
+    with open(os.path.join(path, examples.STAMP)) as handle:
+        assert handle.read() == name + "\n", "run `make examples`"
+    assert sorted(os.listdir(path)) == sorted(
+        [examples.STAMP, "status.json"] + [filename for (field, filename), marker in zip(
+            MARKER_FILES, expected.flags) if marker.is_set])
     state = read_state(paths_for(path))
     for flag, marker in expected.flags._asdict().items():
         got = getattr(state.flags, flag)

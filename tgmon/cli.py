@@ -4,23 +4,36 @@
     tgmon refresh DIR             move every time in DIR so that it was generated now
     tgmon serve --state-dir DIR   read-only HTTP(S) exporter: GET /v1/status, /healthz
     tgmon example list            names of the example states
-    tgmon example write NAME DIR  write example NAME into DIR, fresh as of now
-    tgmon example write-all DIR   write every example at its fixed instant
+    tgmon example write NAME DIR  write example NAME into DIR (new or empty), fresh as of now
+    tgmon example write-all DIR   write every example at its fixed instant into DIR/NAME
     tgmon downtimes sync ...      each node's plan as downtimes in Icinga 2 / Nagios
     tgmon state VERB DIR ...      the appliance side: init, set-flag, clear-flag,
                                   update, heartbeat (docs/appliance.rst)
 """
 
 import argparse
-import os
 import sys
 
 from .errors import TgmonError
+from .runtime.output import sanitize
 from .stateformat import DEFAULT_STATE_DIR
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one safe line: argparse would echo a bad value as given."""
+
+    def error(self, message):
+        _say("%s: %s - see %s --help" % (self.prog, message, self.prog))
+        self.exit(2)
+
+
+def _say(text):
+    """One line on stderr, whatever the text holds (paths, values from input)."""
+    print(sanitize(text), file=sys.stderr)
+
+
 def _parser():
-    parser = argparse.ArgumentParser(prog="tgmon", description=__doc__.split("\n")[0],
+    parser = _Parser(prog="tgmon", description=__doc__.split("\n")[0],
                                      epilog="\n".join(__doc__.split("\n")[1:]),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -33,7 +46,8 @@ def _parser():
     validate.add_argument("--max-age", default="30m", metavar="DURATION",
                           help="report the state as stale when older (default: 30m)")
     refresh = sub.add_parser("refresh", help="shift all times of a state dir to now "
-                             "(to try a check on a copied or edited example)")
+                             "(to try a check on a copied or edited example); reads and "
+                             "writes only the files of DIR itself, never through a link")
     refresh.add_argument("state_dir", metavar="DIR")
     serve = sub.add_parser("serve", help="serve a state dir read-only over HTTP(S)")
     serve.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
@@ -43,11 +57,18 @@ def _parser():
     example = sub.add_parser("example", help="write the example states")
     ex_sub = example.add_subparsers(dest="action", required=True)
     ex_sub.add_parser("list", help="list the example names")
-    write = ex_sub.add_parser("write", help="write one example, fresh as of now")
+    write = ex_sub.add_parser("write", help="write one example, fresh as of now, into a new "
+                              "or empty DIR")
     write.add_argument("name")
     write.add_argument("state_dir", metavar="DIR")
-    write_all = ex_sub.add_parser("write-all", help="write all examples at their fixed instant")
+    write_all = ex_sub.add_parser("write-all", help="write all examples at their fixed "
+                                  "instant into DIR/NAME (DIR new or empty)")
     write_all.add_argument("target", metavar="DIR")
+    for verb in (write, write_all):
+        verb.add_argument("--force", action="store_true",
+                          help="replace an example written there before; a dir holding "
+                               "anything else, or a set update lock or warn flag the "
+                               "example lacks, is still refused")
     add_state_parser(sub)
     sub.add_parser("downtimes", add_help=False,
                    help="downtimes sync: each node's planned maintenance and scheduled update "
@@ -58,13 +79,19 @@ def _parser():
 def add_state_parser(sub):
     from .writer import FLAG_NAMES
     state = sub.add_parser("state", help="write a state dir from the appliance's scripts: "
-                           "init, set-flag, clear-flag, update, heartbeat (docs/appliance.rst)")
+                           "init, set-flag, clear-flag, update, heartbeat (docs/appliance.rst)",
+                           description="Exit 0: written (set-flag may warn in one line that "
+                           "it made its text one line). Exit 2: refused or failed, one line "
+                           "naming the cause and the fix, nothing written. Never follows or "
+                           "writes through a link; refuses a dir (or parent) another user owns "
+                           "or may write. See docs/appliance.rst.")
     verbs = state.add_subparsers(dest="verb", required=True)
     init = verbs.add_parser("init", help="a minimal valid state: nothing known yet")
     init.add_argument("state_dir", metavar="DIR")
-    init.add_argument("--node", required=True, type=_name, help="the node's name")
+    init.add_argument("--node", required=True,
+                      help="the node's host name (RFC 1123, dots allowed)")
     init.add_argument("--role", required=True, choices=("single", "cluster-node"))
-    init.add_argument("--cluster", type=_name, help="the cluster's name (cluster-node)")
+    init.add_argument("--cluster", help="the cluster's name (cluster-node): one printable line")
     init.add_argument("--installed", default="0", metavar="VERSION",
                       help="the installed release, e.g. 4.11 (default: 0, unknown)")
     init.add_argument("--force", action="store_true", help="replace an existing state")
@@ -72,9 +99,11 @@ def add_state_parser(sub):
     set_flag = verbs.add_parser("set-flag", help="set a marker (since now unless --since)")
     set_flag.add_argument("state_dir", metavar="DIR")
     set_flag.add_argument("flag", choices=flags)
-    set_flag.add_argument("--reason", help="the first line: why (not for reboot-required)")
+    set_flag.add_argument("--reason", help="the first line: why (not for reboot-required); "
+                          "line breaks and control characters become spaces (with a warning)")
     set_flag.add_argument("--line", action="append", default=[], metavar="TEXT",
-                          help="one more line (reboot-required: a package), repeatable")
+                          help="one more line (reboot-required: a package), repeatable; made "
+                               "one printable line like --reason")
     set_flag.add_argument("--since", type=_timestamp, metavar="TIME",
                           help="when it was set, ISO-8601 with offset (default: now, or "
                                "when it was set before)")
@@ -88,12 +117,6 @@ def add_state_parser(sub):
                         help="the partial document; - reads stdin")
     beat = verbs.add_parser("heartbeat", help="refresh generated only")
     beat.add_argument("state_dir", metavar="DIR")
-
-
-def _name(text):
-    if not 0 < len(text) <= 128 or not text.isprintable():
-        raise argparse.ArgumentTypeError("must be 1-128 printable characters")
-    return text
 
 
 def _timestamp(text):
@@ -110,24 +133,17 @@ def _state(args):
         writer.init(args.state_dir, args.node, args.role, args.cluster, args.installed,
                     args.force)
     elif args.verb == "set-flag":
-        writer.set_flag(args.state_dir, args.flag, args.reason, args.line, args.since)
+        warnings = writer.set_flag(args.state_dir, args.flag, args.reason, args.line,
+                                   args.since)
+        if warnings:
+            _say("tgmon: warning: %s" % "; ".join(warnings))
     elif args.verb == "clear-flag":
         writer.clear_flag(args.state_dir, args.flag)
     elif args.verb == "update":
-        writer.update(args.state_dir, _read_json_arg(args.json))
+        writer.update(args.state_dir, writer.read_update_document(args.json))
     else:
         writer.heartbeat(args.state_dir)
     return 0
-
-
-def _read_json_arg(name):
-    from .writer import MAX_UPDATE_BYTES, WriteError
-    if name == "-":
-        data = sys.stdin.buffer.read(MAX_UPDATE_BYTES + 1)
-    else:
-        from .safefile import read_option_file
-        data = read_option_file(name, "--json", MAX_UPDATE_BYTES + 1, WriteError)
-    return data
 
 
 def main(argv=None):
@@ -149,11 +165,10 @@ def main(argv=None):
         if args.command == "state":
             return _state(args)
     except TgmonError as exc:
-        print("tgmon: %s - %s" % (exc.cause, exc.fix) if exc.fix else "tgmon: %s" % exc.cause,
-              file=sys.stderr)
+        _say("tgmon: %s - %s" % (exc.cause, exc.fix) if exc.fix else "tgmon: %s" % exc.cause)
         return 2
     except (OSError, ValueError) as exc:  # e.g. the port is taken, a bad --max-age
-        print("tgmon: %s" % exc, file=sys.stderr)
+        _say("tgmon: %s" % exc)
         return 2
     return 2
 
@@ -179,40 +194,48 @@ def _validate(state_dir, config, max_age):
 
 
 def _refresh(state_dir):
+    """Move every time in DIR so that it was generated now. Reads and writes only
+    DIR's own files, as ``tgmon state`` does: a planted link is refused."""
+    from .atomic import explain, open_dir
     from .lifecycle import shift_state
-    from .sources.statedir import read_state
-    from .stateformat import paths_for
-    from .stateformat import write_state
+    from .stateformat import write_state_into
     from .timeutil import utcnow
-    state = read_state(paths_for(state_dir))
-    # A marker newer than its status.json (e.g. a fresh git checkout) dates
-    # from when the state was generated.
-    flags = state.flags._replace(**{
-        name: marker._replace(since=min(marker.since, state.generated))
-        for name, marker in state.flags._asdict().items() if marker.is_set})
-    now = utcnow().astimezone(state.generated.tzinfo).replace(microsecond=0)
-    write_state(state_dir, shift_state(state._replace(flags=flags), now - state.generated))
-    print("%s: times moved by %s; generated is now %s"
-          % (state_dir, now - state.generated, now.isoformat()))
+    from .writer import read_own_state
+    try:
+        with open_dir(state_dir) as directory:
+            state = read_own_state(directory)
+            # A marker newer than its status.json (e.g. a fresh git checkout) dates
+            # from when the state was generated.
+            flags = state.flags._replace(**{
+                name: marker._replace(since=min(marker.since, state.generated))
+                for name, marker in state.flags._asdict().items() if marker.is_set})
+            now = utcnow().astimezone(state.generated.tzinfo).replace(microsecond=0)
+            write_state_into(directory, shift_state(state._replace(flags=flags),
+                                                    now - state.generated))
+    except TgmonError:
+        raise
+    except OSError as exc:
+        raise explain(exc, state_dir) from None
+    print(sanitize("%s: times moved by %s; generated is now %s"
+                   % (state_dir, now - state.generated, now.isoformat())))
     return 0
 
 
 def _example(args):
     from . import examples
-    from .stateformat import write_state
     if args.action == "list":
         for name in examples.EXAMPLES:
             print(name)
         return 0
     if args.action == "write":
         if args.name not in examples.EXAMPLES:
-            raise TgmonError("no example named %r" % args.name,
+            raise TgmonError("no example named %s" % args.name[:40],
                              "choose one of: %s" % ", ".join(examples.EXAMPLES))
         from .timeutil import local_zone, utcnow
-        write_state(args.state_dir, examples.build(args.name, utcnow().astimezone(local_zone())))
+        examples.write_example(args.name, args.state_dir, utcnow().astimezone(local_zone()),
+                               args.force)
         return 0
-    for name in examples.EXAMPLES:
-        write_state(os.path.join(args.target, name), examples.build(name))
+    examples.write_all(args.target, args.force)
     return 0
 
 

@@ -3,14 +3,19 @@
 One source for the shipped example dirs (written at ``EXAMPLE_INSTANT`` by
 ``tgmon example write-all``) and for the demo, which writes them relative
 to *now* so that they are fresh and the marker files' mtimes tell the truth.
+``write_example`` never overwrites a real state (docs/state-format.rst).
 """
 
+import os
 from datetime import datetime, timedelta, timezone
+
+from .atomic import TEMP_PREFIX, WriteError, explain, open_dir
 
 from .model import (
     ClusterSettings, FailureSwitchOff, Flags, Hotfix, Hotfixes, Maintenance,
     Marker, MARKER_UNSET, Node, Release, Releases, Schedule, ScheduledDownload,
     ScheduledUpdate, SCHEMA, State, UpdateRun, UpdateServer)
+from .stateformat import MARKER_FILES, STATUS_FILE, write_state_into
 
 CET = timezone(timedelta(hours=1), "CET")
 # The instant the shipped example dirs are written at (a Sunday morning).
@@ -130,3 +135,79 @@ def build(name, now=None):
         return state
     from .lifecycle import shift_state
     return shift_state(state, now - EXAMPLE_INSTANT)
+
+
+# ---------------------------------------------------------------- writing them
+# Marks a dir as written by ``tgmon example``: only such a dir, holding nothing
+# but an example's files, may be replaced (--force). A real state never has it.
+STAMP = ".tgmon-example"
+# markers no example may clear: an alarm must not turn into an OK
+ALARMS = ("warn_flag", "update_lock")
+
+
+def write_example(name, path, now=None, force=False):
+    """Write example ``name`` into ``path`` (created when missing), as of ``now``.
+
+    ``path`` must be new or empty; with ``force`` it may hold an example written
+    before, and nothing else. A set update lock or warn flag is never replaced
+    by an example without it: no example turns a real alarm into an OK."""
+    write_examples({path: name}, now, force)
+
+
+def write_all(target, force=False):
+    """Every example at EXAMPLE_INSTANT into ``target``/NAME; ``target`` must be new or
+    empty, or (``force``) hold only example dirs written before."""
+    if not force:
+        try:
+            with open_dir(target) as directory:
+                if directory.names():
+                    raise WriteError("%s is not empty" % target, "choose a new or empty dir; "
+                                     "--force replaces the examples written there before")
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise explain(exc, target) from None
+    write_examples({os.path.join(target, name): name for name in EXAMPLES}, None, force)
+
+
+def write_examples(targets, now, force):
+    """{dir: example name}: every dir checked first, then written - so a refusal
+    writes nothing."""
+    states, opened = {path: build(name, now) for path, name in targets.items()}, []
+    try:
+        try:
+            for path in targets:
+                opened.append(open_dir(path, create=True))
+                _replaceable(opened[-1], states[path], force)
+            for directory, path in zip(opened, targets):
+                write_state_into(directory, states[path])
+                directory.commit(directory.stage(STAMP, (targets[path] + "\n").encode()), STAMP)
+                directory.sync()
+        except OSError as exc:
+            raise explain(exc, path) from None
+    finally:
+        for directory in opened:
+            directory.close()
+
+
+def _replaceable(directory, state, force):
+    """WriteError unless ``directory`` may receive ``state`` (see write_example)."""
+    present = {name for name in directory.names() if not name.startswith(TEMP_PREFIX)}
+    if not present:
+        return
+    if not force:
+        raise WriteError("%s is not empty" % directory.path,
+                         "choose a new or empty dir; --force replaces an example written "
+                         "there before")
+    ours = {STATUS_FILE, STAMP} | {filename for _, filename in MARKER_FILES}
+    if STAMP not in present or present - ours:
+        raise WriteError("%s holds more than an example's files: a real state is never "
+                         "replaced by an example" % directory.path, "choose another dir")
+    directory.read(STAMP, 256)      # refuses a planted link as the stamp
+    cleared = [filename for (field, filename), marker in zip(MARKER_FILES, state.flags)
+               if field in ALARMS and directory.lstat(filename) and not marker.is_set]
+    if cleared:
+        raise WriteError("%s has its %s set; the example would clear %s"
+                         % (directory.path, " and ".join(cleared),
+                            "them" if len(cleared) > 1 else "it"),
+                         "remove the dir first, or choose another one")

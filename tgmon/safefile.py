@@ -49,25 +49,30 @@ def read_regular(path, limit):
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise FileProblem("not-regular", "is %s, not a regular file" % file_type(info.st_mode))
-        if info.st_size > limit:
-            raise FileProblem("too-large", "is %d bytes, more than the %d allowed"
-                              % (info.st_size, limit))
-        chunks, left = [], limit + 1
-        while left > 0:
-            chunk = os.read(fd, min(65536, left))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
-        if len(data) > limit:
-            raise FileProblem("too-large", "grew beyond the %d bytes allowed while being read"
-                              % limit)
-        return data
+        return read_bounded(fd, info.st_size, limit)
     except OSError as exc:
         raise problem_of(exc) from None
     finally:
         os.close(fd)
+
+
+def read_bounded(fd, size, limit):
+    """The bytes of the open regular file ``fd`` of ``size`` bytes, at most ``limit``:
+    FileProblem (too-large) when it is, or grows while being read, larger."""
+    if size > limit:
+        raise FileProblem("too-large", "is %d bytes, more than the %d allowed" % (size, limit))
+    chunks, left = [], limit + 1
+    while left > 0:
+        chunk = os.read(fd, min(65536, left))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise FileProblem("too-large", "grew beyond the %d bytes allowed while being read"
+                          % limit)
+    return data
 
 
 def check_regular(path):

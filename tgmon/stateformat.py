@@ -70,40 +70,55 @@ def marker_bytes(marker):
     return "".join(line + "\n" for line in marker.lines).encode("utf-8")
 
 
+def marker_lines(data):
+    """A marker file's bytes as its lines: stripped, none empty, each and their
+    number bounded as docs/state-format.rst says."""
+    from .schema import MAX_MARKER_LINE, MAX_MARKER_LINES
+    text = data.decode("utf-8", errors="replace")
+    return tuple(line.strip()[:MAX_MARKER_LINE] for line in text.splitlines()
+                 if line.strip())[:MAX_MARKER_LINES]
+
+
 def write_state(state_dir, state):
-    """Make ``state_dir`` hold ``state``: markers set/cleared, then status.json.
+    """Make ``state_dir`` (created when missing) hold ``state``; WriteError when it
+    cannot, naming the cause and the fix. The dir is checked and written as
+    ``atomic`` does it: no link is ever followed, no other user's dir written."""
+    from .atomic import explain, open_dir
+    try:
+        with open_dir(state_dir, create=True) as directory:
+            write_state_into(directory, state)
+    except OSError as exc:
+        raise explain(exc, state_dir) from None
+
+
+def write_state_into(directory, state):
+    """Write ``state`` into the open ``atomic.SafeDir``: markers set/cleared, then status.json.
 
     Every file is staged (written and fsynced) first; then the renames run
     back to back, the markers first and status.json, the commit point, last.
     So the moment in which markers and status.json disagree is a few
-    microseconds, and readers detect it (``markers_agree``).
+    microseconds, and readers detect it (``markers_agree``). Temp files a
+    killed writer left are removed first.
     """
-    from .atomic import discard, fsync_dir, stage
-    os.makedirs(state_dir, exist_ok=True)
+    directory.remove_leftovers()
     staged, removals = [], []
     try:
         for (name, filename), marker in zip(MARKER_FILES, state.flags):
-            path = os.path.join(state_dir, filename)
             if marker.is_set:
-                staged.append((stage(path, marker_bytes(marker),
-                                     mtime=marker.since.timestamp()), path))
+                staged.append((directory.stage(filename, marker_bytes(marker),
+                                               mtime=marker.since.timestamp()), filename))
             else:
-                removals.append(path)
-        status = os.path.join(state_dir, STATUS_FILE)
-        staged.append((stage(status, status_bytes(state)), status))
-    except BaseException:
+                removals.append(filename)
+        staged.append((directory.stage(STATUS_FILE, status_bytes(state)), STATUS_FILE))
+        for tmp, filename in staged[:-1]:
+            directory.commit(tmp, filename)
+        for filename in removals:
+            directory.remove(filename)
+        directory.commit(*staged[-1])
+    finally:
         for tmp, _ in staged:
-            discard(tmp)
-        raise
-    for tmp, path in staged[:-1]:
-        os.replace(tmp, path)
-    for path in removals:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-    os.replace(*staged[-1])
-    fsync_dir(state_dir)
+            directory.remove(tmp)     # those not renamed: a failed write leaves no temp file
+    directory.sync()
 
 
 # ---------------------------------------------------------------- the remote form

@@ -6,31 +6,42 @@
     tgmon state update DIR --json FILE|-
     tgmon state heartbeat DIR
 
-Every verb takes the state dir's lock (``.tgmon-state.lock``, flock), reads the
-current state, changes it and writes it with ``stateformat.write_state`` (each
+Every verb opens the state dir as ``atomic`` does (never through a link
+another user owns, never a dir another user could write: it may run as root),
+takes its lock (``.tgmon-state.lock``, flock), reads the current state - only
+files it wrote itself: a planted symlink or hard link is refused, never read
+through - changes it and writes it with ``stateformat.write_state_into`` (each
 file staged and fsynced, markers renamed first, status.json last with its
 ``expected_markers``), so concurrent writers queue up and a reader never sees
 a torn or mixed state. Every write sets ``generated`` to now: the process that
 knows the state vouches for it (docs/appliance.rst). Anything invalid is
-refused with one line naming the field, and nothing is written.
+refused with one line naming the field (never quoting the input beyond a
+field name), and nothing is written - but a flag is never lost for its text:
+``--reason``/``--line`` are made one printable line each, with a warning.
 """
 
-import errno
 import fcntl
 import json
 import os
+import re
+import select
+import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime
 
+from .atomic import WriteError, explain, open_dir
 from .errors import TgmonError
-from .model import (MARKER_UNSET, NO_FLAGS, SCHEMA, ClusterSettings, Hotfixes, Maintenance,
-                    Marker, Node, Releases, Schedule, ScheduledDownload, ScheduledUpdate, State,
-                    UpdateServer)
+from .model import (MARKER_UNSET, NO_FLAGS, SCHEMA, ClusterSettings, Flags, Hotfixes,
+                    Maintenance, Marker, Node, Releases, Schedule, ScheduledDownload,
+                    ScheduledUpdate, State, UpdateServer)
 from .schema import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError, parse_status, to_document
-from .stateformat import MARKER_FILES, write_state
+from .stateformat import MARKER_FILES, STATUS_FILE, marker_lines, write_state_into
+from .textcheck import check_text, field_name, host_name_problem, one_line_each
 
 LOCK_FILE = ".tgmon-state.lock"
 LOCK_WAIT = 10.0
+STDIN_WAIT = 10.0
 MAX_UPDATE_BYTES = 1024 * 1024
 # the names the command line uses for the markers, and their Flags fields
 FLAG_NAMES = {filename: name for name, filename in MARKER_FILES}
@@ -40,38 +51,22 @@ del FLAG_NAMES["update-warn-flag"]
 NOT_UPDATABLE = ("schema", "generated", "expected_markers", "flags")
 
 
-class WriteError(TgmonError):
-    """Refused: nothing was written."""
-
-
 def now():
     """The appliance's wall clock, to the second, with its UTC offset."""
     return datetime.now().astimezone().replace(microsecond=0)
 
 
-# ----------------------------------------------------------------- the lock
+# ----------------------------------------------------------------- dir and lock
 class StateLock:
     """An exclusive flock on DIR/.tgmon-state.lock, waited for at most LOCK_WAIT s."""
 
-    def __init__(self, state_dir, wait=LOCK_WAIT):
-        self.path = os.path.join(state_dir, LOCK_FILE)
+    def __init__(self, directory, wait=LOCK_WAIT):
+        self.directory = directory
         self.wait = wait
         self.fd = None
 
     def __enter__(self):
-        if not os.path.isdir(os.path.dirname(self.path)):
-            raise WriteError("%s is no state dir" % os.path.dirname(self.path),
-                             "tgmon state init creates it")
-        flags = os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
-        try:
-            self.fd = os.open(self.path, flags, 0o644)
-        except OSError as exc:
-            if exc.errno == errno.ELOOP:
-                raise WriteError("the lock %s is a symlink" % self.path,
-                                 "remove it: tgmon state makes its own") from None
-            raise WriteError("cannot open the lock %s: %s" % (self.path, _words(exc)),
-                             "run as the state dir's writer (owner) or fix its permissions") \
-                from None
+        self.fd = self.directory.open_lock(LOCK_FILE)
         give_up = time.monotonic() + self.wait
         while True:
             try:
@@ -81,12 +76,61 @@ class StateLock:
                 if time.monotonic() > give_up:
                     os.close(self.fd)
                     raise WriteError("another writer held the lock %s for %g s"
-                                     % (self.path, self.wait),
+                                     % (self.directory.shown(LOCK_FILE), self.wait),
                                      "look for a hung tgmon state process") from None
                 time.sleep(0.005 + (time.monotonic_ns() % 10000) / 1e6)
 
     def __exit__(self, *exc):
         os.close(self.fd)   # closing releases the flock
+
+
+@contextmanager
+def locked(state_dir, create=False):
+    """The state dir, open (``atomic.SafeDir``) and locked; every OSError in the
+    block becomes a WriteError naming its cause and fix."""
+    try:
+        directory = open_dir(state_dir, create)
+    except FileNotFoundError:
+        raise WriteError("%s is no state dir" % state_dir, "tgmon state init creates it") \
+            from None
+    except OSError as exc:
+        raise explain(exc, state_dir) from None
+    try:
+        with StateLock(directory):
+            yield directory
+    except WriteError:
+        raise
+    except OSError as exc:
+        raise explain(exc, state_dir) from None
+    finally:
+        directory.close()
+
+
+def read_own_state(directory):
+    """The state in ``directory`` (an open ``atomic.SafeDir``), read as its writer:
+    every file must be one tgmon wrote - regular, one link, owned by the writer or
+    root. A symlink or hard link planted there is refused, never read through
+    (its target's content would end up in a world-readable marker)."""
+    from .sources.statedir import (MAX_MARKER_BYTES, MAX_STATUS_BYTES, decode_status,
+                                   file_time, state_from_document)
+    found = directory.read(STATUS_FILE, MAX_STATUS_BYTES)
+    if found is None:
+        raise WriteError("%s holds no state (no %s)" % (directory.path, STATUS_FILE),
+                         "tgmon state init creates one")
+    markers = []
+    for _, filename in MARKER_FILES:
+        marker = directory.read(filename, MAX_MARKER_BYTES)
+        if marker is None:
+            markers.append(MARKER_UNSET)
+            continue
+        since = file_time(marker[1].st_mtime)
+        if since is None:
+            raise WriteError("%s has a time beyond the calendar" % directory.shown(filename),
+                             "touch it: its time is when the flag was set")
+        markers.append(Marker(True, since, marker_lines(marker[0])))
+    where = directory.shown(STATUS_FILE)
+    return state_from_document(decode_status(found[0], where), Flags(*markers), where,
+                               directory.path)
 
 
 # ----------------------------------------------------------------- the verbs
@@ -110,95 +154,125 @@ def init(state_dir, node, role, cluster=None, installed="0", force=False):
     if role == "single" and cluster:
         raise WriteError("a single system has no cluster", "drop --cluster, or --role "
                          "cluster-node")
-    _make_dir(state_dir)
-    with StateLock(state_dir):
-        if os.path.lexists(os.path.join(state_dir, "status.json")) and not force:
+    check_text({"--node": node, "--cluster": cluster, "--installed": installed}, WriteError)
+    state = _validated(to_document(minimal_state(node, role, cluster, installed, now())),
+                       NO_FLAGS, {"node.name": "--node", "node.cluster": "--cluster",
+                                 "releases.installed": "--installed"})
+    with locked(state_dir, create=True) as directory:
+        if directory.lstat(STATUS_FILE) is not None and not force:
             raise WriteError("%s already holds a state" % state_dir,
                              "tgmon state update changes it; --force starts over")
-        state = minimal_state(node, role, cluster, installed, now())
-        _write(state_dir, _validated(to_document(state), state.flags))
+        write_state_into(directory, state)
 
 
 def set_flag(state_dir, flag, reason=None, lines=(), since=None):
-    text = ([reason] if reason else []) + list(lines)
-    for line in text:
-        if "\n" in line or "\r" in line or len(line) > MAX_MARKER_LINE:
-            raise WriteError("a marker line must be one line of at most %d characters"
-                             % MAX_MARKER_LINE, "split it into several --line")
-    if len(text) > MAX_MARKER_LINES:
-        raise WriteError("at most %d marker lines" % MAX_MARKER_LINES, "give fewer --line")
-    with StateLock(state_dir):
-        state = _current(state_dir)
+    """Set a marker; returns warnings (its text had to be made safe), never refuses for it."""
+    given = ([("--reason", reason)] if reason else []) + [("--line", line) for line in lines]
+    text, warnings = one_line_each(given, MAX_MARKER_LINE, MAX_MARKER_LINES)
+    with locked(state_dir) as directory:
+        state = _current(directory)
         field = FLAG_NAMES[flag]
         old = getattr(state.flags, field)
         at = now()
         if since is not None and since > at:
             raise WriteError("--since lies in the future", "give the time the flag was set")
         # a flag set again keeps its time: it has been set since then
-        marker = Marker(True, since or (old.since if old.is_set and old.since else at),
-                        tuple(line.strip() for line in text if line.strip()))
-        _write(state_dir, state._replace(generated=at,
-                                         flags=state.flags._replace(**{field: marker})))
+        marker = Marker(True, since or (old.since if old.is_set and old.since else at), text)
+        write_state_into(directory, state._replace(
+            generated=at, flags=state.flags._replace(**{field: marker})))
+    return warnings
 
 
 def clear_flag(state_dir, flag):
-    with StateLock(state_dir):
-        state = _current(state_dir)
-        _write(state_dir, state._replace(generated=now(), flags=state.flags._replace(
+    with locked(state_dir) as directory:
+        state = _current(directory)
+        write_state_into(directory, state._replace(generated=now(), flags=state.flags._replace(
             **{FLAG_NAMES[flag]: MARKER_UNSET})))
 
 
 def update(state_dir, data):
     """Merge a partial status.json document (objects merge, lists replace)."""
     patch = _decode(data)
-    with StateLock(state_dir):
-        state = _current(state_dir)
-        document = to_document(state)
-        _check_known(patch, document_shape(), "")
-        merged = _merge(document, patch)
+    _check_known(patch, document_shape(), "")
+    check_text(patch, WriteError)
+    with locked(state_dir) as directory:
+        state = _current(directory)
+        merged = _merge(to_document(state), patch)
         merged["generated"] = now().isoformat()
-        _write(state_dir, _validated(merged, state.flags))
+        write_state_into(directory, _validated(merged, state.flags))
 
 
 def heartbeat(state_dir):
-    with StateLock(state_dir):
-        state = _current(state_dir)
-        _write(state_dir, state._replace(generated=now()))
+    with locked(state_dir) as directory:
+        state = _current(directory)
+        write_state_into(directory, state._replace(generated=now()))
 
 
 # ----------------------------------------------------------------- helpers
-def _make_dir(state_dir):
+def _current(directory):
     try:
-        os.makedirs(state_dir, mode=0o755, exist_ok=True)
-    except OSError as exc:
-        raise WriteError("cannot create %s: %s" % (state_dir, _words(exc)),
-                         "create it as the writer, readable by the monitoring user") from None
-
-
-def _current(state_dir):
-    from .sources.statedir import read_state
-    from .stateformat import paths_for
-    try:
-        return read_state(paths_for(state_dir))
+        return read_own_state(directory)
+    except WriteError:
+        raise
     except TgmonError as exc:
-        raise WriteError("%s holds no valid state (%s)" % (state_dir, exc.cause),
+        raise WriteError("%s holds no valid state (%s)" % (directory.path, exc.cause),
                          "tgmon state init --force starts over") from None
 
 
-def _validated(document, flags):
-    """The document as a State, or WriteError naming the field."""
+def _validated(document, flags, names=None):
+    """The document as a State, or WriteError naming the field (``names``: the
+    option a field came from). A field's value is never quoted: it may come from
+    a file only root can read."""
+    names = names or {}
     try:
-        return parse_status(document, flags, "tgmon state")
+        state = parse_status(document, flags, "tgmon state")
     except SchemaError as exc:
-        raise WriteError("refused, nothing written: %s" % exc, "fix that field") from None
+        raise WriteError("refused, nothing written: %s: %s"
+                         % (names.get(exc.path, exc.path), _unquoted(exc.problem)),
+                         "fix that field") from None
+    problem = host_name_problem(state.node.name)
+    if problem:
+        raise WriteError("refused, nothing written: %s is no host name: %s"
+                         % (names.get("node.name", "node.name"), problem),
+                         "give the node's host name (RFC 1123), e.g. tg-node1")
+    plan = state.maintenance.planned
+    if plan is not None and plan.end is not None and plan.end <= plan.start:
+        raise WriteError("refused, nothing written: maintenance.planned.end lies %s its start"
+                         % ("at" if plan.end == plan.start else "before"),
+                         "give an end after the start, or null")
+    return state
 
 
-def _write(state_dir, state):
+def _unquoted(problem):
+    """A schema problem without the excerpt of the value it quotes (", got '...'")."""
+    return re.sub(r", got ['\"].*$", "", problem, flags=re.S)
+
+
+def read_update_document(name):
+    """The bytes of ``--json NAME`` (- is stdin, waited for at most STDIN_WAIT s)."""
+    if name != "-":
+        from .safefile import read_option_file
+        return read_option_file(name, "--json", MAX_UPDATE_BYTES + 1, WriteError)
     try:
-        write_state(state_dir, state)
-    except OSError as exc:
-        raise WriteError("cannot write to %s: %s" % (state_dir, _words(exc)),
-                         "run as the state dir's writer (owner)") from None
+        fd = sys.stdin.fileno()
+    except (AttributeError, ValueError, OSError):
+        raise WriteError("--json -: there is no stdin", "give --json FILE") from None
+    chunks, size, give_up = [], 0, time.monotonic() + STDIN_WAIT
+    while size <= MAX_UPDATE_BYTES:
+        left = give_up - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise WriteError("--json -: stdin did not end within %g s" % STDIN_WAIT,
+                             "pipe the document in and close it, or give --json FILE")
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError as exc:
+            raise WriteError("--json -: cannot read stdin: %s" % (exc.strerror or exc),
+                             "pipe the document in, or give --json FILE") from None
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _decode(data):
@@ -230,7 +304,7 @@ def _decode(data):
 def _check_known(patch, shape, path):
     """Every key of ``patch`` must be a field of status.json where it stands."""
     for key, value in patch.items():
-        where = "%s.%s" % (path, key) if path else key
+        where = field_name(path, key)
         if key not in shape:
             raise WriteError("refused, nothing written: %s is no field of status.json" % where,
                              "see docs/state-format.rst")
@@ -251,10 +325,6 @@ def _merge(base, patch):
         else:
             merged[key] = value
     return merged
-
-
-def _words(exc):
-    return (exc.strerror or type(exc).__name__).lower()
 
 
 def document_shape():

@@ -18,8 +18,12 @@ ROLE=${ROLE:-single}
 
 tgmon_now() { date +%Y-%m-%dT%H:%M:%S%:z; }
 
-# a shell string as a JSON string (quotes and backslashes escaped; keep it one line)
-tgmon_json() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
+# a shell string as a JSON string: one line (line breaks, tabs and other control
+# characters become spaces: tgmon state refuses them in a text), quotes and
+# backslashes escaped
+tgmon_json() {
+    printf '"%s"' "$(printf '%s' "$1" | tr '[:cntrl:]' '[ *]' | sed 's/\\/\\\\/g; s/"/\\"/g')"
+}
 
 tgmon_update() { "$TGMON" state update "$STATE_DIR" --json -; }
 

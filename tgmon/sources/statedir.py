@@ -15,7 +15,7 @@ from ..errors import SourceError
 from ..model import Flags, Marker, MARKER_UNSET
 from ..safefile import FileProblem, file_type, problem_of, read_regular
 from ..schema import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError, parse_status
-from ..stateformat import MARKER_FILES, markers_agree
+from ..stateformat import MARKER_FILES, marker_lines, markers_agree
 from ..timeutil import UTC
 
 # status.json is a few KB; anything this large is not ours.
@@ -135,10 +135,7 @@ def read_marker(path):
         if exc.kind == "missing":   # removed between lstat and open: a writer cleared it
             return MARKER_UNSET
         raise _problem(exc, path, "marker") from None
-    text = data.decode("utf-8", errors="replace")
-    lines = tuple(line.strip()[:MAX_MARKER_LINE] for line in text.splitlines()
-                  if line.strip())[:MAX_MARKER_LINES]
-    return Marker(True, file_time(info.st_mtime), lines)
+    return Marker(True, file_time(info.st_mtime), marker_lines(data))
 
 
 # Debian's own reboot marker (/var/run/reboot-required, written by the packages'
