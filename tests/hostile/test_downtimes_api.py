@@ -82,7 +82,7 @@ def test_hostile_icinga_answers(short_tmp, name, classes, respond, words):
     context, ca = tls_context(short_tmp, "good")
     server = Server(after_body(respond), context)
     try:
-        node = short_tmp / "node"
+        node = short_tmp / "tg-node1"      # the name the node calls itself
         state = examples.build("healthy-cluster-node", now())
         start = now() + examples.HOUR
         write_state(str(node), state._replace(maintenance=state.maintenance._replace(
