@@ -222,3 +222,83 @@ def test_every_option_of_the_sync_is_documented():
                if o.startswith("--")} - shared
     missing = sorted(o for o in options if "``%s" % o not in text)
     assert missing == []
+
+
+@pytest.mark.parametrize("values, lines, expected", [
+    (["/var/lib/tgmon/tg1"], "", [(None, "/var/lib/tgmon/tg1", None)]),
+    (["tg1=/var/lib/tgmon/x", "tg2=https://tg2.example.net:9740/v1/status?a=b"], "",
+     [("tg1", "/var/lib/tgmon/x", None),
+      ("tg2", "https://tg2.example.net:9740/v1/status?a=b", None)]),
+    ([], "# nodes\n/srv/state dir/tg1\ntg2 /srv/b  # comment\ntg3 https://tg3:9740/v1/status "
+         "America/New_York\ntg4=/srv/d\n",
+     [(None, "/srv/state dir/tg1", None), ("tg2", "/srv/b", None),
+      ("tg3", "https://tg3:9740/v1/status", "America/New_York"), ("tg4", "/srv/d", None)]),
+    (["tg1=/srv/a", "tg1=/srv/a"], "", [("tg1", "/srv/a", None)]),
+])
+def test_nodes_are_configured_with_their_names(tmp_path, values, lines, expected):
+    from tgmon.sources.nodes import configured_nodes, node_sources
+    listing = None
+    if lines:
+        listing = tmp_path / "cluster"
+        listing.write_text(lines)
+    nodes = configured_nodes(values, listing and str(listing))
+    assert [(n.name, n.source, n.zone and n.zone.key) for n in nodes] == expected
+    assert node_sources(values, listing and str(listing)) == [e[1] for e in expected]
+
+
+@pytest.mark.parametrize("values, lines, words", [
+    (["tg1=/srv/a", "tg2=/srv/a"], "", "node /srv/a is given twice, differently (tg1, tg2)"),
+    (["tg1=/srv/a", "tg1=/srv/b"], "", "the name tg1 is given to two nodes"),
+    (["tg;1=/srv/a"], "", "--node tg;1=/srv/a is neither a URL nor an absolute state dir"),
+    (["tg1=relative"], "", "is neither a URL nor an absolute state dir path"),
+    ([], "tg1 /srv/a Mars/Olympus\n", "line 1 names no time zone"),
+    ([], "tg1 /srv/a Europe/Berlin extra\n", "line 1 is no URL or absolute path"),
+    ([], "-tg1 /srv/a\n", "line 1 is no URL or absolute path"),
+])
+def test_a_node_configuration_that_cannot_be_used(tmp_path, values, lines, words):
+    from tgmon.errors import UsageError
+    from tgmon.sources.nodes import configured_nodes
+    listing = None
+    if lines:
+        listing = tmp_path / "cluster"
+        listing.write_text(lines)
+    with pytest.raises(UsageError) as error:
+        configured_nodes(values, listing and str(listing))
+    assert words in error.value.cause
+
+
+@pytest.mark.parametrize("name, source, claim, expected", [
+    (None, "/var/lib/tgmon/nodes/tg-node1", "tg-node1", "tg-node1"),
+    (None, "/var/lib/tgmon/nodes/tg-node1/", "TG-Node1", "tg-node1"),
+    (None, "/var/lib/tgmon", "tg-node1", None),                       # the dir names no node
+    (None, "https://tg1.example.net:9740/v1/status", "tg1", "tg1"),
+    (None, "https://tg1.example.net:9740/v1/status", "tg1.example.net", "tg1.example.net"),
+    (None, "https://tg1.example.net:9740/v1/status", "tg2", None),    # claims another host
+    (None, "https://10.0.0.5:9740/v1/status", "10.0.0.5", None),      # an IP names no node
+    (None, "https://[::1]:9740/v1/status", "::1", None),
+    ("tg3", "https://tg3.example.net:9740/v1/status", "tg1", None),   # a cloned appliance
+    ("tg3", "https://10.0.0.5:9740/v1/status", "TG3", "tg3"),
+    ("tg3", "/srv/x", None, None),                                    # no claim at all
+])
+def test_a_node_is_the_host_it_is_configured_as(name, source, claim, expected):
+    from tgmon.sources.nodes import NodeSource, node_name
+    got, why = node_name(NodeSource(name, source, None), claim)
+    assert got == expected
+    assert (why is None) == (expected is not None)
+
+
+def test_the_cluster_check_reads_named_nodes(tmp_path):
+    """--node NAME=SOURCE and NAME SOURCE [TIMEZONE] lines: the same sources for the
+    cluster check, which ignores the names."""
+    import os
+    import subprocess
+    from helpers import VENV_BIN
+    from tgmon.stateformat import write_state
+    from tgmon.timeutil import utcnow
+    write_state(str(tmp_path / "a"), examples.healthy_cluster_node(utcnow()))
+    listing = tmp_path / "cluster"
+    listing.write_text("tg-node1 %s Europe/Berlin\n" % (tmp_path / "a"))
+    for args in (["--node", "tg-node1=%s" % (tmp_path / "a")], ["--cluster-file", str(listing)]):
+        done = subprocess.run([os.path.join(VENV_BIN, "check_cluster_updates")] + args,
+                              capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stdout[:12]) == (0, "CLUSTER OK -"), done
