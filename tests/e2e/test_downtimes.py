@@ -190,6 +190,14 @@ def expected_maintenance(state, default=timedelta(hours=2)):
     return int(planned.start.timestamp()), int(end.timestamp())
 
 
+def both_maintenances(scenario, delta, *services):
+    """{(host, service, start, end)}: the planned maintenances of tg-node1 and tg-node2
+    at Tuesday 11:59, for each of ``services`` ('' for the host's own)."""
+    states = scenario.states("2026-11-17T11:59", delta)
+    return {(node, service) + expected_maintenance(states[node])
+            for node in ("tg-node1", "tg-node2") for service in services}
+
+
 def test_icinga_add_noop_remove_and_a_failure_still_pages():
     need_package()
     work = WorkDir("tgmon-e2e-downtimes-")
@@ -219,11 +227,8 @@ def test_icinga_add_noop_remove_and_a_failure_still_pages():
         code, out, err = sync(*(nodes + setup.args()))
         report.append("$ tgmon downtimes sync ...\n" + out + err)
         assert (code, err) == (0, ""), (out, err)
-        states = scenario.states("2026-11-17T11:59", delta)
-        one, two = (expected_maintenance(states[n]) for n in ("tg-node1", "tg-node2"))
-        assert windows_of(setup.tgmon_downtimes()) == {
-            ("tg-node1", "", *one), ("tg-node1", "tightgate-maintenance", *one),
-            ("tg-node2", "", *two), ("tg-node2", "tightgate-maintenance", *two)}
+        assert windows_of(setup.tgmon_downtimes()) == both_maintenances(
+            scenario, delta, "", "tightgate-maintenance")
         for attrs in setup.tgmon_downtimes().values():
             assert attrs["fixed"] is True
             assert attrs["comment"].startswith("tgmon: planned maintenance of tg-node")
@@ -242,7 +247,8 @@ def test_icinga_add_noop_remove_and_a_failure_still_pages():
         assert (code, err) == (0, "")
         assert "Icinga 2: 0 added, 2 removed, 2 unchanged" in out, out
         assert windows_of(setup.tgmon_downtimes()) == {
-            ("tg-node1", "", *one), ("tg-node1", "tightgate-maintenance", *one)}
+            d for d in both_maintenances(scenario, delta, "", "tightgate-maintenance")
+            if d[0] == "tg-node1"}
         operators = [a for a in setup.downtimes().values() if a["author"] == "operator"]
         assert len(operators) == 1 and operators[0]["comment"] == "rack work"
 
@@ -520,11 +526,14 @@ def test_nagios_mutes_the_services_of_a_host_in_downtime():
 INJECTION = "disk swap;\n[0] DEL_HOST_DOWNTIME;1\r\x1b[2J;DEL_SVC_DOWNTIME;1\u2028$(id)"
 
 
-def hostile_nodes(work, scenario, delta):
+def hostile_nodes(work):
     """Beside tg-node1 (its reason an injection attempt) and tg-node2 of the scenario:
     a dir 'evil' whose state calls itself tg-node1, a clone of it named tg-node2 on the
     command line, a node whose name holds ';' and a line break, and tg-node3 whose
-    planned maintenance ends before it starts. Returns the --node arguments."""
+    planned maintenance ends before it starts. Returns the scenario, the states' time
+    shift and the --node arguments."""
+    scenario = Scenario(work)
+    delta = scenario.write("2026-11-17T11:59")
     states = scenario.states("2026-11-17T11:59", delta)
     one = states["tg-node1"]
     planned = one.maintenance.planned
@@ -544,9 +553,10 @@ def hostile_nodes(work, scenario, delta):
                                             end=planned.start - timedelta(hours=1)))))
     scenario.dirs["tg-node3"] = backwards
     work.readable()
-    return ["--node", scenario.dirs["tg-node1"], "--node", scenario.dirs["tg-node2"],
-            "--node", evil, "--node", "tg-node2=" + clone, "--node", named,
-            "--node", backwards, "--lookahead", "12h"]
+    return scenario, delta, [
+        "--node", scenario.dirs["tg-node1"], "--node", scenario.dirs["tg-node2"],
+        "--node", evil, "--node", "tg-node2=" + clone, "--node", named,
+        "--node", backwards, "--lookahead", "12h"]
 
 
 HOSTILE_LINES = [
@@ -575,9 +585,7 @@ def test_icinga_hostile_nodes_leave_other_hosts_alone():
     work = WorkDir("tgmon-e2e-downtimes-hostile-")
     setup = None
     try:
-        scenario = Scenario(work)
-        delta = scenario.write("2026-11-17T11:59")
-        nodes = hostile_nodes(work, scenario, delta)
+        scenario, delta, nodes = hostile_nodes(work)
         setup = IcingaSetup(work, scenario, extra='object Host "tg-node3" { check_command = '
                                                   '"dummy" }')
         now = int(time.time())
@@ -587,11 +595,8 @@ def test_icinga_hostile_nodes_leave_other_hosts_alone():
             "comment": "tgmon: rack work"})
         code, out, err = sync(*(nodes + setup.args()))
         assert_hostile_run(code, out, err)
-        states = scenario.states("2026-11-17T11:59", delta)
-        one, two = (expected_maintenance(states[n]) for n in ("tg-node1", "tg-node2"))
-        assert windows_of(setup.tgmon_downtimes()) == {
-            ("tg-node1", "", *one), ("tg-node1", "tightgate-maintenance", *one),
-            ("tg-node2", "", *two), ("tg-node2", "tightgate-maintenance", *two)}
+        assert windows_of(setup.tgmon_downtimes()) == both_maintenances(
+            scenario, delta, "", "tightgate-maintenance")
         for attrs in setup.tgmon_downtimes().values():
             comment = attrs["comment"]
             assert comment.isprintable() and ";" not in comment and "$" not in comment
@@ -625,9 +630,7 @@ def test_nagios_hostile_nodes_leave_other_hosts_alone():
     work = WorkDir("tgmon-e2e-downtimes-nagios-hostile-")
     nagios = None
     try:
-        scenario = Scenario(work)
-        delta = scenario.write("2026-11-17T11:59")
-        nodes = hostile_nodes(work, scenario, delta)
+        scenario, delta, nodes = hostile_nodes(work)
         nagios, _ = nagios_setup(work, scenario)
         args = nodes + ["--nagios-command-file", nagios.command_file, "--nagios-status-file",
                         nagios.status_file, "--nagios-host-downtime"]
@@ -638,10 +641,7 @@ def test_nagios_hostile_nodes_leave_other_hosts_alone():
                  "the operator's downtime")
         code, out, err = sync(*args)
         assert_hostile_run(code, out, err)
-        states = scenario.states("2026-11-17T11:59", delta)
-        one, two = (expected_maintenance(states[n]) for n in ("tg-node1", "tg-node2"))
-        assert ours(nagios) == {("tg-node1", "", *one), ("tg-node1", "TightGate maintenance", *one),
-                                ("tg-node2", "", *two), ("tg-node2", "TightGate maintenance", *two)}
+        assert ours(nagios) == both_maintenances(scenario, delta, "", "TightGate maintenance")
         for downtime in nagios.downtimes():
             if downtime["author"] == "tgmon" and downtime["host_name"] == "tg-node1":
                 assert downtime["comment"].isprintable() and ";" not in downtime["comment"]

@@ -154,6 +154,23 @@ def sound_commands(nagios, author="tgmon"):
     return lines
 
 
+def request_body(conn, request):
+    """The body of an HTTP request whose head (and maybe more) is ``request``: the sync
+    POSTs its questions, and a server that closes with the body unread makes the
+    kernel reset the connection."""
+    head, _, rest = request.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    while len(rest) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        rest += chunk
+    return rest
+
+
 class FakeIcinga:
     """Icinga 2's API: hosts, services (host, name, command), downtimes as the API
     holds them. ``honest`` False: every query answers every object, whatever its
@@ -196,18 +213,8 @@ class FakeIcinga:
 
     # ------------------------------------------------------------ the API's side
     def _respond(self, conn, request, srv):
-        head, _, rest = request.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        while len(rest) < length:
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
-        path = head.split(b" ", 2)[1].decode()
-        body = json.loads(rest or b"{}")
+        path = request.split(b" ", 2)[1].decode()
+        body = json.loads(request_body(conn, request) or b"{}")
         with self.lock:
             status, document = self._route(path, body)
         payload = json.dumps(document).encode()

@@ -118,11 +118,15 @@ def assert_safe(run, timeout=TIMEOUT, secrets=SECRETS):
     assert run.max_rss_kb < MAX_RSS_KB, run
 
 
-def lines_with(run, words):
-    """The stderr lines holding each of ``words``: exactly one each."""
+def assert_lines(run, words):
+    """One line on stderr for each entry of ``words`` (a string, or a tuple of strings
+    that one line holds together), and no other line."""
     lines = run.stderr.splitlines()
-    for word in words:
-        assert len([line for line in lines if word in line]) == 1, (word, run)
+    assert len(lines) == len(words), run
+    for fragments in words:
+        fragments = (fragments,) if isinstance(fragments, str) else fragments
+        assert len([line for line in lines if all(f in line for f in fragments)]) == 1, (
+            fragments, run)
 
 
 def cluster_file(tmp, text):

@@ -15,8 +15,8 @@ stop the rest, 11 safe output.
 import pytest
 
 from .fakecores import FakeIcinga
-from .syncrun import (ICINGA_SERVICE, assert_safe, fresh_base, node, password_file, sync,
-                      window)
+from .syncrun import (ICINGA_SERVICE, assert_lines, assert_safe, fresh_base, node,
+                      password_file, sync, window)
 
 pytestmark = pytest.mark.slow
 
@@ -129,10 +129,7 @@ def test_only_tgmons_downtimes_on_the_hosts_read_are_removed(short_tmp, name, cl
         api.close()
     assert run.code == code, run
     assert_safe(run)
-    lines = run.stderr.splitlines()
-    assert len(lines) == len(words), run
-    for word in words:
-        assert len([line for line in lines if word in line]) == 1, (word, run)
+    assert_lines(run, words)
     assert {label for label, key in labels.items() if key in api.downtimes} == after, run
     removals = [body for path, body in api.actions if path.endswith("remove-downtime")]
     for body in removals:

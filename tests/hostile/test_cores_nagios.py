@@ -186,10 +186,15 @@ def test_the_command_file_and_status_dat_as_found(short_tmp, name, spoil, code, 
     if words is None:
         assert run.stderr == "" and "Nagios: 1 added" in run.stdout, run
         return
+    assert_nothing_written(run, nagios, short_tmp, words)
+
+
+def assert_nothing_written(run, nagios, tmp, words):
+    """One line on stderr; the pipe got nothing, a file in its place is unchanged."""
     lines = run.stderr.splitlines()
     assert len(lines) == 1 and words in lines[0], run
     assert nagios.received == [], run
-    for path in (nagios.command_file, short_tmp / "victim"):
+    for path in (nagios.command_file, tmp / "victim"):
         if os.path.isfile(path):
             with open(path, "rb") as handle:
                 assert handle.read() == b"untouched\n", path
@@ -220,14 +225,8 @@ def test_the_command_file_replaced_while_the_nodes_are_read(short_tmp, replace, 
         nagios.close()
     assert run.code == 2, run
     assert_safe(run)
-    lines = run.stderr.splitlines()
-    assert len(lines) == 1 and words in lines[0], run
     assert "Nagios: add service downtime tg-node1/TightGate maintenance" in run.stdout, run
-    assert nagios.received == [], run
-    for path in (nagios.command_file, short_tmp / "victim"):
-        if os.path.isfile(path):
-            with open(path, "rb") as handle:
-                assert handle.read() == b"untouched\n", path
+    assert_nothing_written(run, nagios, short_tmp, words)
 
 
 @pytest.mark.slow

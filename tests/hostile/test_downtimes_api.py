@@ -14,6 +14,7 @@ from tgmon.model import PlannedMaintenance
 from tgmon.stateformat import write_state
 
 from .common import now, write
+from .fakecores import request_body
 from .harness import MAX_RSS_KB, SECRETS, TGMON, run_plugin
 from .test_http_client import Server, answer, drip_body, drip_headers, endless_chunks, raw, \
     tls_context
@@ -26,19 +27,9 @@ PASSWORD = SECRETS[3]
 
 
 def after_body(respond):
-    """The sync POSTs its question: read the body first (a server that closes with it
-    unread makes the kernel reset the connection, which is not the case tested)."""
+    """Read the sync's question first (a reset connection is not the case tested)."""
     def serve(conn, request, srv):
-        head, _, rest = request.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        while len(rest) < length:
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
+        request_body(conn, request)
         respond(conn, request, srv)
     return serve
 

@@ -14,7 +14,8 @@ others, 11 the tool's output is safe text.
 import pytest
 
 from .fakecores import sound_commands
-from .syncrun import (HOUR, ICINGA_SERVICE, NAGIOS_SERVICE, assert_safe, cluster_file, cores,
+from .syncrun import (HOUR, ICINGA_SERVICE, NAGIOS_SERVICE, assert_lines, assert_safe,
+                      cluster_file, cores,
                       fresh_base, garbage_node, node, password_file, start_of_plan, sync, window)
 
 pytestmark = pytest.mark.slow
@@ -134,11 +135,7 @@ def test_nodes_against_both_cores(short_tmp, name, classes, nodes, options, code
         api.close()
     assert run.code == code, run
     assert_safe(run)
-    lines = run.stderr.splitlines()
-    assert len(lines) == len(words), run
-    for fragments in words:
-        fragments = (fragments,) if isinstance(fragments, str) else fragments
-        assert len([l for l in lines if all(f in l for f in fragments)]) == 1, (fragments, run)
+    assert_lines(run, words)
     assert set(nagios.ours()) == nagios_downtimes(in_nagios), run
     assert set(api.ours()) == icinga_downtimes(in_icinga), run
     sound_commands(nagios)

@@ -30,29 +30,26 @@ def nodes(*values):
     return lambda tmp: [v for value in values for v in ("--node", value)]
 
 
-def listing(text):
+def given_in_file(option, content, *more):
+    """``option`` naming a file that holds ``content`` (and ``more`` options)."""
     def args(tmp):
-        path = tmp / "cluster"
-        write(path, text)
-        return ["--cluster-file", str(path)]
+        path = tmp / option.strip("-")
+        write(path, content, 0o600)
+        return [option, str(path)] + list(more)
     return args
+
+
+def listing(text):
+    return given_in_file("--cluster-file", text)
 
 
 def config(text):
-    def args(tmp):
-        path = tmp / "downtimes.yml"
-        write(path, text)
-        return ["--config", str(path)]
-    return args
+    return given_in_file("--config", text)
 
 
 def password(content):
-    def args(tmp):
-        path = tmp / "secret.password"
-        write(path, content, 0o600)
-        return ["--icinga-url", "https://127.0.0.1:1", "--icinga-user", "tgmon",
-                "--icinga-password-file", str(path)]
-    return args
+    return given_in_file("--icinga-password-file", content, "--icinga-url",
+                         "https://127.0.0.1:1", "--icinga-user", "tgmon")
 
 
 CASES = [
