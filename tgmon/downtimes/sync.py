@@ -9,6 +9,8 @@ bad node, one missing host, one refused downtime is skipped with one line;
 the rest is synced.
 """
 
+from datetime import timedelta
+
 from ..cores import CoreError, Ownership, Refused
 from ..model import NodeFailure
 from ..runtime.options import http_settings
@@ -18,7 +20,6 @@ from .wanted import COMMENT_PREFIX, DEFAULT_SERVICE_COMMANDS, changes, wanted_do
 
 
 def sync(opts, report, now):
-    from datetime import timedelta
     configured = configured_nodes(opts.node, opts.cluster_file)
     cores = make_cores(opts, report.skip)   # usage errors before anything is read
     states, zones = usable_states(configured, read_each(

@@ -1,5 +1,12 @@
 """Several nodes for the cluster view: state dirs and exporter URLs.
 
+A node is configured as ``SOURCE`` or ``NAME=SOURCE`` (--node), or as a line
+``[NAME] SOURCE [TIMEZONE]`` of --cluster-file. The NAME is who the node is
+for whatever writes on its behalf (the downtimes sync): without one, only the
+name its source gives it (the URL's host, the dir's name) can stand in, and a
+node's own claim (status.json's name) must match either - never the other way
+round. The cluster check reads the same sources and ignores the names.
+
 Every node is read at once, each in its own worker (a pool sized to the
 number of nodes, up to a cap), all sharing the check's -t: a node that
 never answers cannot starve the others. A node that cannot be read does not
