@@ -158,3 +158,26 @@ def icinga_downtimes(hosts):
             if only is None or (service is None) == (only == "host"):
                 held.add((host, service) + window(offset))
     return held
+
+
+def test_a_node_that_never_answers_leaves_the_cores_their_time(short_tmp):
+    """An exporter that accepts and never answers: it is given up within half of -t,
+    the other node is synced into both cores, exit 1, within -t."""
+    from remote.servers import BlackHole
+    fresh_base()
+    hole = BlackHole()
+    nagios, api = cores(short_tmp)
+    try:
+        run = sync(two(short_tmp)[2:] + ["--node", "tg-node1=http://127.0.0.1:%d/v1/status"
+                                         % hole.port] + nagios.args()
+                   + api.args(password_file(short_tmp)))
+    finally:
+        hole.close()
+        nagios.close()
+        api.close()
+    assert run.code == 1, run
+    assert_safe(run)
+    assert_lines(run, [("node http://127.0.0.1:%d/v1/status not read: no answer within -t 2"
+                        % hole.port, "its downtimes stay as they are")])
+    assert set(nagios.ours()) == nagios_downtimes({"tg-node2": 1}), run
+    assert set(api.ours()) == icinga_downtimes({"tg-node2": 1}), run

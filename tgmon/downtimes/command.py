@@ -94,7 +94,8 @@ def add_arguments(parser):
     common = parser.add_argument_group("run")
     common.add_argument("-t", "--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT,
                         metavar="SECONDS", help="give up after this many seconds, covering "
-                        "the nodes and the cores (default: %d)" % DEFAULT_TIMEOUT)
+                        "the nodes (read within half of it) and the cores (default: %d)"
+                        % DEFAULT_TIMEOUT)
     common.add_argument("--config", metavar="FILE", type=optional_file,
                         help="YAML file with defaults for any long option: the common part "
                         "and a section downtimes (docs/configuration.rst)")

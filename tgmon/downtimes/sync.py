@@ -9,6 +9,7 @@ bad node, one missing host, one refused downtime is skipped with one line;
 the rest is synced.
 """
 
+import time
 from datetime import timedelta
 
 from ..cores import CoreError, Ownership, Refused
@@ -23,7 +24,7 @@ def sync(opts, report, now):
     configured = configured_nodes(opts.node, opts.cluster_file)
     cores = make_cores(opts, report.skip)   # usage errors before anything is read
     states, zones = usable_states(configured, read_each(
-        [n.source for n in configured], http_settings(opts), opts.max_age, now), report)
+        [n.source for n in configured], nodes_share(opts), opts.max_age, now), report)
     if not states:
         report.line("tgmon downtimes: 0 of %d nodes usable, nothing changed" % len(configured))
         return report.code() or 1
@@ -47,6 +48,14 @@ def sync(opts, report, now):
         " (dry run)" if opts.dry_run else "", len(states), len(configured),
         len(result.windows), "; ".join(summaries)))
     return report.code()
+
+
+def nodes_share(opts):
+    """The nodes are read within half of what -t leaves: a node that never answers
+    must not leave the cores no time (the others would not be synced)."""
+    half = max(0.0, opts.deadline - time.monotonic()) / 2
+    return http_settings(opts)._replace(deadline=time.monotonic() + half,
+                                        timeout=round(half, 1))
 
 
 def usable_states(configured, outcomes, report):
