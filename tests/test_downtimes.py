@@ -10,7 +10,8 @@ import pytest
 from tgmon import examples
 from tgmon.downtimes.command import main
 from tgmon.downtimes.plan import MAINTENANCE, UPDATE, PlanSettings, Window, plan
-from tgmon.downtimes.wanted import Downtime, Found, changes, comment_for, wanted_downtimes
+from tgmon.cores import Downtime, Found
+from tgmon.downtimes.wanted import changes, comment_for, wanted_downtimes
 from tgmon.model import FailureSwitchOff, Marker, PlannedMaintenance
 
 from helpers import DAY, HOUR, MINUTE, NOW
@@ -87,8 +88,9 @@ CASES = [
 @pytest.mark.parametrize("name, states, now, settings, expected", CASES,
                          ids=[c[0] for c in CASES])
 def test_plan(name, states, now, settings, expected):
-    windows = plan(states, now, settings)
-    assert [(w.node, w.kind, w.start, w.end) for w in windows] == expected
+    result = plan(states, now, settings)
+    assert [(w.node, w.kind, w.start, w.end) for w in result.windows] == expected
+    assert result.refused == {}
 
 
 def test_update_window_across_the_spring_dst_change():
@@ -98,7 +100,7 @@ def test_update_window_across_the_spring_dst_change():
     state = node(schedule={"update": examples.healthy_single(NOW).schedule.update._replace(
         weekday="sunday", start="03:00")})
     now = datetime(2027, 3, 27, 12, 0, tzinfo=timezone.utc)
-    windows = plan([state], now, SETTINGS._replace(zone=ZoneInfo("Europe/Berlin")))
+    windows = plan([state], now, SETTINGS._replace(zone=ZoneInfo("Europe/Berlin"))).windows
     assert [(w.start, w.end) for w in windows] == [
         (datetime(2027, 3, 28, 0, 0, tzinfo=timezone.utc),
          datetime(2027, 3, 28, 2, 0, tzinfo=timezone.utc))]
@@ -162,8 +164,8 @@ def run(argv):
     (["sync", "--node", "/x", "--nagios-command-file", "/nonexistent"],
      "needs --nagios-status-file"),
     (["sync", "--node", "/x", "--nagios-command-file", "/etc/hostname",
-      "--nagios-status-file", "/etc/hostname"], "--nagios-command-file /etc/hostname is not a "
-     "pipe"),
+      "--nagios-status-file", "/etc/hostname"], "command file /etc/hostname is a regular file, "
+     "not a pipe"),
     (["sync", "--nagios-command-file", "/x", "--nagios-status-file", "/x"], "no nodes given"),
 ])
 def test_usage_errors_are_exit_2_with_one_line(argv, words):
@@ -179,11 +181,11 @@ def test_usage_errors_are_exit_2_with_one_line(argv, words):
     ("--author", "a;b"), ("--timezone", "Mars/Olympus"), ("--lookahead", "soon"),
     ("--service-command", "x;y"),
 ])
-def test_bad_option_values_are_refused(option, value, capsys):
-    with pytest.raises(SystemExit) as exit_:
-        run(["sync", "--node", "/x", "--nagios-command-file", "/x", option, value])
-    assert exit_.value.code == 2
-    assert option in capsys.readouterr().err
+def test_bad_option_values_are_refused(option, value):
+    """argparse's errors too: one sanitised line, exit 2 (they may quote the value)."""
+    code, out, err = run(["sync", "--node", "/x", "--nagios-command-file", "/x", option, value])
+    assert (code, out) == (2, "")
+    assert len(err.splitlines()) == 1 and option in err, err
 
 
 def test_the_config_file_has_a_downtimes_section(tmp_path):
@@ -220,3 +222,83 @@ def test_every_option_of_the_sync_is_documented():
                if o.startswith("--")} - shared
     missing = sorted(o for o in options if "``%s" % o not in text)
     assert missing == []
+
+
+@pytest.mark.parametrize("values, lines, expected", [
+    (["/var/lib/tgmon/tg1"], "", [(None, "/var/lib/tgmon/tg1", None)]),
+    (["tg1=/var/lib/tgmon/x", "tg2=https://tg2.example.net:9740/v1/status?a=b"], "",
+     [("tg1", "/var/lib/tgmon/x", None),
+      ("tg2", "https://tg2.example.net:9740/v1/status?a=b", None)]),
+    ([], "# nodes\n/srv/state dir/tg1\ntg2 /srv/b  # comment\ntg3 https://tg3:9740/v1/status "
+         "America/New_York\ntg4=/srv/d\n",
+     [(None, "/srv/state dir/tg1", None), ("tg2", "/srv/b", None),
+      ("tg3", "https://tg3:9740/v1/status", "America/New_York"), ("tg4", "/srv/d", None)]),
+    (["tg1=/srv/a", "tg1=/srv/a"], "", [("tg1", "/srv/a", None)]),
+])
+def test_nodes_are_configured_with_their_names(tmp_path, values, lines, expected):
+    from tgmon.sources.nodes import configured_nodes, node_sources
+    listing = None
+    if lines:
+        listing = tmp_path / "cluster"
+        listing.write_text(lines)
+    nodes = configured_nodes(values, listing and str(listing))
+    assert [(n.name, n.source, n.zone and n.zone.key) for n in nodes] == expected
+    assert node_sources(values, listing and str(listing)) == [e[1] for e in expected]
+
+
+@pytest.mark.parametrize("values, lines, words", [
+    (["tg1=/srv/a", "tg2=/srv/a"], "", "node /srv/a is given twice, differently (tg1, tg2)"),
+    (["tg1=/srv/a", "tg1=/srv/b"], "", "the name tg1 is given to two nodes"),
+    (["tg;1=/srv/a"], "", "--node tg;1=/srv/a is neither a URL nor an absolute state dir"),
+    (["tg1=relative"], "", "is neither a URL nor an absolute state dir path"),
+    ([], "tg1 /srv/a Mars/Olympus\n", "line 1 names no time zone"),
+    ([], "tg1 /srv/a Europe/Berlin extra\n", "line 1 is no URL or absolute path"),
+    ([], "-tg1 /srv/a\n", "line 1 is no URL or absolute path"),
+])
+def test_a_node_configuration_that_cannot_be_used(tmp_path, values, lines, words):
+    from tgmon.errors import UsageError
+    from tgmon.sources.nodes import configured_nodes
+    listing = None
+    if lines:
+        listing = tmp_path / "cluster"
+        listing.write_text(lines)
+    with pytest.raises(UsageError) as error:
+        configured_nodes(values, listing and str(listing))
+    assert words in error.value.cause
+
+
+@pytest.mark.parametrize("name, source, claim, expected", [
+    (None, "/var/lib/tgmon/nodes/tg-node1", "tg-node1", "tg-node1"),
+    (None, "/var/lib/tgmon/nodes/tg-node1/", "TG-Node1", "tg-node1"),
+    (None, "/var/lib/tgmon", "tg-node1", None),                       # the dir names no node
+    (None, "https://tg1.example.net:9740/v1/status", "tg1", "tg1"),
+    (None, "https://tg1.example.net:9740/v1/status", "tg1.example.net", "tg1.example.net"),
+    (None, "https://tg1.example.net:9740/v1/status", "tg2", None),    # claims another host
+    (None, "https://10.0.0.5:9740/v1/status", "10.0.0.5", None),      # an IP names no node
+    (None, "https://[::1]:9740/v1/status", "::1", None),
+    ("tg3", "https://tg3.example.net:9740/v1/status", "tg1", None),   # a cloned appliance
+    ("tg3", "https://10.0.0.5:9740/v1/status", "TG3", "tg3"),
+    ("tg3", "/srv/x", None, None),                                    # no claim at all
+])
+def test_a_node_is_the_host_it_is_configured_as(name, source, claim, expected):
+    from tgmon.sources.nodes import NodeSource, node_name
+    got, why = node_name(NodeSource(name, source, None), claim)
+    assert got == expected
+    assert (why is None) == (expected is not None)
+
+
+def test_the_cluster_check_reads_named_nodes(tmp_path):
+    """--node NAME=SOURCE and NAME SOURCE [TIMEZONE] lines: the same sources for the
+    cluster check, which ignores the names."""
+    import os
+    import subprocess
+    from helpers import VENV_BIN
+    from tgmon.stateformat import write_state
+    from tgmon.timeutil import utcnow
+    write_state(str(tmp_path / "a"), examples.healthy_cluster_node(utcnow()))
+    listing = tmp_path / "cluster"
+    listing.write_text("tg-node1 %s Europe/Berlin\n" % (tmp_path / "a"))
+    for args in (["--node", "tg-node1=%s" % (tmp_path / "a")], ["--cluster-file", str(listing)]):
+        done = subprocess.run([os.path.join(VENV_BIN, "check_cluster_updates")] + args,
+                              capture_output=True, text=True, timeout=60)
+        assert (done.returncode, done.stdout[:12]) == (0, "CLUSTER OK -"), done

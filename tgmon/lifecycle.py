@@ -6,9 +6,10 @@ behind the ids are in docs/rules.rst.
 """
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from .model import WEEKDAYS, shift_times
+from .timeutil import UTC
 
 # R4, R11: a scheduled update run begins 1 h before its update start. Then the
 # download starts if no scheduled download has fetched the files (R4), and a
@@ -59,6 +60,25 @@ def parse_clock(text):
     if not match:
         raise ValueError("%r is not a time of day HH:MM (e.g. 03:00)" % (text,))
     return int(match.group(1)), int(match.group(2))
+
+
+def resolve_local(day, clock, zone):
+    """Local date + wall-clock time -> aware instant (R3): a time that does not exist on
+    a spring-forward day runs at the first valid minute after it; one that occurs twice
+    on a fall-back day runs once, at its first occurrence (as cron does). The simulator
+    and the downtimes' planner both resolve a scheduled time here."""
+    naive = datetime.combine(day, clock)
+    probe = naive
+    for _ in range(24 * 60):
+        candidate = probe.replace(tzinfo=zone, fold=0)
+        if _wall(candidate, zone) == probe:
+            return candidate.astimezone(zone)
+        probe += timedelta(minutes=1)
+    raise ValueError("no valid local time after %s" % naive)
+
+
+def _wall(aware, zone):
+    return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
 
 
 def week_seconds(weekday, clock):

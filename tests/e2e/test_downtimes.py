@@ -115,21 +115,23 @@ object Host "tg-node2" {
   check_command = "dummy"
   vars.tightgate = { mode = "local", role = "cluster-node", state_dir = "%(node2)s" }
 }
+%(extra)s
 include_zones "tgmon", "%(zones)s"
 """ % {"master": MASTER, "port": port, "admin": ADMIN_PASSWORD, "sync": SYNC_PASSWORD,
        "permissions": "[ %s ]" % ", ".join('"%s"' % p for p in SYNC_PERMISSIONS),
-       "notify": notify_script, "zones": zones, "node1": "%(node1)s", "node2": "%(node2)s"}
+       "notify": notify_script, "zones": zones, "node1": "%(node1)s", "node2": "%(node2)s",
+       "extra": "%(extra)s"}
 
 
 class IcingaSetup:
-    def __init__(self, work, scenario):
+    def __init__(self, work, scenario, extra=""):
         self.work = work
         self.port = free_port()
         self.notifications = os.path.join(work.sub("notify", owned=True), "sent.log")
         script = work.write("notify.sh", "#!/bin/sh\necho \"$*\" >> %s\n" % self.notifications,
                             0o755)
         config = icinga_config(self.port, script, shipped_zones(work)) % {
-            "node1": scenario.dirs["tg-node1"], "node2": scenario.dirs["tg-node2"]}
+            "node1": scenario.dirs["tg-node1"], "node2": scenario.dirs["tg-node2"], "extra": extra}
         self.ca = pki(work, (MASTER,), {MASTER: "127.0.0.1"})
         self.icinga = Icinga(work, MASTER, config)
         self.password_file = work.write("sync.password", SYNC_PASSWORD + "\n", 0o600)
@@ -188,6 +190,14 @@ def expected_maintenance(state, default=timedelta(hours=2)):
     return int(planned.start.timestamp()), int(end.timestamp())
 
 
+def both_maintenances(scenario, delta, *services):
+    """{(host, service, start, end)}: the planned maintenances of tg-node1 and tg-node2
+    at Tuesday 11:59, for each of ``services`` ('' for the host's own)."""
+    states = scenario.states("2026-11-17T11:59", delta)
+    return {(node, service) + expected_maintenance(states[node])
+            for node in ("tg-node1", "tg-node2") for service in services}
+
+
 def test_icinga_add_noop_remove_and_a_failure_still_pages():
     need_package()
     work = WorkDir("tgmon-e2e-downtimes-")
@@ -217,11 +227,8 @@ def test_icinga_add_noop_remove_and_a_failure_still_pages():
         code, out, err = sync(*(nodes + setup.args()))
         report.append("$ tgmon downtimes sync ...\n" + out + err)
         assert (code, err) == (0, ""), (out, err)
-        states = scenario.states("2026-11-17T11:59", delta)
-        one, two = (expected_maintenance(states[n]) for n in ("tg-node1", "tg-node2"))
-        assert windows_of(setup.tgmon_downtimes()) == {
-            ("tg-node1", "", *one), ("tg-node1", "tightgate-maintenance", *one),
-            ("tg-node2", "", *two), ("tg-node2", "tightgate-maintenance", *two)}
+        assert windows_of(setup.tgmon_downtimes()) == both_maintenances(
+            scenario, delta, "", "tightgate-maintenance")
         for attrs in setup.tgmon_downtimes().values():
             assert attrs["fixed"] is True
             assert attrs["comment"].startswith("tgmon: planned maintenance of tg-node")
@@ -240,7 +247,8 @@ def test_icinga_add_noop_remove_and_a_failure_still_pages():
         assert (code, err) == (0, "")
         assert "Icinga 2: 0 added, 2 removed, 2 unchanged" in out, out
         assert windows_of(setup.tgmon_downtimes()) == {
-            ("tg-node1", "", *one), ("tg-node1", "tightgate-maintenance", *one)}
+            d for d in both_maintenances(scenario, delta, "", "tightgate-maintenance")
+            if d[0] == "tg-node1"}
         operators = [a for a in setup.downtimes().values() if a["author"] == "operator"]
         assert len(operators) == 1 and operators[0]["comment"] == "rack work"
 
@@ -508,6 +516,141 @@ def test_nagios_mutes_the_services_of_a_host_in_downtime():
         sent = open(log).read()
         assert "PROBLEM tg-node1/TightGate update lock CRITICAL" in sent, sent
         assert "tg-node2/TightGate update lock" not in sent, sent
+    finally:
+        if nagios is not None:
+            nagios.stop()
+        work.remove()
+
+
+# ---------------------------------------------------------------- hostile nodes (issue 18)
+INJECTION = "disk swap;\n[0] DEL_HOST_DOWNTIME;1\r\x1b[2J;DEL_SVC_DOWNTIME;1\u2028$(id)"
+
+
+def hostile_nodes(work):
+    """Beside tg-node1 (its reason an injection attempt) and tg-node2 of the scenario:
+    a dir 'evil' whose state calls itself tg-node1, a clone of it named tg-node2 on the
+    command line, a node whose name holds ';' and a line break, and tg-node3 whose
+    planned maintenance ends before it starts. Returns the scenario, the states' time
+    shift and the --node arguments."""
+    scenario = Scenario(work)
+    delta = scenario.write("2026-11-17T11:59")
+    states = scenario.states("2026-11-17T11:59", delta)
+    one = states["tg-node1"]
+    planned = one.maintenance.planned
+    write_state(scenario.dirs["tg-node1"], one._replace(maintenance=one.maintenance._replace(
+        planned=planned._replace(reason=INJECTION))))
+    later = planned._replace(start=planned.start + timedelta(hours=3),
+                             end=planned.end + timedelta(hours=3))
+    evil, clone = work.sub("nodes", "evil"), work.sub("nodes", "clone")
+    for path in (evil, clone):
+        write_state(path, one._replace(maintenance=one.maintenance._replace(planned=later)))
+    named = work.sub("nodes", "tg-node5")
+    write_state(named, one._replace(node=one.node._replace(
+        name="tg-node1;\n[0] DEL_HOST_DOWNTIME;1")))
+    backwards = work.sub("nodes", "tg-node3")
+    write_state(backwards, one._replace(node=one.node._replace(name="tg-node3"),
+                                        maintenance=one.maintenance._replace(planned=planned._replace(
+                                            end=planned.start - timedelta(hours=1)))))
+    scenario.dirs["tg-node3"] = backwards
+    work.readable()
+    return scenario, delta, [
+        "--node", scenario.dirs["tg-node1"], "--node", scenario.dirs["tg-node2"],
+        "--node", evil, "--node", "tg-node2=" + clone, "--node", named,
+        "--node", backwards, "--lookahead", "12h"]
+
+
+HOSTILE_LINES = [
+    "nodes/evil calls itself tg-node1, which neither a NAME nor its source names",
+    "nodes/clone is configured as tg-node2 but calls itself tg-node1",
+    "nodes/tg-node5 calls itself tg-node1; [0] DEL_HOST_DOWNTIME;1, which neither",
+    "node tg-node3: its planned maintenance ends",
+]
+
+
+def assert_hostile_run(code, out, err):
+    assert code == 1, (out, err)
+    lines = err.splitlines()
+    assert len(lines) == len(HOSTILE_LINES), err
+    for words in HOSTILE_LINES:
+        assert len([l for l in lines if words in l]) == 1, (words, err)
+    assert all(l.isprintable() for l in (out + err).splitlines()), (out, err)
+
+
+def test_icinga_hostile_nodes_leave_other_hosts_alone():
+    """Real Icinga 2: a node that claims another host, a name with ';' and a line break,
+    a window that ends before it starts, a reason that tries to inject commands - the
+    core holds exactly tg-node1's and tg-node2's own windows afterwards, the operator's
+    downtime untouched, nothing on tg-node3; a name with ';' is refused outright."""
+    need_package()
+    work = WorkDir("tgmon-e2e-downtimes-hostile-")
+    setup = None
+    try:
+        scenario, delta, nodes = hostile_nodes(work)
+        setup = IcingaSetup(work, scenario, extra='object Host "tg-node3" { check_command = '
+                                                  '"dummy" }')
+        now = int(time.time())
+        setup.post("/actions/schedule-downtime", {
+            "type": "Host", "filter": 'host.name=="tg-node1"', "start_time": now,
+            "end_time": now + 7200, "fixed": True, "author": "operator",
+            "comment": "tgmon: rack work"})
+        code, out, err = sync(*(nodes + setup.args()))
+        assert_hostile_run(code, out, err)
+        assert windows_of(setup.tgmon_downtimes()) == both_maintenances(
+            scenario, delta, "", "tightgate-maintenance")
+        for attrs in setup.tgmon_downtimes().values():
+            comment = attrs["comment"]
+            assert comment.isprintable() and ";" not in comment and "$" not in comment
+        operators = [a for a in setup.downtimes().values() if a["author"] == "operator"]
+        assert [a["comment"] for a in operators] == ["tgmon: rack work"]
+
+        # again: nothing changes, and the operator's downtime (our prefix, not our author)
+        # is never removed
+        code, out, err = sync(*(nodes + setup.args()))
+        assert_hostile_run(code, out, err)
+        assert "Icinga 2: 0 added, 0 removed, 4 unchanged" in out, out
+        assert len([a for a in setup.downtimes().values() if a["author"] == "operator"]) == 1
+
+        # a host name that could shift a field is refused before anything happens
+        for bad in (["--node", "tg;1=" + scenario.dirs["tg-node1"]],
+                    ["--node", scenario.dirs["tg-node1"], "--host-name-format", "{node};x"]):
+            code, out, err = sync(*(bad + setup.args()))
+            assert code == 2 and len(err.splitlines()) == 1, (out, err)
+        assert len(setup.tgmon_downtimes()) == 4
+    finally:
+        if setup is not None:
+            setup.stop()
+        work.remove()
+
+
+def test_nagios_hostile_nodes_leave_other_hosts_alone():
+    """Real Nagios 4, the same hostile nodes: exactly tg-node1's and tg-node2's own
+    windows, the operator's downtime untouched, no command for anything else, the
+    injection in one comment without ';'."""
+    need_package()
+    work = WorkDir("tgmon-e2e-downtimes-nagios-hostile-")
+    nagios = None
+    try:
+        scenario, delta, nodes = hostile_nodes(work)
+        nagios, _ = nagios_setup(work, scenario)
+        args = nodes + ["--nagios-command-file", nagios.command_file, "--nagios-status-file",
+                        nagios.status_file, "--nagios-host-downtime"]
+        now = int(time.time())
+        nagios.command("SCHEDULE_SVC_DOWNTIME;tg-node1;TightGate maintenance;%d;%d;1;0;3600;"
+                       "operator;tgmon: rack work" % (now, now + 3600))
+        wait_for(lambda: any(d["author"] == "operator" for d in nagios.downtimes()), 30,
+                 "the operator's downtime")
+        code, out, err = sync(*args)
+        assert_hostile_run(code, out, err)
+        assert ours(nagios) == both_maintenances(scenario, delta, "", "TightGate maintenance")
+        for downtime in nagios.downtimes():
+            if downtime["author"] == "tgmon" and downtime["host_name"] == "tg-node1":
+                assert downtime["comment"].isprintable() and ";" not in downtime["comment"]
+                assert "disk swap, [0] DEL_HOST_DOWNTIME,1" in downtime["comment"], downtime
+        assert [d["comment"] for d in nagios.downtimes() if d["author"] == "operator"] == [
+            "tgmon: rack work"]
+        assert "DEL_HOST_DOWNTIME;1" not in nagios.log()      # the injection sent nothing
+        code, out, err = sync(*args)
+        assert "Nagios: 0 added, 0 removed, 4 unchanged" in out, out
     finally:
         if nagios is not None:
             nagios.stop()

@@ -14,6 +14,7 @@ from tgmon.model import PlannedMaintenance
 from tgmon.stateformat import write_state
 
 from .common import now, write
+from .fakecores import request_body
 from .harness import MAX_RSS_KB, SECRETS, TGMON, run_plugin
 from .test_http_client import Server, answer, drip_body, drip_headers, endless_chunks, raw, \
     tls_context
@@ -26,19 +27,9 @@ PASSWORD = SECRETS[3]
 
 
 def after_body(respond):
-    """The sync POSTs its question: read the body first (a server that closes with it
-    unread makes the kernel reset the connection, which is not the case tested)."""
+    """Read the sync's question first (a reset connection is not the case tested)."""
     def serve(conn, request, srv):
-        head, _, rest = request.partition(b"\r\n\r\n")
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":", 1)[1])
-        while len(rest) < length:
-            chunk = conn.recv(65536)
-            if not chunk:
-                break
-            rest += chunk
+        request_body(conn, request)
         respond(conn, request, srv)
     return serve
 
@@ -82,7 +73,7 @@ def test_hostile_icinga_answers(short_tmp, name, classes, respond, words):
     context, ca = tls_context(short_tmp, "good")
     server = Server(after_body(respond), context)
     try:
-        node = short_tmp / "node"
+        node = short_tmp / "tg-node1"      # the name the node calls itself
         state = examples.build("healthy-cluster-node", now())
         start = now() + examples.HOUR
         write_state(str(node), state._replace(maintenance=state.maintenance._replace(

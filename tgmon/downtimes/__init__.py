@@ -9,7 +9,9 @@ the update lock, the versions check and the all-in-one check keep paging.
 
     plan.py     the windows of each node: a pure function of its state
     wanted.py   the downtimes those windows ask for in one core, and the diff
-    icinga.py   Icinga 2's REST API (requests)
-    nagios.py   Nagios' external command file and status.dat
-    command.py  the command line, the run, its output and exit code
+    sync.py     the run: nodes under their configured names, plan, each core
+    command.py  the command line, the output and the exit code
+
+The cores themselves (Icinga 2's API, Nagios' command pipe and status.dat)
+are spoken to through tgmon.cores, written once for every tool that writes.
 """

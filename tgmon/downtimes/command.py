@@ -1,11 +1,14 @@
-"""tgmon downtimes sync: read the nodes, plan their windows, make each core hold
-exactly tgmon's downtimes for them.
+"""tgmon downtimes sync: the command line, the run's output and its exit code.
 
-Exit 0: every node read, every core synced. 1: some nodes could not be read
-(their downtimes are left as they are), the rest synced. 2: a usage, access
-or API error (one line each, naming cause and fix), or -t ran out. The run
-prints one line per change and a summary; --dry-run prints the same plan
-and changes nothing. -t covers everything: the nodes, DNS, TLS, the API.
+Exit 0: every node read and synced in every core (and nothing on stderr).
+1: something was skipped, each with one line on stderr - a node not read, a
+node whose configured name its state does not bear, a plan that cannot be a
+downtime, a host a core lacks, an object name no command can carry, a
+downtime the core refused - and the rest synced. 2: a usage error, a core
+that cannot be used (access, API, its pipe), or -t ran out. Every line is
+one line of safe text, whatever the nodes, files and cores held. The run
+prints one line per change and a summary; --dry-run prints the same plan and
+changes nothing. -t covers everything: the nodes, DNS, TLS, the API.
 """
 
 import argparse
@@ -13,14 +16,16 @@ import re
 import string
 import sys
 import time
-from datetime import timedelta
 
 from .. import bounded
+from ..cores import unsafe_character
 from ..errors import TgmonError, UsageError
 from ..lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
 from ..runtime.options import (add_cluster_source, duration, optional_file,
                                positive_seconds)
+from ..runtime.output import sanitize
 from ..timeutil import DURATION_HELP, format_duration, utcnow
+from .sync import sync, words
 from .wanted import DEFAULT_SERVICE_COMMANDS
 
 DEFAULT_TIMEOUT = 30
@@ -28,17 +33,18 @@ DEFAULT_LOOKAHEAD = "24h"
 DEFAULT_AUTHOR = "tgmon"
 DEFAULT_MAX_AGE = "30m"
 MARGIN = 0.5
-# A host or service name tgmon will put into a command: no ';' (Nagios' field
-# separator), no controls, none of the characters Nagios refuses in names.
-_NAME = re.compile(r"^[^;\x00-\x1f\x7f`~$&|'\"<>]{1,255}$")
 _AUTHOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 
 # ----------------------------------------------------------------- options
 def host_name_format(text):
-    fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
-    if fields != ["node"] or "\n" in text:
-        raise argparse.ArgumentTypeError("must hold {node} once and nothing else in braces")
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError:
+        fields = None
+    if fields != ["node"] or unsafe_character(text, ";") or len(text) > 200:
+        raise argparse.ArgumentTypeError("must hold {node} once, nothing else in braces, "
+                                         "and no ';' or control character")
     return text
 
 
@@ -52,6 +58,16 @@ def author(text):
 
 
 author.expects = "a name of letters, digits, _ . @ -"
+
+
+def positive_duration(text):
+    seconds = duration(text)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("must be longer than 0")
+    return seconds
+
+
+positive_duration.expects = "a duration longer than 0 (e.g. 90m, 2h)"
 
 
 def zone_name(text):
@@ -78,7 +94,8 @@ def add_arguments(parser):
     common = parser.add_argument_group("run")
     common.add_argument("-t", "--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT,
                         metavar="SECONDS", help="give up after this many seconds, covering "
-                        "the nodes and the cores (default: %d)" % DEFAULT_TIMEOUT)
+                        "the nodes (read within half of it) and the cores (default: %d)"
+                        % DEFAULT_TIMEOUT)
     common.add_argument("--config", metavar="FILE", type=optional_file,
                         help="YAML file with defaults for any long option: the common part "
                         "and a section downtimes (docs/configuration.rst)")
@@ -93,26 +110,28 @@ def add_arguments(parser):
     plan.add_argument("--lookahead", type=duration, default=DEFAULT_LOOKAHEAD,
                       metavar="DURATION", help="schedule the update runs that begin within "
                       "this time (default: %s)" % DEFAULT_LOOKAHEAD)
-    plan.add_argument("--update-duration", type=duration,
+    plan.add_argument("--update-duration", type=positive_duration,
                       default=format_duration(UPDATE_DURATION.total_seconds()), metavar="DURATION",
                       help="how long an update runs after its start; the window begins 1 h "
                       "before it (default: %s, as check_cluster_updates)"
                       % format_duration(UPDATE_DURATION.total_seconds()))
-    plan.add_argument("--default-duration", type=duration,
+    plan.add_argument("--default-duration", type=positive_duration,
                       default=format_duration(MAINTENANCE_DURATION.total_seconds()),
                       metavar="DURATION", help="length of a planned maintenance that has no "
                       "end (default: %s)" % format_duration(MAINTENANCE_DURATION.total_seconds()))
     plan.add_argument("--timezone", type=zone_name, metavar="ZONE",
-                      help="the nodes' time zone for their weekly schedule, e.g. Europe/Berlin "
-                      "(default: the UTC offset of each node's state, exact but for a DST "
-                      "change inside the lookahead)")
+                      help="the nodes' time zone for their weekly schedule, e.g. Europe/Berlin; "
+                      "a --cluster-file line's own zone wins (default: the UTC offset of each "
+                      "node's state, exact but for a DST change inside the lookahead)")
     marks = parser.add_argument_group("the downtimes")
     marks.add_argument("--author", type=author, default=DEFAULT_AUTHOR,
                        help="author of tgmon's downtimes; only these are ever changed "
                        "(default: %s)" % DEFAULT_AUTHOR)
     marks.add_argument("--host-name-format", type=host_name_format, default="{node}",
-                       metavar="FORMAT", help="the core's host name of a node, e.g. "
-                       "{node}.example.net (default: {node})")
+                       metavar="FORMAT", help="the core's host name of a node from its "
+                       "configured name (NAME=SOURCE, or its URL's host or state dir's name; "
+                       "never what its state claims), e.g. {node}.example.net "
+                       "(default: {node})")
     marks.add_argument("--service-command", type=command_name, action="append", metavar="NAME",
                        help="services with this check command get downtimes too (repeatable; "
                        "default: %s)" % ", ".join(DEFAULT_SERVICE_COMMANDS))
@@ -139,14 +158,24 @@ def add_arguments(parser):
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """Option errors as one sanitised line (they may quote what was given), exit 2."""
+
+    def error(self, message):
+        raise UsageError("bad option: %s" % message, "see tgmon downtimes sync --help")
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tgmon downtimes sync",
         description="Turn each node's own plan (a maintenance admin maint planned, the next "
                     "scheduled update run) into downtimes in Icinga 2 and/or Nagios; remove "
                     "tgmon's downtimes whose window is gone. Planned is silent, failed is loud.",
-        epilog="Exit 0: synced; 1: some nodes not read (their downtimes stay); 2: usage, "
-               "access or API error. See docs/downtimes.rst.")
+        epilog="Nodes: --node NAME=SOURCE or NAME SOURCE [TIMEZONE] lines in --cluster-file; "
+               "a node gets downtimes only on the host it is configured as, and only if its "
+               "state calls itself by that name. Exit 0: synced, nothing skipped; 1: something "
+               "skipped (one line each on stderr), the rest synced; 2: usage, access or API "
+               "error, or -t ran out. See docs/downtimes.rst.")
     return add_arguments(parser)
 
 
@@ -180,20 +209,33 @@ def parse(argv):
 
 # ----------------------------------------------------------------- the run
 class Report:
-    """What the run prints: changes to stdout, problems to stderr, then a summary."""
+    """What the run prints: changes to stdout, what was skipped and what failed to
+    stderr, then a summary; every line sanitised (it holds names from nodes, files
+    and cores). The exit code follows from what was said."""
 
     def __init__(self, out, err):
         self.out, self.err = out, err
-        self.errors = 0      # what makes the exit code 2
+        self.errors = 0      # exit 2
+        self.skipped = 0     # exit 1
 
     def line(self, text):
-        self.out.write(text + "\n")
+        self.out.write(sanitize(text) + "\n")
         self.out.flush()
 
-    def problem(self, text, error=True):
-        self.errors += 1 if error else 0
-        self.err.write("tgmon downtimes: " + text + "\n")
+    def skip(self, text):
+        self.skipped += 1
+        self._say(text)
+
+    def problem(self, text):
+        self.errors += 1
+        self._say(text)
+
+    def _say(self, text):
+        self.err.write(sanitize("tgmon downtimes: " + text) + "\n")
         self.err.flush()
+
+    def code(self):
+        return 2 if self.errors else 1 if self.skipped else 0
 
 
 def main(argv=None, out=None, err=None):
@@ -210,7 +252,7 @@ def main(argv=None, out=None, err=None):
     try:
         opts = parse(argv[1:])
     except TgmonError as exc:
-        report.problem("%s - %s" % (exc.cause, exc.fix) if exc.fix else exc.cause)
+        report.problem(words(exc))
         return 2
     deadline = started + opts.timeout
     opts.deadline = deadline - MARGIN
@@ -221,103 +263,6 @@ def main(argv=None, out=None, err=None):
                        "reachability, or raise -t" % opts.timeout)
         return 2
     except TgmonError as exc:
-        report.problem("%s - %s" % (exc.cause, exc.fix) if exc.fix else exc.cause)
+        report.problem(words(exc))
         return 2
 
-
-def sync(opts, report, now):
-    from ..runtime.options import http_settings
-    from ..sources.nodes import node_sources, read_nodes
-    from .plan import PlanSettings, plan
-    sources = node_sources(opts.node, opts.cluster_file)
-    cores = make_cores(opts)   # usage errors before anything is read
-    view = read_nodes(sources, http_settings(opts), opts.max_age, now, require_one=False)
-    states = [state for _, state in view.nodes]
-    failures = list(view.failures)
-    for failure in failures:
-        cause = "%s; %s" % (failure.cause, failure.fix) if failure.fix else failure.cause
-        report.problem("node %s not read: %s - its downtimes stay as they are"
-                       % (failure.source, cause), error=False)
-    if not states:
-        report.line("tgmon downtimes: 0 of %d nodes read, nothing changed" % len(sources))
-        return 1
-    settings = PlanSettings(timedelta(seconds=opts.lookahead),
-                            timedelta(seconds=opts.update_duration),
-                            timedelta(seconds=opts.default_duration), opts.timezone)
-    windows = plan(states, now, settings)
-    zones = {s.node.name: opts.timezone or s.generated.tzinfo for s in states}
-    summaries, api_failed = [], False
-    for core in cores:
-        try:
-            summaries.append(sync_core(core, opts, states, windows, zones, report))
-        except TgmonError as exc:
-            api_failed = True
-            report.problem("%s: %s - %s" % (core.name, exc.cause, exc.fix) if exc.fix
-                           else "%s: %s" % (core.name, exc.cause))
-            summaries.append("%s: failed" % core.name)
-    report.line("tgmon downtimes%s: %d of %d nodes read, %d windows; %s" % (
-        " (dry run)" if opts.dry_run else "", len(states), len(states) + len(failures),
-        len(windows), "; ".join(summaries)))
-    if api_failed or report.errors:
-        return 2
-    return 1 if failures else 0
-
-
-def make_cores(opts):
-    from ..runtime.options import http_settings
-    cores = []
-    if opts.icinga_url:
-        from .icinga import IcingaApi, IcingaSettings
-        cores.append(IcingaApi(IcingaSettings(opts.icinga_url, opts.icinga_user,
-                                              opts.icinga_password_file, opts.icinga_ca_file,
-                                              opts.icinga_insecure, http_settings(opts))))
-    if opts.nagios_command_file:
-        from .nagios import NagiosCore, NagiosSettings
-        cores.append(NagiosCore(NagiosSettings(opts.nagios_command_file, opts.nagios_status_file,
-                                               opts.nagios_host_downtime, opts.deadline)))
-    return cores
-
-
-def sync_core(core, opts, states, windows, zones, report):
-    from .wanted import changes, wanted_downtimes
-    hosts = {}
-    for state in states:
-        host = opts.host_name_format.format(node=state.node.name)
-        if not _NAME.match(host):
-            report.problem("%s: node %s gives no usable host name - check --host-name-format"
-                           % (core.name, state.node.name))
-            continue
-        hosts[state.node.name] = host
-    existing = core.hosts(set(hosts.values()))
-    for node, host in sorted(hosts.items()):
-        if host not in existing:
-            report.problem("%s: no host %s for node %s - add it, or fix --host-name-format"
-                           % (core.name, host, node))
-    nodes = {node for node, host in hosts.items() if host in existing}
-    known = {hosts[node] for node in nodes}
-    commands = tuple(opts.service_command or DEFAULT_SERVICE_COMMANDS)
-    services = core.services(known, commands) if known else {}
-    found = core.downtimes(opts.author, known) if known else []
-    wanted = wanted_downtimes([w for w in windows if w.node in nodes], zones, hosts.get,
-                              services, host_downtime=core.host_downtime)
-    todo = changes(wanted, found)
-    verb = ("would add", "would remove") if opts.dry_run else ("add", "remove")
-    for item in todo.remove:
-        report.line("%s: %s %s" % (core.name, verb[1], _describe(item.downtime, core.separator)))
-    for downtime in todo.add:
-        report.line("%s: %s %s" % (core.name, verb[0], _describe(downtime, core.separator)))
-    if not opts.dry_run:
-        for item in todo.remove:
-            core.remove(item)
-        for downtime in todo.add:
-            core.schedule(downtime, opts.author)
-        core.finish(todo.add, todo.remove)
-    return "%s: %d %s, %d %s, %d unchanged" % (
-        core.name, len(todo.add), "to add" if opts.dry_run else "added",
-        len(todo.remove), "to remove" if opts.dry_run else "removed", len(todo.keep))
-
-
-def _describe(downtime, separator):
-    target = downtime.host + (separator + downtime.service if downtime.service else "")
-    kind = "service" if downtime.service else "host"
-    return "%s downtime %s (%s)" % (kind, target, downtime.comment)

@@ -3,21 +3,22 @@
 A downtime is identified by what it is: host, service (None for the host's
 own), start, end (whole seconds) and its comment, which names the node, the
 kind and the window. A changed window is therefore a different downtime:
-the old one goes, the new one comes. Only downtimes by tgmon's author on the
-hosts of nodes read in this run are ever compared, so a downtime by anybody
-else, or of a node that could not be read, is never touched.
+the old one goes, the new one comes. Only downtimes by tgmon's author, with
+its comment prefix, on the hosts of nodes read in this run are ever
+compared (``cores.owned``), so a downtime by anybody else, or of a node that
+could not be read, is never touched.
 """
 
+from ..cores import Downtime
+from ..cores.nagios import clean_text
 from ..model import record
-from ..runtime.output import _FIRST_LINE, sanitize
 from ..timeutil import UTC, offset_text
 from .plan import KIND_WORDS
 
-Downtime = record("Downtime", "host service start end comment")
-# A downtime found in a core: what it is, and the core's own id for removing it.
-Found = record("Found", "downtime ident")
 Changes = record("Changes", "add remove keep")
 
+# every comment tgmon writes starts with it; a downtime without it is never tgmon's
+COMMENT_PREFIX = "tgmon: "
 MAX_REASON = 80
 # Nagios' own default: the check commands whose services change state because
 # of the plan. Icinga 2's CheckCommand is tgmon_maintenance; Nagios' sample
@@ -35,17 +36,11 @@ def comment_for(window, zone):
     else:
         span = "%s %s to %s %s" % (start.strftime("%Y-%m-%d %H:%M"), offset_text(start), until,
                                    offset_text(end))
-    text = "tgmon: %s of %s, %s" % (KIND_WORDS[window.kind], safe_text(window.node, 128), span)
+    text = "%s%s of %s, %s" % (COMMENT_PREFIX, KIND_WORDS[window.kind],
+                               clean_text(window.node, 128), span)
     if window.reason:
-        text += ": " + safe_text(window.reason, MAX_REASON)
+        text += ": " + clean_text(window.reason, MAX_REASON)
     return text
-
-
-def safe_text(text, limit):
-    """One line without ';' (a field separator in Nagios' commands) or the characters
-    Nagios strips from macros."""
-    text = sanitize(text).translate(_FIRST_LINE)
-    return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
 
 
 def wanted_downtimes(windows, zones, host_of, services_of, host_downtime=True):

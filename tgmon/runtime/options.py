@@ -34,9 +34,10 @@ SHARED_HELP = {
     "no_proxy": "ignore the http(s)_proxy environment variables",
     "cache_ttl": "reuse a fetched answer for this many seconds, so the checks of one host "
                  "share one fetch (private per-user cache; default: 0, off)",
-    "node": "one cluster node: its state dir or its exporter URL (repeatable)",
-    "cluster_file": "file listing the cluster's nodes (state dirs or URLs), one per line, "
-                    "'#' starts a comment",
+    "node": "one cluster node: its state dir or its exporter URL, NAME=SOURCE to name "
+            "it (repeatable)",
+    "cluster_file": "file listing the cluster's nodes, one per line: [NAME] SOURCE "
+                    "[TIMEZONE] (state dir or URL), '#' starts a comment",
     "max_age": "UNKNOWN when status.json was generated longer ago than this: "
                "the writer has stopped (%s; default: %s)"
                % (DURATION_HELP, DEFAULT_MAX_AGE),

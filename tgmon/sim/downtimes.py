@@ -26,7 +26,7 @@ def downtime_timeline(scenario, settings, until=None):
         following = sim.queue.next_time()
         horizon = until if following is None else min(following - SECOND, until)
         states = [node.snapshot() for node in sim.nodes.values()]
-        ahead = plan(states, instant, settings._replace(lookahead=settings.lookahead + FAR))
+        ahead = plan(states, instant, settings._replace(lookahead=settings.lookahead + FAR)).windows
         for window in ahead:
             for point in (window.start - settings.lookahead, window.end):
                 if instant < point <= horizon:
@@ -34,7 +34,7 @@ def downtime_timeline(scenario, settings, until=None):
         for point in sorted(set(points)):
             current = [node.snapshot(point if point != instant else None)
                        for node in sim.nodes.values()]
-            windows = plan(current, point, settings)
+            windows = plan(current, point, settings).windows
             added = [w for w in windows if w not in held]
             removed = [w for w in held if w not in windows]
             if added or removed:

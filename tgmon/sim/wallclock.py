@@ -1,35 +1,12 @@
-"""Weekday + HH:MM in the appliance's local time -> instants (R3, R16).
-
-A scheduled time that does not exist on a spring-forward day runs at the
-first valid minute after it; one that occurs twice on a fall-back day runs
-once, at its first occurrence.
+"""Weekday + HH:MM in the appliance's local time -> instants (R3, R16), by the
+lifecycle's one rule for DST days (``resolve_local``).
 """
 
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
-from ..lifecycle import parse_clock
+from ..lifecycle import parse_clock, resolve_local
 from ..model import WEEKDAYS
 from ..timeutil import UTC
-
-
-def resolve_local(day, clock, zone):
-    """Local date + wall-clock time -> aware instant, per R3's DST rules."""
-    naive = datetime.combine(day, clock)
-    candidate = naive.replace(tzinfo=zone, fold=0)
-    if _wall(candidate, zone) == naive:
-        return candidate.astimezone(zone)
-    # Does not exist (spring forward): walk to the first valid minute after it.
-    probe = naive
-    for _ in range(24 * 60):
-        probe += timedelta(minutes=1)
-        candidate = probe.replace(tzinfo=zone, fold=0)
-        if _wall(candidate, zone) == probe:
-            return candidate.astimezone(zone)
-    raise ValueError("no valid local time after %s" % naive)
-
-
-def _wall(aware, zone):
-    return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None)
 
 
 def next_weekly(after, weekday, clock_text, zone):

@@ -1,0 +1,158 @@
+"""The run of tgmon downtimes sync: read the nodes, plan their windows, make each
+core hold exactly tgmon's downtimes for them.
+
+A node is known by the name it is configured as (NAME=SOURCE, a cluster
+file's NAME SOURCE, or the name its URL or state dir gives it), never by the
+name its state claims: a node whose state calls itself otherwise is skipped,
+so a cloned or hostile appliance cannot put a downtime on another host. One
+bad node, one missing host, one refused downtime is skipped with one line;
+the rest is synced.
+"""
+
+import time
+from datetime import timedelta
+
+from ..cores import CoreError, Ownership, Refused
+from ..model import NodeFailure
+from ..runtime.options import http_settings
+from ..sources.nodes import configured_nodes, node_name, read_each
+from .plan import PlanSettings, plan, zone_of
+from .wanted import COMMENT_PREFIX, DEFAULT_SERVICE_COMMANDS, changes, wanted_downtimes
+
+
+def sync(opts, report, now):
+    configured = configured_nodes(opts.node, opts.cluster_file)
+    cores = make_cores(opts, report.skip)   # usage errors before anything is read
+    states, zones = usable_states(configured, read_each(
+        [n.source for n in configured], nodes_share(opts), opts.max_age, now), report)
+    if not states:
+        report.line("tgmon downtimes: 0 of %d nodes usable, nothing changed" % len(configured))
+        return report.code() or 1
+    settings = PlanSettings(timedelta(seconds=opts.lookahead),
+                            timedelta(seconds=opts.update_duration),
+                            timedelta(seconds=opts.default_duration), opts.timezone, zones)
+    result = plan(states, now, settings)
+    for node, why in sorted(result.refused.items()):
+        report.skip("node %s: %s - no downtime for it, its downtimes stay as they are; fix "
+                    "its plan (admin maint)" % (node, why))
+    states = [s for s in states if s.node.name not in result.refused]
+    zones = {s.node.name: zone_of(s, settings) for s in states}
+    summaries = []
+    for core in cores:
+        try:
+            summaries.append(sync_core(core, opts, states, result.windows, zones, report))
+        except CoreError as exc:
+            report.problem("%s: %s" % (core.name, words(exc)))
+            summaries.append("%s: failed" % core.name)
+    report.line("tgmon downtimes%s: %d of %d nodes synced, %d windows; %s" % (
+        " (dry run)" if opts.dry_run else "", len(states), len(configured),
+        len(result.windows), "; ".join(summaries)))
+    return report.code()
+
+
+def nodes_share(opts):
+    """The nodes are read within half of what -t leaves: a node that never answers
+    must not leave the cores no time (the others would not be synced)."""
+    half = max(0.0, opts.deadline - time.monotonic()) / 2
+    return http_settings(opts)._replace(deadline=time.monotonic() + half,
+                                        timeout=round(half, 1))
+
+
+def usable_states(configured, outcomes, report):
+    """The states of the nodes read, each under the name it is configured as, and
+    their configured time zones; one line for each node skipped."""
+    states, zones, seen = [], {}, {}
+    for node, (shown, value) in zip(configured, outcomes):
+        if isinstance(value, NodeFailure):
+            cause = "%s; %s" % (value.cause, value.fix) if value.fix else value.cause
+            report.skip("node %s not read: %s - its downtimes stay as they are"
+                        % (shown, cause))
+            continue
+        name, why = node_name(node, value.node.name)
+        if name is None:
+            report.skip("node %s %s - no downtime for it; %s" % (shown, why[0], why[1]))
+            continue
+        if name.lower() in seen:
+            report.skip("node %s is %s again (as %s) - no downtime for it; give each node once"
+                        % (shown, name, seen[name.lower()]))
+            continue
+        seen[name.lower()] = shown
+        states.append(value._replace(node=value.node._replace(name=name)))
+        if node.zone is not None:
+            zones[name] = node.zone
+    return states, zones
+
+
+def make_cores(opts, warn):
+    cores = []
+    if opts.icinga_url:
+        from ..cores.icinga import IcingaApi, IcingaSettings
+        cores.append(IcingaApi(IcingaSettings(opts.icinga_url, opts.icinga_user,
+                                              opts.icinga_password_file, opts.icinga_ca_file,
+                                              opts.icinga_insecure, http_settings(opts)),
+                               lambda text: warn("%s: %s" % (IcingaApi.name, text))))
+    if opts.nagios_command_file:
+        from ..cores.nagios import NagiosCore, NagiosSettings
+        cores.append(NagiosCore(NagiosSettings(opts.nagios_command_file, opts.nagios_status_file,
+                                               opts.nagios_host_downtime, opts.deadline),
+                                lambda text: warn("%s: %s" % (NagiosCore.name, text))))
+    return cores
+
+
+def sync_core(core, opts, states, windows, zones, report):
+    hosts = {s.node.name: opts.host_name_format.format(node=s.node.name) for s in states}
+    existing = core.hosts(set(hosts.values()))
+    for node, host in sorted(hosts.items()):
+        if host not in existing:
+            report.skip("%s: no host %s for node %s - add it, or fix the node's NAME or "
+                        "--host-name-format" % (core.name, host, node))
+    nodes = {node for node, host in hosts.items() if host in existing}
+    owner = Ownership(opts.author, COMMENT_PREFIX, frozenset(hosts[node] for node in nodes))
+    commands = tuple(opts.service_command or DEFAULT_SERVICE_COMMANDS)
+    services = core.services(owner.hosts, commands) if nodes else {}
+    found = core.downtimes(owner) if nodes else []
+    wanted = wanted_downtimes([w for w in windows if w.node in nodes], zones, hosts.get,
+                              services, host_downtime=core.host_downtime)
+    todo = changes(wanted, found)
+    if opts.dry_run:
+        for item in todo.remove:
+            report.line("%s: would remove %s" % (core.name, describe(item.downtime, core)))
+        for downtime in todo.add:
+            report.line("%s: would add %s" % (core.name, describe(downtime, core)))
+        return "%s: %d to add, %d to remove, %d unchanged" % (
+            core.name, len(todo.add), len(todo.remove), len(todo.keep))
+    removed = _apply(core, "remove", todo.remove, lambda f: core.remove(f, owner),
+                     lambda f: f.downtime, report)
+    added = _apply(core, "add", todo.add, lambda d: core.schedule(d, opts.author),
+                   lambda d: d, report)
+    core.finish(added, removed)
+    refused = len(todo.add) + len(todo.remove) - len(added) - len(removed)
+    return "%s: %d added, %d removed, %d unchanged%s" % (
+        core.name, len(added), len(removed), len(todo.keep),
+        ", %d refused" % refused if refused else "")
+
+
+def _apply(core, verb, items, action, downtime_of, report):
+    """Each item's action; one refused is skipped with a line, the others go on."""
+    done = []
+    for item in items:
+        try:
+            action(item)
+        except Refused as exc:
+            report.skip("%s: could not %s %s: %s" % (core.name, verb,
+                                                     describe(downtime_of(item), core), words(exc)))
+            continue
+        report.line("%s: %s %s" % (core.name, verb, describe(downtime_of(item), core)))
+        done.append(item)
+    return done
+
+
+def words(exc):
+    """A TgmonError as one line: 'cause - fix'."""
+    return "%s - %s" % (exc.cause, exc.fix) if exc.fix else exc.cause
+
+
+def describe(downtime, core):
+    target = downtime.host + (core.separator + downtime.service if downtime.service else "")
+    kind = "service" if downtime.service else "host"
+    return "%s downtime %s (%s)" % (kind, target, downtime.comment)
