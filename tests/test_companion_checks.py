@@ -7,9 +7,10 @@ import pytest
 from tgmon import examples
 from tgmon.checks import (hotfixes, maintenance, reboot_required, tightgate, update_lock,
                           update_schedule)
-from tgmon.model import Hotfix, Marker, PlannedMaintenance, ScheduledDownload, ScheduledUpdate
+from tgmon.model import (Hotfix, Marker, PlannedMaintenance, ScheduledDownload,
+                         ScheduledUpdate, UpdateRun)
 
-from helpers import DAY, HOUR, NOW, run_check
+from helpers import DAY, HOUR, MINUTE, NOW, run_check
 
 HEALTHY = examples.healthy_single(NOW)
 NODE = examples.healthy_cluster_node(NOW)
@@ -40,6 +41,10 @@ def with_schedule(state, download=None, update=None, off=None):
         download=download or state.schedule.download, update=update or state.schedule.update,
         disabled_by_failure=off))
 
+
+# the last scheduled run failed an hour ago, during its maintenance
+FAILED_RUN = NODE._replace(last_update_run=UpdateRun(
+    "scheduled", NOW - 2 * HOUR, NOW - HOUR, "failed", "installation of release 4.12 failed"))
 
 CASES = [
     # (id, definition, state, args, code, first-line text, perfdata)
@@ -117,6 +122,26 @@ CASES = [
         planned=PlannedMaintenance(NOW - HOUR, None, "hardware")), [], 1,
      "MAINTENANCE WARNING - maintenance mode since today 05:00: hardware - planned, admin maint "
      "ends it when the work is done", None),
+    ("r9_maintenance_after_a_failed_run", maintenance, with_maintenance(
+        FAILED_RUN, active=True, since=NOW - 2 * HOUR,
+        reason="scheduled update failed: installation error"), [], 1,
+     "MAINTENANCE WARNING - maintenance mode since today 04:00: scheduled update failed... - "
+     "the update failed, it stays: fix the cause, then end it as admin maint", None),
+    ("r14_vnc_disabled_for_the_planned_maintenance", maintenance, with_maintenance(
+        NODE._replace(vnc_login_disabled=True),
+        planned=PlannedMaintenance(NOW + HOUR, None, "update 4.12")), [], 0,
+     "MAINTENANCE OK - planned maintenance today 07:00: update 4.12, VNC login disabled for it, "
+     "users are being notified",
+     "active_sessions=17;;;0 maintenance=0;;;0;1 maintenance_age=0s;;43200;0 "
+     "vnc_login_disabled=1;;;0;1"),
+    ("r14_vnc_disabled_at_the_notice_border", maintenance, with_maintenance(
+        NODE._replace(vnc_login_disabled=True),
+        planned=PlannedMaintenance(NOW + 2 * HOUR, None, "update 4.12")), [], 0, None, None),
+    ("r14_vnc_disabled_too_early_for_the_plan", maintenance, with_maintenance(
+        NODE._replace(vnc_login_disabled=True),
+        planned=PlannedMaintenance(NOW + 2 * HOUR + MINUTE, None, "update 4.12")), [], 1,
+     "MAINTENANCE WARNING - VNC login disabled outside maintenance, nobody can log in - as admin "
+     "maint enable VNC login", None),
     ("maintenance_overdue", maintenance, with_maintenance(
         HEALTHY, active=True, since=NOW - 12 * HOUR, reason="hardware"), [], 2,
      "MAINTENANCE CRITICAL - maintenance mode for 12h, longer than 12h: hardware - end it when "
@@ -272,3 +297,31 @@ def test_one_event_reads_one_clock_time_in_a_field_and_a_marker(state_dir):
     assert "    set 2026-10-25 00:32 +01:00 (1d 8h ago)" in lock.lines
     assert any(line.startswith("    active since 2026-10-25 00:32 +01:00 (1d 8h ago)")
                for line in maint.lines)
+
+
+@pytest.mark.parametrize("maintenance_on", [True, False])
+def test_r11_blocked_new_logins_are_in_the_long_output(state_dir, maintenance_on):
+    """A single system's 'new client logins blocked' is a state field the check shows."""
+    state = with_maintenance(HEALTHY._replace(new_logins_blocked=True), active=maintenance_on,
+                             since=NOW - HOUR if maintenance_on else None)
+    outcome = run_check(maintenance.DEFINITION, ["--state-dir", state_dir(state), "-v"])
+    assert outcome.code == (1 if maintenance_on else 0)
+    assert ("    new client logins blocked: a single system blocks them right before its update "
+            "starts; they are released when it ends well or the maintenance ends") in outcome.lines
+
+
+def test_r9_the_failed_run_is_in_the_long_output(state_dir):
+    state = with_maintenance(FAILED_RUN, active=True, since=NOW - 2 * HOUR, reason="x")
+    outcome = run_check(maintenance.DEFINITION, ["--state-dir", state_dir(state)])
+    assert ("    the scheduled run failed 2026-11-15 05:00 +01:00 (1h ago): installation of "
+            "release 4.12 failed; the maintenance mode stays until an admin ends it"
+            in outcome.lines)
+
+
+def test_r14_vnc_disabled_for_the_plan_says_why_it_is_expected(state_dir):
+    state = with_maintenance(NODE._replace(vnc_login_disabled=True),
+                             planned=PlannedMaintenance(NOW + HOUR, None, "update 4.12"))
+    outcome = run_check(maintenance.DEFINITION, ["--state-dir", state_dir(state), "-v"])
+    assert ("    VNC login is disabled ahead of the planned maintenance, as admin maint does when "
+            "planning it: expected within 2h before its start; enable it again afterwards"
+            in outcome.lines)
