@@ -132,6 +132,12 @@ nodes:
      "bad.yml:5: node 'tg' defined twice"),
     ("scenario: x\nstart: 2026-11-16T00:00\nbogus: 1\nnodes:\n  - name: tg\n",
      "unknown key 'bogus'"),
+    (GOOD_HEAD + "    update_lock: {since: 2026-11-17T00:00}\n",
+     "bad.yml:4: update_lock.since: lies after the scenario's start"),
+    (GOOD_HEAD + "    warn_flag: [a, b]\n", "bad.yml:4: warn_flag: expected true, a reason or"),
+    (GOOD_HEAD + "    reboot_required: {packages: linux}\n",
+     "bad.yml:4: reboot_required.packages: expected a list of package names"),
+    (GOOD_HEAD + "    update_lock: {reason: x, by: me}\n", "update_lock: unknown key 'by'"),
 ])
 def test_bad_scenarios_exit_2_with_file_and_line(tmp_path, text, message):
     code, out, err = cli("timeline", _scenario(tmp_path, text))
@@ -208,3 +214,36 @@ def test_the_timeline_moves_with_time_not_only_with_events(tmp_path):
     assert overdue and seen[overdue[0]] == "Wed 09:50"       # 24 h later, no event then
     notice = [key for key in seen if key[0] == "MAINTENANCE" and "being notified" in key[2]]
     assert notice and seen[notice[0]] == "Wed 18:00"        # 2 h before 20:00
+
+
+FOUND_AS_IS = """\
+scenario: a node found with its flags set
+start: 2026-11-16T00:00
+nodes:
+  - name: tg-a
+    warn_flag: 10 download attempts failed
+    update_lock: {since: 2026-11-10T03:20, reason: "scheduled update failed: installation error"}
+    reboot_required: [linux-image-6.1.0-28-amd64]
+  - name: tg-b
+    update_lock: true
+  - name: tg-c
+"""
+
+
+def test_r8_r9_r13_a_scenario_starts_with_the_markers_the_node_is_found_with(tmp_path):
+    """The setup sets the warn flag, the update lock and the reboot request as the
+    appliance would be found; 'since' defaults to the start."""
+    scenario = load_scenario(_scenario(tmp_path, FOUND_AS_IS))
+    states = scenario.build().states()
+    flags = states["tg-a"].flags
+    assert (flags.warn_flag.lines, flags.reboot_required.lines) == (
+        ("10 download attempts failed",), ("linux-image-6.1.0-28-amd64",))
+    assert flags.warn_flag.since == flags.reboot_required.since == scenario.start
+    assert flags.update_lock.since.isoformat() == "2026-11-10T03:20:00+01:00"
+    assert flags.update_lock.lines == ("scheduled update failed: installation error",)
+    assert states["tg-b"].flags.update_lock.is_set and not states["tg-b"].flags.warn_flag.is_set
+    assert not any(marker.is_set for marker in states["tg-c"].flags)
+    code, out, _ = cli("timeline", _scenario(tmp_path, FOUND_AS_IS), "--until",
+                       "2026-11-16T00:00")
+    assert "tg-a       => UPDATE_LOCK CRITICAL - update lock since last Tue 03:20" in out
+    assert "tg-a       => REBOOT WARNING - reboot required since today 00:00" in out

@@ -9,6 +9,7 @@ from ..lifecycle import RUN_LEAD, UPDATE_DURATION, WEEK_SECONDS as WEEK, week_se
 from ..model import update_running
 from ..runtime.options import add_cluster_source, duration, severity
 from .definition import CheckDefinition
+from .words import weekly
 from ..timeutil import DURATION_HELP, describe_since, format_duration
 from ..urls import is_url
 from ..verdict import (CRITICAL, OK, UNKNOWN, WARNING, Condition, Finding, Perf, Verdict, clip,
@@ -111,7 +112,7 @@ def judge(view, opts, now):
             COLLISION.name, severity_of(opts, COLLISION.name),
             "%d update windows overlap, max_parallel_updates %d: %s"
             % (overlap, maximum, _names(overlapping)),
-            tuple("%s: %s %s" % (s.node.name, s.schedule.update.weekday, s.schedule.update.start)
+            tuple("%s: %s" % (s.node.name, weekly(s.schedule.update))
                   for s in states if s.node.name in overlapping),
             "spread update times %s" % hints.SCHEDULED_UPDATE))
     out_of_lb = [s.node.name for s in states if s.cluster and not s.cluster.in_load_balancing]
@@ -218,8 +219,7 @@ def _node_line(state, now):
     if state.cluster and not state.cluster.in_load_balancing:
         parts.append("out of load balancing")
     update = state.schedule.update
-    parts.append("scheduled update %s" % ("%s %s" % (update.weekday, update.start)
-                                          if update.active else "off"))
+    parts.append("scheduled update %s" % (weekly(update) if update.active else "off"))
     return ", ".join(parts)
 
 

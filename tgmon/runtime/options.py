@@ -7,6 +7,7 @@ line, before anything is read.
 import argparse
 
 from .. import __version__
+from ..docpaths import doc_path
 from ..errors import UsageError
 from ..stateformat import DEFAULT_STATE_DIR
 from ..timeutil import DURATION_HELP, parse_duration
@@ -23,7 +24,7 @@ SHARED_HELP = {
     "state_dir": "state directory holding status.json and the marker files "
                  "(default: %s)" % DEFAULT_STATE_DIR,
     "config": "YAML file with defaults for any long option and the paths of "
-              "the state files (see docs/configuration.rst)",
+              "the state files (see %s)" % doc_path("configuration.rst"),
     "url": "read the state over HTTP(S) from a tgmon exporter instead of a state dir, "
            "e.g. https://tg1.example.net:9740/v1/status",
     "token_file": "file holding the exporter's bearer token (never give a secret on the "
@@ -48,7 +49,26 @@ class _Exit(Exception):
     """-h / -V: text to print, then exit 3 (the plugin did not check anything)."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps between words only: a path (the docs under a long PREFIX) stays whole."""
+
+    def _split_lines(self, text, width):
+        import textwrap
+        return textwrap.wrap(" ".join(text.split()), width, break_long_words=False,
+                             break_on_hyphens=False)
+
+    def _fill_text(self, text, width, indent):
+        import textwrap
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent,
+                             subsequent_indent=indent, break_long_words=False,
+                             break_on_hyphens=False)
+
+
 class PluginArgumentParser(argparse.ArgumentParser):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(**kwargs)
+
     def error(self, message):
         raise UsageError("bad option: %s" % message,
                          "see %s --help" % self.prog)

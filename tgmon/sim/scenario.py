@@ -12,6 +12,7 @@ from ..model import ScheduledDownload, ScheduledUpdate, WEEKDAYS
 from ..lifecycle import parse_clock
 from ..timeutil import UTC, parse_duration
 from .errors import Refused, ScenarioError, SimError
+from .setup import SETUP_MARKERS, setup_markers
 from .admin import ADMIN_ACTIONS
 from .simulation import Simulation
 from .updateserver import SimUpdateServer
@@ -29,7 +30,7 @@ SERVER_EVENTS = {
 }
 CLUSTER_SETTINGS = ("update_lock", "max_parallel_updates")
 NODE_KEYS = ("name", "installed", "installed_at", "users", "always_install_all_hotfixes",
-             "schedule")
+             "schedule") + SETUP_MARKERS
 TOP_KEYS = ("scenario", "description", "timezone", "start", "end", "server",
             "node_defaults", "clusters", "nodes", "events", "show")
 
@@ -221,7 +222,8 @@ class Scenario:
                     installed_at=self._time(merged, "installed_at", required=False),
                     users=users, always_install_all=bool(
                         merged.get("always_install_all_hotfixes", True)),
-                    download=settings["download"], update=settings["update"])
+                    download=settings["download"], update=settings["update"],
+                    **setup_markers(self, merged, item))
 
     def _clock(self, value, where, key):
         if isinstance(value, int):  # YAML 1.1 reads 03:00 unquoted as a sexagesimal number
@@ -350,13 +352,14 @@ def _apply(sim, kind, target, action, args):
         if kind == "note":
             sim.log("", "note: %s" % action)
         elif kind == "admin":
-            sim.log(target, "admin %s: %s%s" % (action[0], action[1], _args_text(args)))
+            sim.log(target, "admin %s: %s%s"
+                    % (action[0], action[1], _args_text(args, sim.local)))
             sim.node(target).admin(action[0], action[1], **args)
         elif kind == "fault":
-            sim.log(target, "fault: %s%s" % (action, _args_text(args)))
+            sim.log(target, "fault: %s%s" % (action, _args_text(args, sim.local)))
             getattr(sim.node(target), "fault_" + action)(**args)
         elif kind == "server":
-            sim.log("", "update server: %s%s" % (action, _args_text(args)))
+            sim.log("", "update server: %s%s" % (action, _args_text(args, sim.local)))
             if action == "outage":
                 sim.server.add_outage(sim.now, args["until"])
             elif action == "publish_release":
@@ -366,17 +369,18 @@ def _apply(sim, kind, target, action, args):
                 sim.server.publish_hotfix(str(args["id"]), str(args.get("title", "")), sim.now)
         elif kind == "cluster":
             cluster = sim.clusters[target]
-            sim.log("", "cluster %s: %s" % (target, _args_text(args).strip()))
+            sim.log("", "cluster %s: %s" % (target, _args_text(args, sim.local).strip()))
             for key, value in args.items():
                 setattr(cluster, key, value)
     except Refused as exc:
         sim.log(where, "REFUSED: %s" % exc)
 
 
-def _args_text(args):
+def _args_text(args, local):
+    """' start=2026-11-17T02:00:00+01:00, reason=x': times on the appliance's clock."""
     if not args:
         return ""
-    return " " + ", ".join("%s=%s" % (k, v.isoformat() if hasattr(v, "isoformat") else v)
+    return " " + ", ".join("%s=%s" % (k, local(v).isoformat() if hasattr(v, "isoformat") else v)
                            for k, v in args.items())
 
 

@@ -22,10 +22,10 @@ SECOND = timedelta(seconds=1)
 
 
 def report(definition, subject, options):
-    """(status, first-line text, key): the key changes when a finding's status
-    does, not when only an age in the text grows."""
+    """(status, first-line text, key): the key changes when a finding's status or
+    next step does, not when only an age in the text grows."""
     verdict = definition.judge(subject, options, subject.generated)
-    key = tuple((f.condition, f.status) for f in verdict.findings)
+    key = tuple((f.condition, f.status, f.action) for f in verdict.findings)
     status = overall_status(verdict)
     return status, summary_line(verdict, first_line_budget(definition.name,
                                                           status_name(status))), key

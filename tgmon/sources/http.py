@@ -14,9 +14,16 @@ token never goes anywhere but --url), no compressed answers are accepted.
 import socket
 import ssl
 import time
+import warnings
 
-import requests
-from requests.adapters import HTTPAdapter
+# No library warning may reach a plugin's output (Icinga 2 shows stderr with it):
+# requests warns at import when it dislikes its libraries' versions; urllib3's
+# warnings are silenced for every session (make_session).
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import requests
+    from requests.adapters import HTTPAdapter
+    import urllib3
 
 from .. import __version__
 from ..errors import SourceError, UsageError
@@ -33,6 +40,9 @@ CONNECT_TIMEOUT = 5.0
 
 def make_session(settings, pool_size=1, hosts=1, ca_option="--ca-file"):
     """One session for all requests of a check (keep-alive, one pool per host)."""
+    # urllib3's warnings (a certificate without subjectAltName, an unverified request
+    # under --insecure) speak to a developer; tgmon says what matters in its own words
+    warnings.simplefilter("ignore", urllib3.exceptions.HTTPWarning)
     session = requests.Session()
     # Nothing from the environment: no ~/.netrc credentials, no
     # REQUESTS_CA_BUNDLE; proxies are taken per request (proxies_for).
@@ -42,8 +52,6 @@ def make_session(settings, pool_size=1, hosts=1, ca_option="--ca-file"):
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     if settings.insecure:
-        import urllib3
-        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         session.verify = False
     elif settings.ca_file:
         check_ca_file(settings.ca_file, ca_option)
