@@ -46,6 +46,7 @@ docs: $(STAMP)
 icinga-conf: $(STAMP)
 	$(BIN)/python tools/icingaconf.py
 	$(BIN)/python tools/nagiosconf.py
+	$(BIN)/python tools/director.py
 
 plugins: $(STAMP)
 	$(BIN)/python tools/wrappers.py

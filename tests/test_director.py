@@ -1,0 +1,260 @@
+"""icinga-conf/director/: the Icinga Director basket agrees with the registry, the
+CheckCommands the package ships and the hand-written Icinga 2 samples; every object
+has its stable uuid and no guid. tests/e2e/test_director.py restores it for real."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from tgmon.checks.registry import all_checks
+from tgmon.verdict import SEVERITY_CHOICES
+from helpers import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import director  # noqa: E402
+import icingadsl  # noqa: E402
+
+DIRECTOR = os.path.join(ROOT, "icinga-conf", "director")
+COMMANDS = os.path.join(ROOT, "icinga-conf", "global-templates", "tgmon-commands.conf")
+TYPE = "Icinga\\Module\\Director\\DataType\\DataType"
+
+
+def _load(name):
+    with open(os.path.join(DIRECTOR, name)) as handle:
+        return json.load(handle)
+
+
+BASKET = _load("tgmon-basket.json")
+BASKET_1_10 = _load("tgmon-basket-director1.10.json")
+FIELDS = {field["varname"]: field for field in BASKET["Datafield"].values()}
+FIELD_NAMES = {int(key): field["varname"] for key, field in BASKET["Datafield"].items()}
+NODE = [d for d in all_checks() if d.scope == "node"]
+
+
+def _keys(value):
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            yield key
+            yield from _keys(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _keys(inner)
+
+
+def _linked(obj):
+    return {FIELD_NAMES[link["datafield_id"]] for link in obj["fields"]}
+
+
+def test_the_baskets_are_up_to_date():
+    result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "director.py"),
+                             "--check"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_object_has_its_uuid5_and_nothing_a_guid():
+    seen = []
+    for basket_type, objects in BASKET.items():
+        for name, obj in objects.items():
+            key = obj["varname"] if basket_type == "Datafield" else name
+            assert obj["uuid"] == str(uuid.uuid5(director.UUID_NAMESPACE, "%s:%s" % (
+                basket_type, key))), (basket_type, name)
+            seen.append(obj["uuid"])
+            for service, inner in obj.get("services", {}).items():
+                assert inner["uuid"] == str(uuid.uuid5(director.UUID_NAMESPACE, "Service:%s/%s"
+                                                       % (name, service)))
+                seen.append(inner["uuid"])
+    assert len(seen) == len(set(seen)) > 150
+    assert "guid" not in set(_keys(BASKET))
+    # Director 1.10's: the same objects, no uuid anywhere
+    assert "uuid" not in set(_keys(BASKET_1_10))
+    assert BASKET_1_10 == director.without_uuids(BASKET)
+
+
+def _itl_commands():
+    """{command: {option: {set_if|value, repeat_key, description}}} as the ITL file says."""
+    with open(COMMANDS) as handle:
+        text = handle.read()
+    commands = {}
+    for name, body in re.findall(r'^object CheckCommand "(\w+)" \{(.*?)\n\}', text, re.M | re.S):
+        arguments = {}
+        for option, inner in re.findall(r'^    "(--[\w-]+)" = \{\n(.*?)\n    \}', body,
+                                        re.M | re.S):
+            argument = {}
+            for key, raw in re.findall(r"^      (\w+) = (.+)$", inner, re.M):
+                argument[key] = True if raw == "true" else json.loads(raw)
+            arguments[option] = argument
+        timeout = re.search(r"^  timeout = (\d+)", body, re.M).group(1)
+        prog = re.search(r'PluginContribDir \+ "/(\w+)"', body).group(1)
+        commands[name] = (arguments, timeout, prog)
+    return commands
+
+
+def test_the_commands_are_the_packages_itl_commands_with_a_field_per_var():
+    itl = _itl_commands()
+    assert set(BASKET["ExternalCommand"]) == set(itl) == {
+        "tgmon_" + d.short_name for d in all_checks()}
+    for name, command in BASKET["ExternalCommand"].items():
+        arguments, timeout, prog = itl[name]
+        assert command["object_type"] == "external_object"
+        assert (command["arguments"], command["timeout"], command["command"]) == (
+            arguments, timeout, prog), name
+        vars_used = {a.get("value", a.get("set_if")).strip("$") for a in arguments.values()}
+        assert _linked(command) == vars_used, name
+
+
+# option -> DataField type (and DataList): severities from the list, flags a
+# checkbox, the repeatable --node a list, anything else text
+FIELD_TYPES = [
+    ("tgmon_versions_warn_flag_severity", "Datalist", "tgmon severities"),
+    ("tgmon_cluster_updates_unreachable_severity", "Datalist", "tgmon severities"),
+    ("tgmon_tightgate_update_lock_update_lock_severity", "Datalist", "tgmon severities"),
+    ("tgmon_versions_insecure", "Boolean", None),
+    ("tgmon_hotfixes_verbose", "Boolean", None),
+    ("tgmon_cluster_updates_node", "Array", None),
+    ("tgmon_versions_warning_age", "String", None),
+    ("tgmon_hotfixes_warning", "String", None),
+    ("tightgate_mode", "Datalist", "tgmon modes"),
+    ("tightgate_all_in_one", "Boolean", None),
+    ("tightgate_cluster_nodes", "Array", None),
+    ("tightgate_url", "String", None),
+]
+
+
+@pytest.mark.parametrize("varname, kind, datalist", FIELD_TYPES, ids=[c[0] for c in FIELD_TYPES])
+def test_a_field_has_the_type_its_values_need(varname, kind, datalist):
+    field = FIELDS[varname]
+    assert field["datatype"] == TYPE + kind
+    assert field["settings"].get("datalist") == datalist
+    assert field["description"] and "\n" not in field["description"]
+
+
+def test_every_severity_option_is_a_list_of_the_four_states():
+    lists = {name: [e["entry_name"] for e in obj["entries"]]
+             for name, obj in BASKET["DataList"].items()}
+    assert lists == {"tgmon severities": list(SEVERITY_CHOICES),
+                     "tgmon modes": ["agent", "agentless"]}
+    severities = {v for v, f in FIELDS.items() if f["datatype"] == TYPE + "Datalist"}
+    assert severities == {v for v in FIELDS if v.endswith("_severity")} | {"tightgate_mode"}
+
+
+# service set -> (assign filter, its services, where they run)
+SETS = {
+    "tgmon node (agent)": (
+        "host.vars.tightgate_mode=%22agent%22&!(host.vars.tightgate_all_in_one=true)",
+        ["tightgate-" + d.short_name for d in NODE], "agent"),
+    "tgmon node (agentless)": (
+        "host.vars.tightgate_mode=%22agentless%22&!(host.vars.tightgate_all_in_one=true)",
+        ["tightgate-" + d.short_name for d in NODE], "agentless"),
+    "tgmon all-in-one (agent)": (
+        "host.vars.tightgate_mode=%22agent%22&host.vars.tightgate_all_in_one=true",
+        ["tightgate"], "agent"),
+    "tgmon all-in-one (agentless)": (
+        "host.vars.tightgate_mode=%22agentless%22&host.vars.tightgate_all_in_one=true",
+        ["tightgate"], "agentless"),
+    "tgmon cluster": ("host.vars.tightgate_cluster_nodes=true", ["tightgate-cluster"], None),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SETS))
+def test_a_service_set_is_assigned_by_host_var_and_reads_only_fields(name):
+    assign, services, runs = SETS[name]
+    service_set = BASKET["ServiceSet"][name]
+    assert service_set["assign_filter"] == assign
+    assert sorted(service_set["services"]) == sorted(services)
+    templates = BASKET["HostTemplate"]
+    host_fields = _linked(templates["tgmon-cluster" if runs is None else "tgmon-node"])
+    for service, obj in service_set["services"].items():
+        template = [t for t in obj["imports"] if t in BASKET["ServiceTemplate"]]
+        assert template == obj["imports"], service
+        if runs:
+            assert template[-1] == "tgmon-" + runs
+        command = BASKET["ServiceTemplate"][template[0]]["check_command"]
+        for var, value in obj["vars"].items():
+            # the command's own var, from a host var that has a field
+            assert var in _linked(BASKET["ExternalCommand"][command]), (service, var)
+            assert re.fullmatch(r"\$host\.vars\.(\w+)\$", value).group(1) in host_fields
+
+
+def test_only_the_agent_template_runs_on_the_agent():
+    runs_there = {name for name, obj in BASKET["ServiceTemplate"].items() if obj.get("use_agent")}
+    assert runs_there == {"tgmon-agent"}
+
+
+# check -> (interval in seconds, or None: its base template's; base template), as
+# tgmon-constants.conf and tgmon-services.conf schedule them
+SCHEDULES = [
+    ("versions", "900", "tgmon-service"),
+    ("update_lock", "300", "tgmon-service"),
+    ("hotfixes", "3660", "tgmon-service"),
+    ("reboot_required", "1020", "tgmon-service"),
+    ("maintenance", "180", "tgmon-service"),
+    ("update_schedule", None, "tgmon-nightly"),
+    ("tightgate", None, "tgmon-service"),
+    ("cluster_updates", "420", "tgmon-service"),
+]
+
+
+@pytest.mark.parametrize("check, interval, base", SCHEDULES, ids=[c[0] for c in SCHEDULES])
+def test_a_check_template_is_scheduled_as_the_samples_say(check, interval, base):
+    template = BASKET["ServiceTemplate"]["tgmon-" + check]
+    assert (template.get("check_interval"), template["imports"]) == (interval, [base])
+    assert template["check_command"] == "tgmon_" + check
+
+
+def test_the_base_templates_and_the_night_are_the_samples():
+    templates = BASKET["ServiceTemplate"]
+    assert {k: templates["tgmon-service"][k] for k in (
+        "max_check_attempts", "check_interval", "retry_interval", "enable_perfdata")} == {
+        "max_check_attempts": "3", "check_interval": "300", "retry_interval": "60",
+        "enable_perfdata": True}
+    assert (templates["tgmon-nightly"]["check_period"], templates["tgmon-nightly"]["imports"]) == (
+        "tgmon-night", ["tgmon-service"])
+    assert BASKET["TimePeriod"]["tgmon-night"]["ranges"] == {
+        day: "03:00-04:00" for day in ("monday", "tuesday", "wednesday", "thursday", "friday",
+                                       "saturday", "sunday")}
+
+
+@pytest.mark.parametrize("definition", all_checks(), ids=[d.prog for d in all_checks()])
+def test_a_check_template_carries_notes_and_its_runbook(definition):
+    template = BASKET["ServiceTemplate"]["tgmon-" + definition.short_name]
+    notes = template["notes"]
+    assert notes.isprintable() and notes.endswith(".") and len(notes) <= 200, notes
+    assert not re.search(r"\bR\d+\b", notes), notes
+    base = icingadsl.constant(director.CONSTANTS, "TgmonDocsUrl")
+    assert template["notes_url"] == "%s/checks/%s.html#runbook" % (base, definition.prog)
+
+
+# sample text, what is read -> the fact, or the error naming what is missing
+DSL_CASES = [
+    ('const A = "x\\"y"\n', "constant", "A", 'x"y', None),
+    ('const A = B + "x"\n', "constant", "A", None, "no string constant A"),
+    ('const T = {\n  "a" = { interval = 5m, nightly = true }\n}\n', "dictionary", "T",
+     {"a": {"interval": "5m", "nightly": True}}, None),
+    ("const T = {\n}\n", "dictionary", "T", None, "constant T has no entries"),
+    ('template Service "s" {\n  import "b"\n  check_interval = 5m  // why\n  vars.m = "a"\n'
+     '  notes_url = U + "/x"\n}\n', "block", "s",
+     {"imports": ["b"], "check_interval": "5m", "vars.m": "a"}, None),
+    ('template Service "other" {\n}\n', "block", "s", None, 'no template Service "s"'),
+]
+
+
+@pytest.mark.parametrize("text, kind, name, fact, error", DSL_CASES,
+                         ids=["%s-%d" % (c[1], i) for i, c in enumerate(DSL_CASES)])
+def test_the_samples_reader_finds_a_fact_or_names_what_is_missing(tmp_path, text, kind, name,
+                                                                  fact, error):
+    path = str(tmp_path / "sample.conf")
+    with open(path, "w") as handle:
+        handle.write(text)
+    read = {"constant": icingadsl.constant, "dictionary": icingadsl.dictionary_constant,
+            "block": lambda p, n: icingadsl.block(p, "template", "Service", n)}[kind]
+    if error is None:
+        assert read(path, name) == fact
+    else:
+        with pytest.raises(icingadsl.DslError) as raised:
+            read(path, name)
+        assert str(raised.value) == "%s: %s" % (path, error)
