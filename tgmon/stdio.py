@@ -42,6 +42,17 @@ def write_stdout(data):
         return exc
 
 
+def settle_stdout():
+    """Flush stdout now; when it takes nothing, silence it, so that the interpreter's
+    own flush at exit cannot fail (that would be exit 120 and a message on stderr)."""
+    import sys
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        _silence("stdout", 1)
+
+
 def say_stderr(line):
     """One line on stderr, if anyone takes it: a broken stderr is silenced, no error."""
     import sys
