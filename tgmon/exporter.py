@@ -172,8 +172,7 @@ def serve(app, bind, port, token_file=None, tls_cert=None, tls_key=None, ready=N
     """Run until SIGTERM/SIGINT; SIGHUP re-reads the token file and the TLS certificate
     and key. Returns the exit code. After the start everything it says goes through
     a ServerLog: a log nobody reads never keeps it from answering or from stopping."""
-    from .httpserver import (DEFAULT_MAX_CONNECTIONS, DEFAULT_WORKERS, BoundedServer,
-                             fits_file_limit)
+    from .httpserver import DEFAULT_MAX_CONNECTIONS, DEFAULT_WORKERS, BoundedServer
     from .serverlog import ServerLog
     from .stdio import reopen_closed_std_fds
     signals = _Signals()    # from now on no signal of ours ends the process unannounced
@@ -232,3 +231,23 @@ class _Signals:
         self.reload = True
         if self.server is not None:
             self.server.request_reload()
+
+
+def raise_file_limit():
+    """Allow as many open files as the hard limit does (idle connections are fds)."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY:
+            hard = 65536
+        if soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, ValueError, OSError):
+        return 1024
+
+
+def fits_file_limit(max_connections):
+    """max_connections, lowered to what the open-file limit allows (with room to spare)."""
+    limit = raise_file_limit()
+    return max(1, min(max_connections, limit - 64))

@@ -36,90 +36,20 @@ import hmac
 import queue
 import selectors
 import socket
-import ssl
 import threading
 import time
 
 from .errors import TgmonError
-from .httpwire import MAX_HEAD, MAX_REQUEST_LINE, Refuse, answer_bytes, answer_parts, \
-    parse_head, request_line_of, split_head
+from .httpconn import HEAD_TIMEOUT, WRITE_TIMEOUT, Connection
+from .httpwire import Refuse, answer_bytes, answer_parts, parse_head, request_line_of, split_head
 
-HEAD_TIMEOUT = 5.0         # TLS handshake plus the request head, from the first byte
-WRITE_TIMEOUT = 5.0        # an answer not taken by the client by then: the connection goes
 IDLE_TIMEOUT = 15.0        # a connection that sends nothing (new or kept alive)
 DEFAULT_WORKERS = 64
 DEFAULT_MAX_CONNECTIONS = 1000
 REQUESTS_PER_TURN = 8      # pipelined requests served before the connection queues again:
                            # a client with thousands cannot make the others wait long
-SEND_CHUNK = 16384         # a TLS record; a retried TLS write repeats the same chunk
 SEND_BUFFER = 64 * 1024    # the kernel's share of unread answers (autotuned: up to 4 MB)
 OUTBOX_BUDGET = 32 * 1024 * 1024   # answers waiting for clients, all together
-
-
-class _Connection:
-    def __init__(self, sock, address, tls):
-        self.sock = sock
-        self.address = address[0] if isinstance(address, tuple) else str(address)
-        self.tls = tls
-        self.handshaken = not tls
-        self.buffer = b""
-        self.outbox = []              # answer parts; the client has taken `sent` bytes of
-        self.sent = 0                 # the first
-        self.parked = 0               # outbox bytes counted in the server's budget
-        self.write_deadline = None    # the outbox must be gone by then
-        self.progress = 0.0           # when the client last took a byte of it
-        self.wants = selectors.EVENT_WRITE   # what a blocked TLS write waits for
-        self.closing = False          # close once the outbox is gone
-        self.expires = 0.0
-        self.head_deadline = None     # set by the first byte of a request (or handshake)
-        self.eof = False              # the client has closed its side
-
-    def pending(self):
-        """Bytes already read (ours or in the TLS layer) that form a next request."""
-        return bool(self.buffer) or (self.tls and self.handshaken and self.sock.pending() > 0)
-
-    def has_request(self):
-        """A whole next request (or too much for one) has been read already: no
-        selector event will announce it."""
-        try:
-            if split_head(self.buffer)[0] is not None:
-                return True
-        except Refuse:
-            return True
-        return self.tls and self.handshaken and self.sock.pending() > 0
-
-    def unsent(self):
-        return sum(len(part) for part in self.outbox) - self.sent
-
-    def flush(self):
-        """Send what the socket takes now, never waiting; False when the client is gone."""
-        try:
-            self.sock.setblocking(False)
-            while self.outbox:
-                part = self.outbox[0]
-                with memoryview(part) as view:
-                    self.sent += self.sock.send(view[self.sent:self.sent + SEND_CHUNK])
-                self.progress = time.monotonic()
-                if self.sent >= len(part):
-                    self.outbox.pop(0)
-                    self.sent = 0
-        except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError):
-            self.wants = selectors.EVENT_WRITE
-        except ssl.SSLWantReadError:
-            self.wants = selectors.EVENT_READ
-        except (OSError, ValueError):
-            return False
-        if not self.outbox:
-            self.write_deadline = None
-        elif self.write_deadline is None:
-            self.write_deadline = time.monotonic() + WRITE_TIMEOUT
-        return True
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
 
 
 class BoundedServer:
@@ -267,7 +197,7 @@ class BoundedServer:
                 except OSError:
                     sock.close()
                     continue
-            conn = _Connection(sock, address, tls is not None)
+            conn = Connection(sock, address, tls is not None)
             with self._lock:
                 self._open.add(conn)
             self._watch(selector, waiting, conn)
@@ -406,10 +336,10 @@ class BoundedServer:
         if conn.head_deadline is None:
             conn.head_deadline = time.monotonic() + HEAD_TIMEOUT
         if not conn.handshaken:
-            status = self._handshake(conn)
+            status = conn.handshake()
             if status is not None:
                 return status
-        if not self._take(conn):
+        if not conn.take():
             return False
         for _ in range(REQUESTS_PER_TURN):
             try:
@@ -435,7 +365,7 @@ class BoundedServer:
             if conn.outbox or not keep or not conn.pending():
                 return True    # the acceptor sends the rest, closes, or waits for more
             conn.head_deadline = time.monotonic() + HEAD_TIMEOUT
-            if conn.tls and not self._take(conn):
+            if conn.tls and not conn.take():
                 return False
         return True
 
@@ -449,36 +379,6 @@ class BoundedServer:
             request["line"], status, sum(map(len, parts)), (time.monotonic() - started) * 1000,
             "" if not conn.outbox else " (%d bytes wait for the client)" % conn.unsent()))
         return sent
-
-    def _handshake(self, conn):
-        """None when done; True to wait for the client; False when it failed."""
-        try:
-            conn.sock.setblocking(False)
-            conn.sock.do_handshake()
-        except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
-            return True
-        except (OSError, ValueError):
-            return False
-        conn.handshaken = True
-        conn.head_deadline = time.monotonic() + HEAD_TIMEOUT   # the request's own time
-        return None
-
-    def _take(self, conn):
-        """Read what has arrived, without waiting; False when the client has gone."""
-        try:
-            conn.sock.setblocking(False)
-            while len(conn.buffer) <= MAX_HEAD + MAX_REQUEST_LINE:
-                chunk = conn.sock.recv(16384)
-                if not chunk:
-                    conn.eof = True
-                    return bool(conn.buffer)   # closed after sending: answer what came
-                conn.buffer += chunk
-        except (BlockingIOError, InterruptedError, ssl.SSLWantReadError,
-                ssl.SSLWantWriteError):
-            return True
-        except (OSError, ValueError):
-            return False
-        return True
 
     def _respond(self, request):
         """(status, body, extra headers) for a parsed request."""
@@ -511,23 +411,3 @@ class BoundedServer:
     def _log(self, address, text):
         if self.log is not None:
             self.log.event(address, text)
-
-
-def raise_file_limit():
-    """Allow as many open files as the hard limit does (idle connections are fds)."""
-    try:
-        import resource
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        if hard == resource.RLIM_INFINITY:
-            hard = 65536
-        if soft < hard:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    except (ImportError, ValueError, OSError):
-        return 1024
-
-
-def fits_file_limit(max_connections):
-    """max_connections, lowered to what the open-file limit allows (with room to spare)."""
-    limit = raise_file_limit()
-    return max(1, min(max_connections, limit - 64))
