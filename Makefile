@@ -12,11 +12,12 @@ STAMP  := $(VENV)/.installed
 
 venv: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml constraints-debian12.txt
+$(STAMP): setup.cfg pyproject.toml constraints-debian12.txt tools/isolate-shebangs
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
 	  echo "cannot create a virtualenv: install python3-venv (apt-get install python3-venv)"; exit 1; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 	  -c constraints-debian12.txt --config-settings editable_mode=compat -e '.[test]'
+	$(BIN)/python tools/isolate-shebangs $(BIN)/tgmon $(BIN)/tgmon-sim $(BIN)/check_*
 	$(BIN)/python -m compileall -q tgmon
 	@touch $(STAMP)
 

@@ -147,6 +147,15 @@ def _state(args):
 
 
 def main(argv=None):
+    """The console script: the command's exit code, whatever becomes of stdout."""
+    from .stdio import settle_stdout
+    try:
+        return _main(argv)
+    finally:
+        settle_stdout()
+
+
+def _main(argv):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["downtimes"]:
         from .downtimes.command import main as downtimes

@@ -30,6 +30,16 @@ def document(name="healthy-single", **changes):
     return doc
 
 
+def large_document():
+    """A valid status.json whose answer is large (~860 KB: the most installed hotfixes a
+    state may list, each with a long title): more than a client's socket takes."""
+    doc = document()
+    first = doc["hotfixes"]["installed"][0]
+    doc["hotfixes"]["installed"] = [dict(first, id="HF-%04d" % n, title="%s, %s" % (
+        first["title"], "fixes " * 125)) for n in range(1000)]
+    return doc
+
+
 def state_dir(tmp, name="healthy-single", state=None):
     """A fresh, valid state dir (an example as of now)."""
     path = tmp / "state"
