@@ -19,6 +19,7 @@ import sys
 
 from ..runtime.output import sanitize
 from ..stdio import say_stderr, settle_stdout, write_stdout
+from ..errors import TgmonError
 from .errors import ScenarioError, SimError
 
 
@@ -90,7 +91,7 @@ MAX_SPEED = 1000000
 def main(argv=None):
     try:
         return _dispatch(_parser().parse_args(argv))
-    except SimError as exc:      # a bad scenario (ScenarioError) or a bad argument
+    except (SimError, TgmonError) as exc:   # a bad scenario or argument, a refused write
         return _fail(str(exc))
     except OSError as exc:       # e.g. the port is taken
         return _fail(exc.strerror or type(exc).__name__)
