@@ -22,7 +22,7 @@ $(STAMP): setup.cfg pyproject.toml constraints-debian12.txt tools/isolate-sheban
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m tgmon.demo
+	$(BIN)/python tools/demo.py
 
 # -rs: every skipped test says why (a missing core, the package not installed)
 test: $(STAMP)

@@ -17,9 +17,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from tgmon import examples  # noqa: E402
+from tgmon.state import examples  # noqa: E402
 from tgmon.checks.registry import SINGLE_NODE_CHECKS  # noqa: E402
-from tgmon.stateformat import write_state  # noqa: E402
+from tgmon.state.layout import write_state  # noqa: E402
 from tgmon.timeutil import utcnow  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
@@ -165,7 +165,7 @@ def non_reader_row(workdir):
 
 
 def sim_row(runs=5):
-    from tgmon.sim.yearbench import cluster_year
+    from yearbench import cluster_year
     times = []
     for _ in range(runs):
         started = time.perf_counter()

@@ -3,9 +3,9 @@
 import json
 import os
 
-from tgmon import examples
-from tgmon.schema import to_document
-from tgmon.stateformat import expected_markers, write_state
+from tgmon.state import examples
+from tgmon.state.schema import to_document
+from tgmon.state.layout import expected_markers, write_state
 from tgmon.timeutil import utcnow
 
 

@@ -1,7 +1,7 @@
 """Issue 18, classes 12 and 11: ``tgmon-sim`` reads a scenario like every YAML file, and
 what it prints is safe text.
 
-Class 12: the one YAML loader (tgmon/yamlsafe.py, files read with safefile):
+Class 12: the one YAML loader (tgmon/safeio/yaml.py, files read with safefile):
 a FIFO or device is refused at once, size, nesting and aliases are bounded,
 a wrong type is named with its path in the document - exit 2 and one line,
 never a traceback. Class 11: whatever a scenario's strings hold (line
@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tgmon.runtime.output import _UNSAFE
+from tgmon.render.nagios import _UNSAFE
 
 from .common import sparse
 from .daemon import TGMON_SIM

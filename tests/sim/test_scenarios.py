@@ -12,8 +12,8 @@ from tgmon.sim.cli import main as sim_main
 from tgmon.sim.errors import ScenarioError
 from tgmon.sim.scenario import load_scenario
 from tgmon.sources.statedir import read_state
-from tgmon.stateformat import paths_for
-from tgmon.stateformat import write_state
+from tgmon.state.layout import paths_for
+from tgmon.state.layout import write_state
 from helpers import ROOT
 
 SCENARIOS = os.path.join(ROOT, "scenarios")

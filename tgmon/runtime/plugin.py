@@ -21,14 +21,14 @@ import traceback
 
 import nagiosplugin
 
-from .. import bounded
+from ..safeio import bounded
 from ..errors import CheckTimeout, TgmonError, UsageError
-from ..stdio import write_stdout
+from ..safeio.stdio import write_stdout
 from ..timeutil import utcnow
 from ..verdict import OK, UNKNOWN, fit, line_of, problems_first, status_name, summary_line
-from .output import first_line_budget
-from . import options as optmod
-from .output import render, sanitize
+from ..render.nagios import first_line_budget
+from .. import options as optmod
+from ..render.nagios import render, sanitize
 
 # The bounded waits end this much before the alarm, so their own, more
 # precise message (what did not answer) wins over the generic one.

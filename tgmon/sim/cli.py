@@ -17,8 +17,8 @@ import math
 import os
 import sys
 
-from ..runtime.output import sanitize
-from ..stdio import say_stderr, settle_stdout, write_stdout
+from ..render.nagios import sanitize
+from ..safeio.stdio import say_stderr, settle_stdout, write_stdout
 from ..errors import TgmonError
 from .errors import ScenarioError, SimError
 
@@ -69,7 +69,7 @@ def _parser():
                        help="serve the scenario's own times; by default every time is moved "
                        "so that each state was written just now, and real checks read it as "
                        "fresh (as run --as-of-now)")
-    from ..exporter import add_serve_arguments
+    from ..server.exporter import add_serve_arguments
     add_serve_arguments(serve, default_port=9741)
     return parser
 
@@ -117,7 +117,7 @@ def _dispatch(args):
     from .scenario import load_scenario
     scenario = load_scenario(args.scenario)
     if args.command == "serve":
-        from ..exporter import serve_from_arguments
+        from ..server.exporter import serve_from_arguments
         from .serve import SimulationApp
         return serve_from_arguments(SimulationApp(scenario, _instant(scenario, args.at, "--at"),
                                                   args.speed, as_of_now=not args.simulated_times),
@@ -161,8 +161,8 @@ def _downtimes(scenario, until, args):
 
 
 def _run(scenario, until, state_dir, node, as_of_now=False):
-    from ..lifecycle import moved_to_now
-    from ..stateformat import write_state
+    from ..state.lifecycle import moved_to_now
+    from ..state.layout import write_state
     from ..timeutil import utcnow
     if until < scenario.start:
         raise ScenarioError(scenario.path, "--until is before the scenario start")

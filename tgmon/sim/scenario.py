@@ -9,9 +9,9 @@ and its path in the document, and free text is cleaned to one printable line.
 import re
 from datetime import date, datetime, timedelta
 
-from ..model import ScheduledDownload, ScheduledUpdate, WEEKDAYS
-from ..runtime.output import sanitize
-from ..lifecycle import parse_clock
+from ..state.model import ScheduledDownload, ScheduledUpdate, WEEKDAYS
+from ..render.nagios import sanitize
+from ..state.lifecycle import parse_clock
 from ..timeutil import UTC
 from .errors import ScenarioError
 from .events import apply_event, read_event
@@ -269,8 +269,8 @@ class _Merged(dict):
 
 def load_scenario(path):
     """Read and validate a scenario file; ScenarioError names the file, line and path."""
-    from .. import yamlsafe
-    from ..safefile import FileProblem, read_regular
+    from ..safeio import yaml as yamlsafe
+    from ..safeio.files import FileProblem, read_regular
     try:
         data = read_regular(path, MAX_SCENARIO_BYTES)
     except FileProblem as exc:

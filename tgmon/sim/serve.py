@@ -14,8 +14,8 @@ own times.
 import threading
 import time
 
-from ..lifecycle import moved_to_now
-from ..stateformat import remote_document
+from ..state.lifecycle import moved_to_now
+from ..state.layout import remote_document
 from ..timeutil import utcnow
 
 

@@ -10,7 +10,7 @@ request already set, as a real node may be found::
 ``since`` defaults to the scenario's start and may not lie after it.
 """
 
-from ..model import Marker
+from ..state.model import Marker
 from .fields import join
 
 SETUP_MARKERS = ("warn_flag", "update_lock", "reboot_required")

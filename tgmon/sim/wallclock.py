@@ -4,8 +4,8 @@ lifecycle's one rule for DST days (``resolve_local``).
 
 from datetime import time, timedelta
 
-from ..lifecycle import parse_clock, resolve_local
-from ..model import WEEKDAYS
+from ..state.lifecycle import parse_clock, resolve_local
+from ..state.model import WEEKDAYS
 from ..timeutil import UTC
 
 

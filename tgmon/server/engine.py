@@ -39,9 +39,9 @@ import socket
 import threading
 import time
 
-from .errors import TgmonError
-from .httpconn import HEAD_TIMEOUT, WRITE_TIMEOUT, Connection
-from .httpwire import Refuse, answer_bytes, answer_parts, parse_head, request_line_of, split_head
+from ..errors import TgmonError
+from .connection import HEAD_TIMEOUT, WRITE_TIMEOUT, Connection
+from .wire import Refuse, answer_bytes, answer_parts, parse_head, request_line_of, split_head
 
 IDLE_TIMEOUT = 15.0        # a connection that sends nothing (new or kept alive)
 DEFAULT_WORKERS = 64

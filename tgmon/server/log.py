@@ -17,7 +17,7 @@ import select
 import threading
 import time
 
-from .runtime.output import sanitize
+from ..render.nagios import sanitize
 
 MAX_QUEUED = 10000
 POLL_MS = 200

@@ -7,7 +7,7 @@ so no byte of a state can break one). ``httpserver`` moves the bytes.
 
 import json
 
-from . import __version__
+from .. import __version__
 
 MAX_REQUEST_LINE = 2048
 MAX_HEAD = 16 * 1024

@@ -9,7 +9,7 @@ import selectors
 import ssl
 import time
 
-from .httpwire import MAX_HEAD, MAX_REQUEST_LINE, Refuse, split_head
+from .wire import MAX_HEAD, MAX_REQUEST_LINE, Refuse, split_head
 
 HEAD_TIMEOUT = 5.0         # TLS handshake plus the request head, from the first byte
 WRITE_TIMEOUT = 5.0        # an answer not taken by the client by then: the connection goes

@@ -16,7 +16,7 @@ becomes a file path: routes are a fixed table.
 import signal
 import ssl
 
-from .errors import TgmonError
+from ..errors import TgmonError
 
 class StateDirApp:
     """Routes of the exporter of one state dir.
@@ -35,10 +35,10 @@ class StateDirApp:
     def route(self, path):
         if path != "/v1/status":
             return 404, {"error": "not found; the state is at /v1/status"}
-        from .httpwire import json_body
-        from .schema import check_schema_tag
-        from .sources.statedir import read_document
-        from .stateformat import paths_for, served_document
+        from .wire import json_body
+        from ..state.schema import check_schema_tag
+        from ..sources.statedir import read_document
+        from ..state.layout import paths_for, served_document
         paths = paths_for(self.state_dir)
         before = _identities(paths)
         kept_for, kept = self._kept
@@ -94,7 +94,7 @@ SIGNALS_HELP = ("signals: SIGTERM or SIGINT stop it (exit 0, within a second, ev
 
 def add_serve_arguments(parser, default_port=DEFAULT_PORT):
     """The listening options of ``tgmon serve`` and ``tgmon-sim serve``."""
-    from .httpserver import DEFAULT_MAX_CONNECTIONS, DEFAULT_WORKERS
+    from .engine import DEFAULT_MAX_CONNECTIONS, DEFAULT_WORKERS
     parser.epilog = SIGNALS_HELP
     parser.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
                         help="address to listen on (default: 127.0.0.1; 0.0.0.0 for all)")
@@ -142,7 +142,7 @@ def tls_context(cert, key):
         return None
     if not (cert and key):
         raise TgmonError("TLS needs both --tls-cert and --tls-key", "give both files")
-    from .safefile import FileProblem, check_regular
+    from ..safeio.files import FileProblem, check_regular
     for option, path in (("--tls-cert", cert), ("--tls-key", key)):
         try:
             check_regular(path)
@@ -163,7 +163,7 @@ def tls_context(cert, key):
 def read_server_token(path):
     if path is None:
         return None
-    from .tokenfile import read_token
+    from ..safeio.tokenfile import read_token
     return read_token(path)
 
 
@@ -172,9 +172,9 @@ def serve(app, bind, port, token_file=None, tls_cert=None, tls_key=None, ready=N
     """Run until SIGTERM/SIGINT; SIGHUP re-reads the token file and the TLS certificate
     and key. Returns the exit code. After the start everything it says goes through
     a ServerLog: a log nobody reads never keeps it from answering or from stopping."""
-    from .httpserver import DEFAULT_MAX_CONNECTIONS, DEFAULT_WORKERS, BoundedServer
-    from .serverlog import ServerLog
-    from .stdio import reopen_closed_std_fds
+    from .engine import DEFAULT_MAX_CONNECTIONS, DEFAULT_WORKERS, BoundedServer
+    from .log import ServerLog
+    from ..safeio.stdio import reopen_closed_std_fds
     signals = _Signals()    # from now on no signal of ours ends the process unannounced
     reopen_closed_std_fds()    # else a client's socket could take fd 2 and get the log
 
