@@ -3,7 +3,7 @@
 import pytest
 
 from tgmon.checks.words import run_kind, run_result, weekly
-from tgmon.model import ScheduledUpdate, UpdateRun
+from tgmon.state.model import ScheduledUpdate, UpdateRun
 from tgmon.verdict import fit
 
 HINT = " - check the update server access (proxy, firewall, DNS), then as admin update choose Download"

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks.versions import DEFINITION
-from tgmon.model import Marker, Release
+from tgmon.state.model import Marker, Release
 
 from helpers import DAY, HOUR, NOW, run_check
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks.cluster_updates import DEFINITION, schedule_overlap
-from tgmon.model import ScheduledUpdate, UpdateRun
+from tgmon.state.model import ScheduledUpdate, UpdateRun
 
 from helpers import HOUR, NOW, as_shown, run_check
 

@@ -4,10 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks import (hotfixes, maintenance, reboot_required, tightgate, update_lock,
                           update_schedule)
-from tgmon.model import (Hotfix, Marker, PlannedMaintenance, ScheduledDownload,
+from tgmon.state.model import (Hotfix, Marker, PlannedMaintenance, ScheduledDownload,
                          ScheduledUpdate, UpdateRun)
 
 from helpers import DAY, HOUR, MINUTE, NOW, run_check

@@ -94,15 +94,15 @@ def test_one_event_reads_the_same_in_a_field_and_a_marker():
     ("tuesday", "03:00", 6 * 86400 + 31, ("monday", "03:01")),
 ])
 def test_shift_weekly(weekday, clock, seconds, expected):
-    from tgmon.lifecycle import shift_weekly
+    from tgmon.state.lifecycle import shift_weekly
     assert shift_weekly(weekday, clock, seconds) == expected
 
 
 def test_shift_state_moves_the_schedule_with_the_times():
     """A state moved in time keeps its last run at the scheduled time (tgmon refresh)."""
     from datetime import timedelta
-    from tgmon import examples
-    from tgmon.lifecycle import shift_state
+    from tgmon.state import examples
+    from tgmon.state.lifecycle import shift_state
     state = examples.healthy_single(examples.EXAMPLE_INSTANT)
     moved = shift_state(state, timedelta(days=2, hours=5, minutes=7))
     run_start = moved.last_update_run.start

@@ -7,7 +7,7 @@ status (OK ... UNKNOWN, exit codes 0-3); "state" is always the appliance's.
 
 import re
 
-from .model import record
+from .state.model import record
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATUS_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")

@@ -59,7 +59,7 @@ def test_the_package_installs_every_plugin_of_the_registry_and_nothing_else():
         mode = os.stat(os.path.join(PLUGIN_DIR, name)).st_mode
         assert mode & 0o777 == 0o755, (name, oct(mode))
         with open(os.path.join(PLUGIN_DIR, name)) as handle:
-            assert handle.readline() == "#!/usr/bin/python3\n", name
+            assert handle.readline() == "#!/usr/bin/python3 -I\n", name
 
 
 @pytest.mark.parametrize("plugin", [d.prog for d in all_checks()])

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from tgmon import examples
-from tgmon.stateformat import write_state
+from tgmon.state import examples
+from tgmon.state.layout import write_state
 from tgmon.timeutil import utcnow
 
 from helpers import VENV_BIN

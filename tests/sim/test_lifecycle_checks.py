@@ -8,9 +8,9 @@ import os
 
 from tgmon.checks import (cluster_updates, hotfixes, maintenance, reboot_required,
                           update_lock, update_schedule, versions)
-from tgmon.model import ScheduledUpdate
+from tgmon.state.model import ScheduledUpdate
 from tgmon.sim.scenario import load_scenario
-from tgmon.stateformat import write_state
+from tgmon.state.layout import write_state
 
 from helpers import run_check
 from .simhelp import DAY, HOUR, START, local, world

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tgmon.model import ScheduledDownload, ScheduledUpdate
+from tgmon.state.model import ScheduledDownload, ScheduledUpdate
 from tgmon.sim import Refused, SimError
 from tgmon.sim.wallclock import next_weekly
 
@@ -529,7 +529,7 @@ def test_r7_r10_an_update_after_a_failure_keeps_the_failures_maintenance_in_its_
 def test_r11_a_single_system_shows_its_blocked_logins_in_the_state(tmp_path):
     """The block right before the update is a state field, not only a session count."""
     from tgmon.sources.statedir import read_state
-    from tgmon.stateformat import paths_for, write_state
+    from tgmon.state.layout import paths_for, write_state
     sim = world()
     sim.run_until(TUESDAY_0300 - MINUTE)
     assert not state(sim).new_logins_blocked

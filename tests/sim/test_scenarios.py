@@ -12,8 +12,8 @@ from tgmon.sim.cli import main as sim_main
 from tgmon.sim.errors import ScenarioError
 from tgmon.sim.scenario import load_scenario
 from tgmon.sources.statedir import read_state
-from tgmon.stateformat import paths_for
-from tgmon.stateformat import write_state
+from tgmon.state.layout import paths_for
+from tgmon.state.layout import write_state
 from helpers import ROOT
 
 SCENARIOS = os.path.join(ROOT, "scenarios")
@@ -112,31 +112,31 @@ nodes:
     ("- a\n", "bad.yml: a scenario is a YAML mapping"),
     ("scenario: x\nnodes:\n  - name: tg\n", "bad.yml:1: start: required"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-17T00:00\n    node: tg\n    admin: update\n"
-     "    action: format_disk\n", "bad.yml:6: unknown action: admin update format_disk"),
+     "    action: format_disk\n", "bad.yml:6: events[0]: unknown action: admin update format_disk"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-17T00:00\n    node: tg9\n    fault: fail_install\n",
-     "bad.yml:6: unknown node 'tg9'"),
+     "bad.yml:7: events[0].node: unknown node 'tg9'"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-18T00:00\n    note: a\n  - at: 2026-11-17T00:00\n"
-     "    note: b\n", "bad.yml:8: events out of order"),
-    (GOOD_HEAD + "events:\n  - at: tomorrow\n    note: a\n", "bad.yml:6: at: 'tomorrow' is not a time"),
+     "    note: b\n", "bad.yml:8: events[1]: events out of order"),
+    (GOOD_HEAD + "events:\n  - at: tomorrow\n    note: a\n", "bad.yml:6: events[0].at: 'tomorrow' is not a time"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-15T00:00\n    note: a\n",
-     "bad.yml:6: event at 2026-11-15T00:00:00+01:00 is before the scenario start"),
+     "bad.yml:6: events[0]: event at 2026-11-15T00:00:00+01:00 is before the scenario start"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-17T00:00\n    node: tg\n    admin: update\n"
-     "    action: select_hotfixes\n", "bad.yml:6: missing argument 'ids'"),
+     "    action: select_hotfixes\n", "bad.yml:6: events[0]: missing argument 'ids'"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-17T00:00\n    node: tg\n    fault: sessions\n"
-     "    hours: 3\n", "bad.yml:6: unknown argument 'hours'"),
+     "    hours: 3\n", "bad.yml:9: events[0].hours: unknown argument 'hours'"),
     ("scenario: x\nstart: 2026-11-16T00:00\ntimezone: Mars/Olympus\nnodes:\n  - name: tg\n",
      "unknown timezone 'Mars/Olympus'"),
     ("scenario: x\nstart: 2026-11-16T00:00\nnodes:\n  - name: tg\n    schedule:\n"
      "      update: {start: '25:00'}\n", "schedule.update.start: '25:00' is not HH:MM"),
     ("scenario: x\nstart: 2026-11-16T00:00\nnodes:\n  - name: tg\n  - name: tg\n",
-     "bad.yml:5: node 'tg' defined twice"),
+     "bad.yml:5: nodes[1].name: node 'tg' defined twice"),
     ("scenario: x\nstart: 2026-11-16T00:00\nbogus: 1\nnodes:\n  - name: tg\n",
      "unknown key 'bogus'"),
     (GOOD_HEAD + "    update_lock: {since: 2026-11-17T00:00}\n",
-     "bad.yml:4: update_lock.since: lies after the scenario's start"),
-    (GOOD_HEAD + "    warn_flag: [a, b]\n", "bad.yml:4: warn_flag: expected true, a reason or"),
+     "bad.yml:5: nodes[0].update_lock.since: lies after the scenario's start"),
+    (GOOD_HEAD + "    warn_flag: [a, b]\n", "bad.yml:5: nodes[0].warn_flag: must be true, a reason or {since, reason}, not a list"),
     (GOOD_HEAD + "    reboot_required: {packages: linux}\n",
-     "bad.yml:4: reboot_required.packages: expected a list of package names"),
+     "bad.yml:5: nodes[0].reboot_required.packages: must be a list, not text"),
     (GOOD_HEAD + "    update_lock: {reason: x, by: me}\n", "update_lock: unknown key 'by'"),
 ])
 def test_bad_scenarios_exit_2_with_file_and_line(tmp_path, text, message):
@@ -148,7 +148,7 @@ def test_bad_scenarios_exit_2_with_file_and_line(tmp_path, text, message):
 
 def test_missing_scenario_file(tmp_path):
     code, _, err = cli("timeline", str(tmp_path / "none.yml"))
-    assert code == 2 and "cannot read: No such file or directory" in err
+    assert code == 2 and "none.yml: does not exist - check the path" in err
 
 
 def test_bad_cli_arguments_exit_2():

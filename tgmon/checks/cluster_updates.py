@@ -4,14 +4,14 @@ import re
 from collections import Counter
 
 from . import hints
-from ..freshness import since_detail, since_text
-from ..lifecycle import RUN_LEAD, UPDATE_DURATION, WEEK_SECONDS as WEEK, week_seconds
-from ..model import update_running
-from ..runtime.options import add_cluster_source, duration, severity
+from ..state.freshness import since_detail, since_text
+from ..state.lifecycle import RUN_LEAD, UPDATE_DURATION, WEEK_SECONDS as WEEK, week_seconds
+from ..state.model import update_running
+from ..options import add_cluster_source, duration, severity
 from .definition import CheckDefinition
 from .words import weekly
 from ..timeutil import DURATION_HELP, describe_since, format_duration
-from ..urls import is_url
+from ..safeio.urls import is_url
 from ..verdict import (CRITICAL, OK, UNKNOWN, WARNING, Condition, Finding, Perf, Verdict, clip,
                        severity_of)
 
@@ -224,7 +224,7 @@ def _node_line(state, now):
 
 
 def _read(opts, now):
-    from ..runtime.options import http_settings
+    from ..options import http_settings
     from ..sources.nodes import node_sources, read_nodes
     # no node read is still a verdict: every node's cause in the long output, and perfdata
     return read_nodes(node_sources(opts.node, opts.cluster_file), http_settings(opts),

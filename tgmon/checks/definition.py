@@ -6,7 +6,7 @@ use definitions (options, judge) without the plugin runtime.
 
 import argparse
 
-from ..runtime import options as optmod
+from .. import options as optmod
 
 # What a plugin watches: one node, every aspect of one node, or a cluster.
 SCOPES = ("node", "all-in-one", "cluster")
@@ -92,7 +92,7 @@ class CheckDefinition:
         limit = "%g" % opts.timeout
         url = getattr(opts, "url", None)
         if url:
-            from ..urls import redact_url
+            from ..safeio.urls import redact_url
             return ("no answer from %s within -t %s s" % (redact_url(url), limit),
                     "check DNS, the exporter and the network, or raise -t")
         if self.scope == "cluster":

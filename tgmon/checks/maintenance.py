@@ -3,8 +3,8 @@
 from datetime import timedelta
 
 from . import hints
-from ..lifecycle import NOTICE_LEAD
-from ..runtime.options import add_age_option
+from ..state.lifecycle import NOTICE_LEAD
+from ..options import add_age_option
 from .definition import CheckDefinition
 from .words import run_kind
 from ..timeutil import describe_since, format_duration, short_time

@@ -1,7 +1,7 @@
 """check_update_lock: the update lock blocks every update run (R9)."""
 
 from . import hints
-from ..freshness import known_age, since_detail, since_text
+from ..state.freshness import known_age, since_detail, since_text
 from .definition import CheckDefinition
 from .words import run_kind, run_result
 from ..timeutil import describe_since, short_time

@@ -1,7 +1,7 @@
 """check_update_schedule: the scheduled download/update settings (R3, R4, R6, R15, R16)."""
 
 from . import hints
-from ..lifecycle import (MINIMUM_DOWNLOAD_LEAD, RECOMMENDED_DOWNLOAD_LEAD, download_lead,
+from ..state.lifecycle import (MINIMUM_DOWNLOAD_LEAD, RECOMMENDED_DOWNLOAD_LEAD, download_lead,
                          download_length)
 from .definition import CheckDefinition
 from .words import weekly

@@ -5,8 +5,8 @@ scenario's event names them). What the appliance forbids raises ``Refused``
 naming the rule.
 """
 
-from ..lifecycle import REBOOT
-from ..model import MARKER_UNSET, PlannedMaintenance
+from ..state.lifecycle import REBOOT
+from ..state.model import MARKER_UNSET, PlannedMaintenance
 from .errors import Refused, SimError
 
 

@@ -9,9 +9,9 @@ the immutable ``State`` the checks read.
 
 from datetime import timedelta
 
-from .. import model
-from ..lifecycle import NOTICE_LEAD, OLDSTABLE_GAP, RUN_LEAD, SERVER_POLL_CLOCK
-from ..model import (
+from ..state import model
+from ..state.lifecycle import NOTICE_LEAD, OLDSTABLE_GAP, RUN_LEAD, SERVER_POLL_CLOCK
+from ..state.model import (
     ClusterSettings, Flags, Hotfixes, Maintenance, Marker, MARKER_UNSET, Node, Releases,
     Schedule, ScheduledDownload, ScheduledUpdate, State, UpdateServer, record,
     releases_ahead)

@@ -6,8 +6,8 @@ Auto-Update or a Customer-service update from the start - and what its end
 leaves: the lock, the maintenance mode, who may log in.
 """
 
-from ..lifecycle import ATTEMPTS_PER_ROUND, INSTALL_HOTFIXES, INSTALL_RELEASE, REBOOT
-from ..model import FailureSwitchOff, UpdateRun
+from ..state.lifecycle import ATTEMPTS_PER_ROUND, INSTALL_HOTFIXES, INSTALL_RELEASE, REBOOT
+from ..state.model import FailureSwitchOff, UpdateRun
 from .download import describe
 
 # What the log says when an update ends well but a maintenance mode stays, by its origin.

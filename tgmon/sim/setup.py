@@ -10,20 +10,22 @@ request already set, as a real node may be found::
 ``since`` defaults to the scenario's start and may not lie after it.
 """
 
-from ..model import Marker
+from ..state.model import Marker
+from .fields import join
 
 SETUP_MARKERS = ("warn_flag", "update_lock", "reboot_required")
 _LINES = {"warn_flag": "reason", "update_lock": "reason", "reboot_required": "packages"}
 
 
-def setup_markers(scenario, node, where):
+def setup_markers(scenario, node, path):
     """The markers ``node`` (a node's merged setup) sets: keyword arguments of SimNode."""
-    return {key: _marker(scenario, node[key], key, where)
+    return {key: _marker(scenario, node, key, path)
             for key in SETUP_MARKERS if node.get(key) not in (None, False)}
 
 
-def _marker(scenario, value, key, where):
-    lines_key = _LINES[key]
+def _marker(scenario, node, key, path):
+    fields, lines_key, where = scenario.fields, _LINES[key], join(path, key)
+    value = node[key]
     if value is True:
         value = {}
     elif isinstance(value, str) and lines_key == "reason":
@@ -31,20 +33,16 @@ def _marker(scenario, value, key, where):
     elif isinstance(value, list) and lines_key == "packages":
         value = {"packages": value}
     if not isinstance(value, dict):
-        raise scenario._error(where, "%s: expected true, %s or {since, %s}" % (
-            key, "a reason" if lines_key == "reason" else "a list of packages", lines_key))
-    scenario._keys(value, ("since", lines_key), key)
-    since = scenario._time(value, "since", required=False) or scenario.start
+        raise fields.wrong(node, key, path, "true, %s or {since, %s}" % (
+            "a reason" if lines_key == "reason" else "a list of packages", lines_key), value)
+    fields.keys(value, where, ("since", lines_key))
+    since = scenario.time(value, "since", where, required=False) or scenario.start
     if since > scenario.start:
-        raise scenario._error(where, "%s.since: lies after the scenario's start (a setup is "
-                                     "how the node is found; later changes are events)" % key)
-    lines = value.get(lines_key)
-    if lines is None:
-        lines = []
-    elif lines_key == "reason":
-        lines = [lines]
-    if not isinstance(lines, list) or not all(isinstance(line, (str, int, float))
-                                              for line in lines):
-        raise scenario._error(where, "%s.%s: expected %s" % (
-            key, lines_key, "a text" if lines_key == "reason" else "a list of package names"))
-    return Marker(True, since, tuple(str(line) for line in lines))
+        raise fields.error(value, join(where, "since"), "lies after the scenario's start (a "
+                           "setup is how the node is found; later changes are events)", "since")
+    if lines_key == "reason":
+        reason = fields.text(value, "reason", where, None)
+        lines = [reason] if reason else []
+    else:
+        lines = fields.identifiers(value, "packages", where)
+    return Marker(True, since, tuple(lines))

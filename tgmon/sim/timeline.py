@@ -12,10 +12,10 @@ from datetime import timedelta
 
 from ..checks import cluster_updates
 from ..checks.registry import SINGLE_NODE_CHECKS
-from ..lifecycle import NOTICE_LEAD
-from ..model import ClusterView, map_times
-from ..runtime import options as optmod
-from ..runtime.output import first_line_budget
+from ..state.lifecycle import NOTICE_LEAD
+from ..state.model import ClusterView, map_times
+from .. import options as optmod
+from ..render.nagios import first_line_budget
 from ..verdict import overall_status, status_name, summary_line
 
 SECOND = timedelta(seconds=1)

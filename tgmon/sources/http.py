@@ -3,7 +3,7 @@
 Built on requests, which is imported here only: the local path never pays
 for it. Every failure is a SourceError naming the cause in a few words and
 the fix. The caller runs this in a thread and waits no longer than -t
-(``tgmon.bounded``), so even a DNS lookup that never ends cannot hold the
+(``tgmon.safeio.bounded``), so even a DNS lookup that never ends cannot hold the
 check; the connect and read timeouts end sooner still.
 
 What is sent: the bearer token from --token-file and nothing else - no
@@ -27,10 +27,10 @@ with warnings.catch_warnings():
 
 from .. import __version__
 from ..errors import SourceError, UsageError
-from ..urls import check_url, redact_url
-from ..safefile import FileProblem, check_regular, read_regular
-from ..schema import SchemaError, parse_flags
-from ..tokenfile import read_token
+from ..safeio.urls import check_url, redact_url
+from ..safeio.files import FileProblem, check_regular, read_regular
+from ..state.schema import SchemaError, parse_flags
+from ..safeio.tokenfile import read_token
 from .statedir import decode_status, state_from_document
 
 MAX_BODY = 1024 * 1024

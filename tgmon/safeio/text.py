@@ -13,7 +13,7 @@ point, never quoting the input; where refusing would lose more than the text
 import re
 import unicodedata
 
-from .runtime.output import sanitize
+from ..render.nagios import sanitize
 
 UNSAFE_CATEGORIES = {"Cc": "a control character", "Cf": "an invisible format character",
                      "Cs": "no character (invalid UTF-8)", "Zl": "a line separator",

@@ -6,12 +6,12 @@ line, before anything is read.
 
 import argparse
 
-from .. import __version__
-from ..docpaths import doc_path
-from ..errors import UsageError
-from ..stateformat import DEFAULT_STATE_DIR
-from ..timeutil import DURATION_HELP, parse_duration
-from ..verdict import SEVERITY_CHOICES, status_name
+from . import __version__
+from .docpaths import doc_path
+from .errors import UsageError
+from .state.layout import DEFAULT_STATE_DIR
+from .timeutil import DURATION_HELP, parse_duration
+from .verdict import SEVERITY_CHOICES, status_name
 
 DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_AGE = "30m"
@@ -238,7 +238,7 @@ def add_http_options(group):
 
 def http_settings(opts):
     """The HTTP reader's settings from the options (and the deadline run() set)."""
-    from ..sources import HttpSettings
+    from .sources import HttpSettings
     return HttpSettings(opts.token_file, opts.ca_file, opts.insecure, opts.no_proxy,
                         getattr(opts, "cache_ttl", 0), getattr(opts, "deadline", None),
                         opts.timeout)
@@ -246,7 +246,7 @@ def http_settings(opts):
 
 def single_source(opts):
     """Where a single-node check reads: the state dir (and --config's files) or --url."""
-    from ..sources import SingleSource
+    from .sources import SingleSource
     return SingleSource(opts.state_dir, opts.url, getattr(opts, "files", {}), opts.max_age,
                         http_settings(opts))
 

@@ -12,7 +12,7 @@ cluster check validates its --node values with it before anything is fetched.
 import re
 from urllib.parse import urlsplit
 
-from .errors import UsageError
+from ..errors import UsageError
 
 MAX_URL = 2048
 EXAMPLE = "e.g. https://tg1.example.net:9740/v1/status"

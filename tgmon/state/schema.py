@@ -23,7 +23,7 @@ from .model import (
     ClusterSettings, FailureSwitchOff, Hotfix, Hotfixes, Maintenance, Node,
     PlannedMaintenance, Release, Releases, Schedule, ScheduledDownload,
     ScheduledUpdate, State, UpdateRun, UpdateServer)
-from .timeutil import UTC, format_timestamp, parse_timestamp
+from ..timeutil import UTC, format_timestamp, parse_timestamp
 
 _VERSION = re.compile(r"^\d{1,9}(\.\d{1,9}){0,5}$")
 
