@@ -208,9 +208,9 @@ def test_the_base_templates_and_the_night_are_the_samples():
         "enable_perfdata": True}
     assert (templates["tgmon-nightly"]["check_period"], templates["tgmon-nightly"]["imports"]) == (
         "tgmon-night", ["tgmon-service"])
-    assert BASKET["TimePeriod"]["tgmon-night"]["ranges"] == {
-        day: "03:00-04:00" for day in ("monday", "tuesday", "wednesday", "thursday", "friday",
-                                       "saturday", "sunday")}
+    assert BASKET["TimePeriod"]["tgmon-night"]["ranges"] == dict.fromkeys(
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        "03:00-04:00")
 
 
 @pytest.mark.parametrize("definition", all_checks(), ids=[d.prog for d in all_checks()])

@@ -162,7 +162,7 @@ def test_the_shipped_basket_restores_deploys_checks_and_restores_again_unchanged
                 answer = api.get(base + "/objects/services", timeout=5).json()
             except (requests.RequestException, ValueError):
                 return None      # reloading
-            return set(r["name"] for r in answer.get("results", ())) == set(expected)
+            return {r["name"] for r in answer.get("results", ())} == set(expected)
         wait_for(deployed_services, 90, "the Director's services in Icinga 2")
         wait_for(lambda: _connected(api, base), 60, "the agent's connection to the master")
         forced = api.post(base + "/actions/reschedule-check", timeout=10,
