@@ -19,7 +19,8 @@ from remote.servers import Exporter
 from .cores import (TGMON, WorkDir, chown_to_daemon_user, daemon_user, free_port, need_package,
                     simulated_nodes, wait_for)
 from .director import Director, Postgres
-from .icinga import Icinga, api_session, pki
+from .icinga import (PREAMBLE, Icinga, api_session, api_up, checked_now, endpoint_connected,
+                     pki)
 
 pytestmark = pytest.mark.e2e
 SHIPPED = "/usr/share/tgmon/director/tgmon-basket-director1.10.json"
@@ -28,16 +29,7 @@ MASTER, AGENT = "tgmon-master", "tgmon-agent"
 NODE_SERVICES = ("versions", "update_lock", "hotfixes", "reboot_required", "maintenance",
                  "update_schedule")
 
-COMMON = """
-const PluginDir = "/usr/lib/nagios/plugins"
-const PluginContribDir = "/usr/lib/nagios/plugins"
-const ManubulonPluginDir = "/usr/lib/nagios/plugins"
-const NodeName = "%(name)s"
-include <itl>
-include <plugins>
-include <plugins-contrib>
-object FileLogger "main-log" { severity = "information"; path = LogDir + "/icinga2.log" }
-object Endpoint "%(master)s" { host = "127.0.0.1"; port = %(master_port)d }
+COMMON = PREAMBLE + """object Endpoint "%(master)s" { host = "127.0.0.1"; port = %(master_port)d }
 object Zone "master" { endpoints = [ "%(master)s" ] }
 object Zone "director-global" { global = true }
 """
@@ -119,7 +111,7 @@ def test_the_shipped_basket_restores_deploys_checks_and_restores_again_unchanged
         agent.start()
         api = api_session("director", password)
         base = "https://127.0.0.1:%d/v1" % values["master_port"]
-        wait_for(lambda: _api_up(api, base, master), 60, "the master's API")
+        wait_for(lambda: api_up(api, base, master, agent), 60, "the master's API")
 
         database = Postgres(work.sub("postgres"))
         database.start()
@@ -164,18 +156,9 @@ def test_the_shipped_basket_restores_deploys_checks_and_restores_again_unchanged
                 return None      # reloading
             return {r["name"] for r in answer.get("results", ())} == set(expected)
         wait_for(deployed_services, 90, "the Director's services in Icinga 2")
-        wait_for(lambda: _connected(api, base), 60, "the agent's connection to the master")
-        forced = api.post(base + "/actions/reschedule-check", timeout=10,
-                          json={"type": "Service", "filter": "true", "force": True})
-        assert forced.status_code == 200, forced.text
-
-        def all_checked():
-            answer = api.get(base + "/objects/services", timeout=10, params={"attrs": [
-                "last_check_result", "command_endpoint", "notes", "notes_url",
-                "templates"]}).json()
-            results = {r["name"]: r["attrs"] for r in answer["results"]}
-            return results if all(a["last_check_result"] for a in results.values()) else None
-        results = wait_for(all_checked, 90, "a result for every service")
+        wait_for(lambda: endpoint_connected(api, base, AGENT), 60,
+                 "the agent's connection to the master")
+        results = checked_now(api, base, ["command_endpoint", "notes", "notes_url", "templates"])
         checked = time.monotonic()
 
         templates = basket["ServiceTemplate"]
@@ -223,15 +206,3 @@ def test_the_shipped_basket_restores_deploys_checks_and_restores_again_unchanged
             assert exporter.stop() == 0
         work.remove()
 
-
-def _api_up(api, base, master):
-    assert master.process.poll() is None, open(master.console.name).read()[-3000:]
-    try:
-        return api.get(base + "/status", timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-def _connected(api, base):
-    answer = api.get(base + "/objects/endpoints/" + AGENT, timeout=5).json()
-    return answer.get("results") and answer["results"][0]["attrs"]["connected"]
