@@ -252,3 +252,14 @@ def test_the_samples_reader_finds_a_fact_or_names_what_is_missing(tmp_path, text
         with pytest.raises(icingadsl.DslError) as raised:
             read(path, name)
         assert str(raised.value) == "%s: %s" % (path, error)
+
+
+def test_a_sample_without_what_the_basket_needs_stops_the_generator(tmp_path, monkeypatch,
+                                                                    capsys):
+    constants = tmp_path / "tgmon-constants.conf"
+    constants.write_text('const TgmonDocsUrl = "http://x"\n')    # no TgmonChecks
+    monkeypatch.setattr(director, "CONSTANTS", str(constants))
+    assert director.main(["--check"]) == 1
+    out, err = capsys.readouterr()
+    assert (out, err) == ("", "tools/director.py: %s: no dictionary constant TgmonChecks\n"
+                          % constants)

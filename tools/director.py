@@ -339,7 +339,12 @@ def render(objects):
 
 
 def main(argv):
-    basket = build()
+    try:
+        basket = build()
+    except (icingadsl.DslError, OSError) as error:
+        # a sample that changed shape: say which, rather than guess or trace back
+        print("tools/director.py: %s" % error, file=sys.stderr)
+        return 1
     return sync({BASKET: render(basket), BASKET_1_10: render(without_uuids(basket))}, argv,
                 "make icinga-conf")
 
