@@ -301,3 +301,46 @@ def test_the_hooks_make_a_log_line_one_line_and_the_lock_is_recorded(space):
     assert document["schedule"]["disabled_by_failure"]["reason"] == (
         "download failed  proxy said:  [31m403 [0m")
     assert document["maintenance"]["only_maint_may_end"] is True
+
+
+# (id, the reason fed to tgmon_run_failed (bytes: as a log hands them over), what the
+# record in status.json holds)
+ODD_REASONS = [
+    ("longer_than_1000", "x" * 1500, "x" * 1000),
+    ("multibyte_longer_than_1000", "\u00fc" * 1200, "\u00fc" * 1000),
+    ("bidi_override", "proxy \u202egnp.exe", "proxy  gnp.exe"),
+    ("next_line", "proxy\x85said no", "proxy said no"),
+    ("line_separator", "proxy\u2028said no", "proxy said no"),
+    ("zero_width_joiner", "pro\u200dxy", "pro xy"),
+    ("invalid_utf8", b"bad \xff\xfe bytes", "bad  bytes"),
+    ("quotes_and_backslashes", 'say "no" \\ here', 'say "no" \\ here'),
+    # what the hook's cleaning lets through and tgmon state refuses: the record is
+    # written all the same, in printable ASCII
+    ("tag_characters", "a\U000e0041b", "a    b"),
+    ("arabic_number_sign", "x\u0600y \u00fc", "x  y   "),
+]
+
+
+@pytest.mark.parametrize("reason, recorded", [c[1:] for c in ODD_REASONS],
+                         ids=[c[0] for c in ODD_REASONS])
+def test_the_hooks_record_a_failed_run_whatever_its_reason(space, reason, recorded):
+    hooks = os.path.join(ROOT, "examples", "appliance", "tgmon-hooks.sh")
+    target = os.path.join(space, "tgmon")
+    env = dict(os.environ, TGMON=TGMON, STATE_DIR=target, ROLE="single")
+    script = ('. "$0" && tgmon_setup tg1 single - 4.11 && tgmon_run_begins scheduled && '
+              'tgmon_run_failed "$1"')
+    argv = reason if isinstance(reason, bytes) else reason.encode("utf-8")
+    done = subprocess.run([b"/bin/sh", b"-c", script.encode(), hooks.encode(), argv], env=env,
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0, done
+    for line in done.stderr.decode().splitlines():      # set-flag's warnings only
+        assert line.startswith("tgmon: warning: --reason: ") and line.isprintable(), done
+    assert marker_lines(target)[0].startswith("scheduled update failed: ")
+    with open(os.path.join(target, "status.json"), encoding="utf-8") as handle:
+        document = json.load(handle)
+    assert document["schedule"]["disabled_by_failure"]["reason"] == recorded
+    assert document["maintenance"]["reason"] == recorded
+    assert document["maintenance"]["only_maint_may_end"] is True
+    assert document["last_update_run"]["message"] == recorded
+    assert document["last_update_run"]["result"] == "failed"
+    assert document["schedule"]["update"]["active"] is False
