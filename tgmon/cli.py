@@ -17,12 +17,12 @@ a closed pipe or a full device is dropped.
 """
 
 import argparse
-import os
 import sys
 
 from .errors import TgmonError
-from .runtime.output import sanitize
-from .stateformat import DEFAULT_STATE_DIR
+from .render.nagios import sanitize
+from .safeio.stdio import say_stderr, write_stdout
+from .state.layout import DEFAULT_STATE_DIR
 
 
 class _Parser(argparse.ArgumentParser):
@@ -35,44 +35,13 @@ class _Parser(argparse.ArgumentParser):
 
 def _say(text):
     """One line on stderr, whatever the text holds (paths, values from input)."""
-    _emit(sys.stderr, sanitize(text))
+    say_stderr(sanitize(text))
 
 
 def _print(text):
-    """One line on stdout, whatever the text holds."""
-    _emit(sys.stdout, sanitize(text))
-
-
-def _emit(stream, line):
-    """A closed pipe, /dev/full or a closed descriptor costs the line, never the exit code."""
-    if stream is None:          # its descriptor was closed when tgmon started
-        return
-    try:
-        stream.write(line + "\n")
-        stream.flush()
-    except (OSError, ValueError):
-        _drop(stream)
-
-
-def _drop(stream):
-    """From now on ``stream`` writes to /dev/null: what is buffered cannot fail again at exit."""
-    try:
-        null = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(null, stream.fileno())
-        finally:
-            os.close(null)
-    except (OSError, ValueError):
-        pass
-
-
-def _flush_all():
-    for stream in (sys.stdout, sys.stderr):
-        if stream is not None:
-            try:
-                stream.flush()
-            except (OSError, ValueError):
-                _drop(stream)
+    """One line on stdout, whatever the text holds; a stdout that takes nothing
+    costs the line, never the exit code."""
+    write_stdout(sanitize(text) + "\n")
 
 
 def _parser():
@@ -96,7 +65,7 @@ def _parser():
     serve = sub.add_parser("serve", help="serve a state dir read-only over HTTP(S)")
     serve.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
                        help="state dir to serve (default: %s)" % DEFAULT_STATE_DIR)
-    from .exporter import add_serve_arguments
+    from .server.exporter import add_serve_arguments
     add_serve_arguments(serve)
     example = sub.add_parser("example", help="write the example states")
     ex_sub = example.add_subparsers(dest="action", required=True)
@@ -122,7 +91,7 @@ def _parser():
 
 
 def add_state_parser(sub):
-    from .writer import FLAG_NAMES
+    from .appliance.writer import FLAG_NAMES
     state = sub.add_parser("state", help="write a state dir from the appliance's scripts: "
                            "init, set-flag, clear-flag, update, heartbeat (docs/appliance.rst)",
                            description="Exit 0: written (set-flag may warn in one line that "
@@ -178,7 +147,7 @@ def _timestamp(text):
 
 
 def _state(args):
-    from . import writer
+    from .appliance import writer
     if args.verb == "init":
         writer.init(args.state_dir, args.node, args.role, args.cluster, args.installed,
                     args.force)
@@ -205,6 +174,10 @@ def _warn(warnings):
 
 
 def main(argv=None):
+    """The console script: the command's exit code, whatever becomes of stdout and
+    stderr (it says what happened to the state, never to the terminal)."""
+    from .safeio.stdio import reopen_closed_std_fds, settle_stdout
+    reopen_closed_std_fds()      # no file of ours may take the number of a closed one
     try:
         return _main(argv)
     except KeyboardInterrupt:
@@ -212,11 +185,11 @@ def main(argv=None):
              "run it again to be sure")
         return 130
     finally:
-        _flush_all()
+        settle_stdout()
 
 
 def _main(argv):
-    from .writeerror import PartlyWritten
+    from .safeio.writeerror import PartlyWritten
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["downtimes"]:
         from .downtimes.command import main as downtimes
@@ -226,7 +199,7 @@ def _main(argv):
         if args.command == "validate":
             return _validate(args.state_dir, args.config, args.max_age)
         if args.command == "serve":
-            from .exporter import StateDirApp, serve_from_arguments
+            from .server.exporter import StateDirApp, serve_from_arguments
             return serve_from_arguments(StateDirApp(args.state_dir), args)
         if args.command == "refresh":
             return _refresh(args.state_dir)
@@ -246,9 +219,9 @@ def _main(argv):
 def _validate(state_dir, config, max_age):
     """Read a state dir as check_versions would (with --config's paths); say what it is."""
     from .checks.versions import DEFINITION
-    from .freshness import check_freshness
+    from .state.freshness import check_freshness
     from .sources.statedir import read_state
-    from .stateformat import paths_for
+    from .state.layout import paths_for
     from .timeutil import parse_duration, utcnow
     argv = (["--config", config] if config else []) + (["--state-dir", state_dir]
                                                         if state_dir else [])
@@ -267,10 +240,10 @@ def _refresh(state_dir):
     """Move every time in DIR so that it was generated now. Reads and writes only
     DIR's own files, as ``tgmon state`` does (a planted link is refused), under
     its lock: no writer's change made meanwhile is written over."""
-    from .lifecycle import shift_state
-    from .stateformat import STATUS_FILE, write_state_into
+    from .state.lifecycle import shift_state
+    from .state.layout import STATUS_FILE, write_state_into
     from .timeutil import utcnow
-    from .writer import check_writable, locked, read_own_state
+    from .appliance.writer import check_writable, locked, read_own_state
     with locked(state_dir, transient=True, precheck=read_own_state) as directory:
         state = read_own_state(directory)
         # A marker newer than its status.json (e.g. a fresh git checkout) dates
@@ -288,7 +261,7 @@ def _refresh(state_dir):
 
 
 def _example(args):
-    from . import examples
+    from .state import examples
     if args.action == "list":
         for name in examples.EXAMPLES:
             _print(name)

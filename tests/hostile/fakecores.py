@@ -31,7 +31,7 @@ class FakeNagios:
         self.status_file = str(self.dir / "status.dat")
         os.mkfifo(self.command_file, 0o660)
         self.hosts = list(hosts)
-        self.services = {(h, s): command for h, s in services}
+        self.services = dict.fromkeys(services, command)
         self.downtimes = {}
         self.next_id = 1
         self.received = []

@@ -9,9 +9,9 @@ Classes (issue 10): 1 everything under -t, 2 bounded reading, 5 safe output,
 
 import pytest
 
-from tgmon import examples
-from tgmon.model import PlannedMaintenance
-from tgmon.stateformat import write_state
+from tgmon.state import examples
+from tgmon.state.model import PlannedMaintenance
+from tgmon.state.layout import write_state
 
 from .common import now, write
 from .fakecores import request_body

@@ -19,8 +19,9 @@ import subprocess
 
 import pytest
 
-from tgmon import atomic, examples, statelock
-from tgmon.stateformat import MAX_STATUS_BYTES, write_state
+from tgmon.safeio import atomic
+from tgmon.state import examples, lock
+from tgmon.state.layout import MAX_STATUS_BYTES, write_state
 
 from . import writers
 from .writers import (assert_line, assert_quiet, assert_refused, needs_root, run, snapshot,
@@ -322,7 +323,7 @@ def test_init_that_loses_its_parent_says_so(space, monkeypatch):
         return real_mkdir(name, *args, **kwargs)
     monkeypatch.setattr(atomic.os, "mkdir", remove_parent_first)
     with pytest.raises(atomic.WriteError) as caught:
-        with statelock.locked(os.path.join(parent, "state"), create=True):
+        with lock.locked(os.path.join(parent, "state"), create=True):
             pass
     monkeypatch.undo()
     assert caught.value.cause == ("a parent of %s was removed while tgmon created it"

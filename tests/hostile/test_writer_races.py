@@ -20,8 +20,9 @@ import sys
 
 import pytest
 
-from tgmon import cli, examples, stateformat
-from tgmon.statelock import LOCK_FILE
+from tgmon import cli
+from tgmon.state import examples, layout
+from tgmon.state.lock import LOCK_FILE
 
 from . import writers
 from .writers import assert_line, assert_quiet, modes, needs_root, run, state
@@ -118,7 +119,7 @@ def paused_before_its_write(argv):
                 select.select([go_r], [], [], 1.0)
                 return write(*args, **kwargs)
             return paused
-        for module in (stateformat, examples):
+        for module in (layout, examples):
             module.write_state_into = pause(module.write_state_into)
         child(lambda: cli.main(argv))
     os.close(stopped_w)

@@ -17,13 +17,13 @@ import string
 import sys
 import time
 
-from .. import bounded
+from ..safeio import bounded
 from ..cores import unsafe_character
 from ..errors import TgmonError, UsageError
-from ..lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
-from ..runtime.options import (add_cluster_source, duration, optional_file,
+from ..state.lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
+from ..options import (add_cluster_source, duration, optional_file,
                                positive_seconds)
-from ..runtime.output import sanitize
+from ..render.nagios import sanitize
 from ..timeutil import DURATION_HELP, format_duration, utcnow
 from .sync import sync, words
 from .wanted import DEFAULT_SERVICE_COMMANDS

@@ -11,7 +11,7 @@ could not be read, is never touched.
 
 from ..cores import Downtime
 from ..cores.nagios import clean_text
-from ..model import record
+from ..state.model import record
 from ..timeutil import UTC, offset_text
 from .plan import KIND_WORDS
 

@@ -1,0 +1,21 @@
+"""The exporter's bearer token, read from a file on both sides (never a command line)."""
+
+from ..errors import UsageError
+from .files import read_option_file
+
+MAX_TOKEN = 4096
+
+
+def read_token(path, option="--token-file"):
+    """The token: one line of printable ASCII. Errors name the file, never its content."""
+    data = read_option_file(path, option, MAX_TOKEN, UsageError)
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        raise UsageError("%s %s is not ASCII text" % (option, path),
+                         "write just the token into it") from None
+    token = text.strip()
+    if not token or any(not 0x21 <= ord(c) <= 0x7e for c in token):
+        raise UsageError("%s %s must hold one token on one line" % (option, path),
+                         "write just the token into it")
+    return token
