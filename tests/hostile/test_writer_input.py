@@ -115,6 +115,12 @@ REFUSED_UPDATES = [
      "U+D800, no character (invalid UTF-8)"),
     ("switch_off_reason_paragraph", {"schedule": {"disabled_by_failure": {
         "since": "2026-01-01T00:00:00+01:00", "reason": "a\u2029b"}}}, "U+2029"),
+    ("zalgo_reason", {"maintenance": {"reason": "lock" + "\u0301\u0316" * 5}},
+     "maintenance.reason holds more than 8 combining marks on one character (U+0301) - "
+     "give at most 8 per character"),
+    ("zalgo_hotfix_title", {"hotfixes": {"available": [
+        {"id": "HF-1", "title": "a" + "\u20dd" * 9, "released": "2026-01-01T00:00:00+01:00"}]}},
+     "hotfixes.available[0].title holds more than 8 combining marks"),
     # node names that are no RFC 1123 host name
     ("node_leading_hyphen", {"node": {"name": "-tg1"}}, "starts or ends with a hyphen"),
     ("node_trailing_hyphen", {"node": {"name": "tg1-"}}, "starts or ends with a hyphen"),
@@ -159,6 +165,8 @@ ACCEPTED_UPDATES = [
         "start": PLAN, "end": "2030-01-01T04:00:00+01:00", "reason": "x"}}}),
     ("plan_end_in_other_zone_after", {"maintenance": {"planned": {
         "start": PLAN, "end": "2030-01-01T01:30:00+00:00", "reason": "x"}}}),
+    ("vietnamese_marks", {"maintenance": {"reason": "Vie\u0302\u0323t Nam"}}),
+    ("eight_marks_on_one_character", {"maintenance": {"reason": "a" + "\u0301" * 8}}),
 ]
 
 
