@@ -97,7 +97,7 @@ def test_a_hook_fed_bad_text_writes_nothing(short_tmp):
     before = open(os.path.join(state_dir, "status.json"), "rb").read()
     done = subprocess.run(["/bin/sh", "-c", ". %s && tgmon_sessions 'many\"'" % HOOKS],
                           env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "not JSON" in done.stderr, done.stderr
+    assert done.returncode == 2 and "not valid JSON" in done.stderr, done.stderr
     assert open(os.path.join(state_dir, "status.json"), "rb").read() == before
 
 

@@ -134,7 +134,7 @@ def snapshot(path):
 REFUSALS = [
     # (name, args, stdin, words)
     ("broken_json", ["update", "{dir}", "--json", "-"], '{"active_sessions": ',
-     "is not JSON (line 1 column 21)"),
+     "is not valid JSON (expecting value at line 1 column 21)"),
     ("not_an_object", ["update", "{dir}", "--json", "-"], "[1]", "must be a JSON object"),
     ("unknown_field", ["update", "{dir}", "--json", "-"], '{"releases": {"instaled": "4.12"}}',
      "releases.instaled is no field of status.json"),

@@ -9,6 +9,11 @@
     tgmon downtimes sync ...      each node's plan as downtimes in Icinga 2 / Nagios
     tgmon state VERB DIR ...      the appliance side: init, set-flag, clear-flag,
                                   update, heartbeat (docs/appliance.rst)
+
+Exit codes: 0 done; 1 partly written (the line names what was, tgmon state
+only); 2 refused or failed, nothing written; 130 interrupted (Ctrl-C). The
+exit code says what happened to the state, never to the terminal: output to
+a closed pipe or a full device is dropped.
 """
 
 import argparse
@@ -16,6 +21,7 @@ import sys
 
 from .errors import TgmonError
 from .render.nagios import sanitize
+from .safeio.stdio import say_stderr, write_stdout
 from .state.layout import DEFAULT_STATE_DIR
 
 
@@ -29,7 +35,13 @@ class _Parser(argparse.ArgumentParser):
 
 def _say(text):
     """One line on stderr, whatever the text holds (paths, values from input)."""
-    print(sanitize(text), file=sys.stderr)
+    say_stderr(sanitize(text))
+
+
+def _print(text):
+    """One line on stdout, whatever the text holds; a stdout that takes nothing
+    costs the line, never the exit code."""
+    write_stdout(sanitize(text) + "\n")
 
 
 def _parser():
@@ -47,7 +59,8 @@ def _parser():
                           help="report the state as stale when older (default: 30m)")
     refresh = sub.add_parser("refresh", help="shift all times of a state dir to now "
                              "(to try a check on a copied or edited example); reads and "
-                             "writes only the files of DIR itself, never through a link")
+                             "writes only the files of DIR itself, never through a link, "
+                             "under the state lock")
     refresh.add_argument("state_dir", metavar="DIR")
     serve = sub.add_parser("serve", help="serve a state dir read-only over HTTP(S)")
     serve.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
@@ -62,7 +75,8 @@ def _parser():
     write.add_argument("name")
     write.add_argument("state_dir", metavar="DIR")
     write_all = ex_sub.add_parser("write-all", help="write all examples at their fixed "
-                                  "instant into DIR/NAME (DIR new or empty)")
+                                  "instant into DIR/NAME (DIR new or empty; with --force, "
+                                  "holding nothing but example dirs)")
     write_all.add_argument("target", metavar="DIR")
     for verb in (write, write_all):
         verb.add_argument("--force", action="store_true",
@@ -81,8 +95,12 @@ def add_state_parser(sub):
     state = sub.add_parser("state", help="write a state dir from the appliance's scripts: "
                            "init, set-flag, clear-flag, update, heartbeat (docs/appliance.rst)",
                            description="Exit 0: written (set-flag may warn in one line that "
-                           "it made its text one line). Exit 2: refused or failed, one line "
-                           "naming the cause and the fix, nothing written. Never follows or "
+                           "it made its text one line). Exit 1: partly written, one line naming "
+                           "what was: a marker set or cleared, but not status.json (set-flag "
+                           "sets its marker even where status.json is too large or invalid; "
+                           "a rename failed). Exit 2: refused or failed, one line naming the "
+                           "cause and the fix, nothing written. Exit 130: interrupted; the "
+                           "state is the old or the new one, never a part. Never follows or "
                            "writes through a link; refuses a dir (or parent) another user owns "
                            "or may write. See docs/appliance.rst.")
     verbs = state.add_subparsers(dest="verb", required=True)
@@ -94,7 +112,8 @@ def add_state_parser(sub):
     init.add_argument("--cluster", help="the cluster's name (cluster-node): one printable line")
     init.add_argument("--installed", default="0", metavar="VERSION",
                       help="the installed release, e.g. 4.11 (default: 0, unknown)")
-    init.add_argument("--force", action="store_true", help="replace an existing state")
+    init.add_argument("--force", action="store_true", help="replace an existing state (also "
+                      "one too large or invalid to read); the markers set are kept")
     flags = sorted(FLAG_NAMES)
     set_flag = verbs.add_parser("set-flag", help="set a marker (since now unless --since)")
     set_flag.add_argument("state_dir", metavar="DIR")
@@ -105,8 +124,8 @@ def add_state_parser(sub):
                           help="one more line (reboot-required: a package), repeatable; made "
                                "one printable line like --reason")
     set_flag.add_argument("--since", type=_timestamp, metavar="TIME",
-                          help="when it was set, ISO-8601 with offset (default: now, or "
-                               "when it was set before)")
+                          help="when it was set, ISO-8601 with offset, from 1970 up to now "
+                               "(default: now, or when it was set before)")
     clear = verbs.add_parser("clear-flag", help="clear a marker")
     clear.add_argument("state_dir", metavar="DIR")
     clear.add_argument("flag", choices=flags)
@@ -133,10 +152,13 @@ def _state(args):
         writer.init(args.state_dir, args.node, args.role, args.cluster, args.installed,
                     args.force)
     elif args.verb == "set-flag":
-        warnings = writer.set_flag(args.state_dir, args.flag, args.reason, args.line,
-                                   args.since)
-        if warnings:
-            _say("tgmon: warning: %s" % "; ".join(warnings))
+        try:
+            warnings = writer.set_flag(args.state_dir, args.flag, args.reason, args.line,
+                                       args.since)
+        except writer.PartlyWritten as exc:
+            _warn(exc.warnings)
+            raise
+        _warn(warnings)
     elif args.verb == "clear-flag":
         writer.clear_flag(args.state_dir, args.flag)
     elif args.verb == "update":
@@ -146,16 +168,28 @@ def _state(args):
     return 0
 
 
+def _warn(warnings):
+    if warnings:
+        _say("tgmon: warning: %s" % "; ".join(warnings))
+
+
 def main(argv=None):
-    """The console script: the command's exit code, whatever becomes of stdout."""
-    from .safeio.stdio import settle_stdout
+    """The console script: the command's exit code, whatever becomes of stdout and
+    stderr (it says what happened to the state, never to the terminal)."""
+    from .safeio.stdio import reopen_closed_std_fds, settle_stdout
+    reopen_closed_std_fds()      # no file of ours may take the number of a closed one
     try:
         return _main(argv)
+    except KeyboardInterrupt:
+        _say("tgmon: interrupted - a state dir holds its old or its new state, never a part; "
+             "run it again to be sure")
+        return 130
     finally:
         settle_stdout()
 
 
 def _main(argv):
+    from .safeio.writeerror import PartlyWritten
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["downtimes"]:
         from .downtimes.command import main as downtimes
@@ -175,7 +209,7 @@ def _main(argv):
             return _state(args)
     except TgmonError as exc:
         _say("tgmon: %s - %s" % (exc.cause, exc.fix) if exc.fix else "tgmon: %s" % exc.cause)
-        return 2
+        return 1 if isinstance(exc, PartlyWritten) else 2
     except (OSError, ValueError) as exc:  # e.g. the port is taken, a bad --max-age
         _say("tgmon: %s" % exc)
         return 2
@@ -194,39 +228,35 @@ def _validate(state_dir, config, max_age):
     opts = DEFINITION.parse(argv)
     state = read_state(paths_for(opts.state_dir, opts.files))
     set_flags = [name for name, marker in state.flags._asdict().items() if marker.is_set]
-    print("%s: valid %s state of %s (%s), generated %s; markers set: %s"
-          % (opts.state_dir, state.schema, state.node.name, state.node.role,
-             state.generated.isoformat(), ", ".join(set_flags) or "none"))
+    _print("%s: valid %s state of %s (%s), generated %s; markers set: %s"
+           % (opts.state_dir, state.schema, state.node.name, state.node.role,
+              state.generated.isoformat(), ", ".join(set_flags) or "none"))
     check_freshness(state, utcnow(), parse_duration(max_age))
-    print("%s: fresh (generated within %s)" % (opts.state_dir, max_age))
+    _print("%s: fresh (generated within %s)" % (opts.state_dir, max_age))
     return 0
 
 
 def _refresh(state_dir):
     """Move every time in DIR so that it was generated now. Reads and writes only
-    DIR's own files, as ``tgmon state`` does: a planted link is refused."""
-    from .safeio.atomic import explain, open_dir
+    DIR's own files, as ``tgmon state`` does (a planted link is refused), under
+    its lock: no writer's change made meanwhile is written over."""
     from .state.lifecycle import shift_state
-    from .state.layout import write_state_into
+    from .state.layout import STATUS_FILE, write_state_into
     from .timeutil import utcnow
-    from .appliance.writer import read_own_state
-    try:
-        with open_dir(state_dir) as directory:
-            state = read_own_state(directory)
-            # A marker newer than its status.json (e.g. a fresh git checkout) dates
-            # from when the state was generated.
-            flags = state.flags._replace(**{
-                name: marker._replace(since=min(marker.since, state.generated))
-                for name, marker in state.flags._asdict().items() if marker.is_set})
-            now = utcnow().astimezone(state.generated.tzinfo).replace(microsecond=0)
-            write_state_into(directory, shift_state(state._replace(flags=flags),
-                                                    now - state.generated))
-    except TgmonError:
-        raise
-    except OSError as exc:
-        raise explain(exc, state_dir) from None
-    print(sanitize("%s: times moved by %s; generated is now %s"
-                   % (state_dir, now - state.generated, now.isoformat())))
+    from .appliance.writer import check_writable, locked, read_own_state
+    with locked(state_dir, transient=True, precheck=read_own_state) as directory:
+        state = read_own_state(directory)
+        # A marker newer than its status.json (e.g. a fresh git checkout) dates
+        # from when the state was generated.
+        flags = state.flags._replace(**{
+            name: marker._replace(since=min(marker.since, state.generated))
+            for name, marker in state.flags._asdict().items() if marker.is_set})
+        now = utcnow().astimezone(state.generated.tzinfo).replace(microsecond=0)
+        moved = shift_state(state._replace(flags=flags), now - state.generated)
+        check_writable(moved, directory.shown(STATUS_FILE))
+        write_state_into(directory, moved)
+    _print("%s: times moved by %s; generated is now %s"
+           % (state_dir, now - state.generated, now.isoformat()))
     return 0
 
 
@@ -234,7 +264,7 @@ def _example(args):
     from .state import examples
     if args.action == "list":
         for name in examples.EXAMPLES:
-            print(name)
+            _print(name)
         return 0
     if args.action == "write":
         if args.name not in examples.EXAMPLES:

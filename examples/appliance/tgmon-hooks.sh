@@ -18,12 +18,24 @@ ROLE=${ROLE:-single}
 
 tgmon_now() { date +%Y-%m-%dT%H:%M:%S%:z; }
 
-# a shell string as a JSON string: one line (line breaks, tabs and other control
-# characters become spaces: tgmon state refuses them in a text), quotes and
-# backslashes escaped
+# a shell string as a JSON string that tgmon state accepts: valid UTF-8 (invalid
+# bytes dropped), one printable line (line breaks, control, bidi and zero-width
+# characters become spaces), at most 1000 characters, quotes and backslashes
+# escaped. "tgmon_json TEXT ascii": printable ASCII only, whatever the text held -
+# the second try where a record must be written whatever its reason.
 tgmon_json() {
-    printf '"%s"' "$(printf '%s' "$1" | tr '[:cntrl:]' '[ *]' | sed 's/\\/\\\\/g; s/"/\\"/g')"
+    if [ "$2" = ascii ]; then
+        text=$(printf '%s' "$1" | LC_ALL=C tr -c '[:print:]' ' ')
+    else
+        text=$(printf '%s' "$1" | iconv -f UTF-8 -t UTF-8 -c 2>/dev/null | tr '\n' ' ' |
+               LC_ALL=C.UTF-8 sed -e 's/[^[:print:]]/ /g' -e "s/$TGMON_INVISIBLE/ /g")
+    fi
+    printf '"%s"' "$(printf '%s\n' "$text" | LC_ALL=C.UTF-8 sed \
+        -e 's/^\(.\{1000\}\).*/\1/' -e 's/\\/\\\\/g' -e 's/"/\\"/g')"
 }
+# format characters [:print:] lets through: soft hyphen, zero-width and bidi
+# controls (U+00AD, U+200B-U+200F, U+202A-U+202E, U+2060-U+206F, U+FEFF)
+TGMON_INVISIBLE=$(printf '[\302\255\342\200\213\342\200\214\342\200\215\342\200\216\342\200\217\342\200\252\342\200\253\342\200\254\342\200\255\342\200\256\342\201\240\342\201\241\342\201\242\342\201\243\342\201\244\342\201\245\342\201\246\342\201\247\342\201\250\342\201\251\342\201\252\342\201\253\342\201\254\342\201\255\342\201\256\342\201\257\357\273\277]')
 
 tgmon_update() { "$TGMON" state update "$STATE_DIR" --json -; }
 
@@ -121,14 +133,19 @@ JSON
 # R6/R7/R9: the run failed for good: REASON. The update lock is set, scheduled
 # operation is switched off, the node stays in maintenance until admin maint ends it.
 tgmon_run_failed() {
-    t=$(tgmon_now)
-    reason=$(tgmon_json "$1")
     "$TGMON" state set-flag "$STATE_DIR" update-lock --reason "scheduled update failed: $1" &&
+    { _tgmon_failure_record "$(tgmon_json "$1")" 2>/dev/null ||
+      _tgmon_failure_record "$(tgmon_json "$1" ascii)"; }
+}
+
+# the record of a failed run: REASON as a JSON string
+_tgmon_failure_record() {
+    t=$(tgmon_now)
     tgmon_update <<JSON
 {"schedule": {"download": {"active": false}, "update": {"active": false},
-              "disabled_by_failure": {"since": "$t", "reason": $reason}},
- "maintenance": {"only_maint_may_end": true, "reason": $reason},
- "last_update_run": {"end": "$t", "result": "failed", "message": $reason}}
+              "disabled_by_failure": {"since": "$t", "reason": $1}},
+ "maintenance": {"only_maint_may_end": true, "reason": $1},
+ "last_update_run": {"end": "$t", "result": "failed", "message": $1}}
 JSON
 }
 

@@ -75,6 +75,16 @@ def state_lock_file(target):
     open(os.path.join(target, ".tgmon-state.lock"), "w").close()
 
 
+def all_examples_and(*extra):
+    def setup(space):
+        target = os.path.join(space, "t")
+        assert_quiet(run("example", "write-all", target))
+        for add in extra:
+            add(target)
+        return target
+    return setup
+
+
 def user_owned_example(user):
     def setup(space):
         target = example_dir("healthy-single")(space)
@@ -109,6 +119,16 @@ REFUSED = [
      ["is not empty"]),
     ("write_all_into_unrelated_files", unrelated_dir, ["example", "write-all", "{dir}"],
      ["is not empty"]),
+    # --force: the dir itself may hold nothing but example dirs
+    ("write_all_force_into_a_real_state", real_state, ["example", "write-all", "{dir}",
+                                                       "--force"],
+     ["holds .tgmon-state.lock, which is no example dir", "a real state is never replaced"]),
+    ("write_all_force_into_another_writers_state", real_state_of_another_writer,
+     ["example", "write-all", "{dir}", "--force"], ["holds status.json, which is no example"]),
+    ("write_all_force_into_unrelated_files", unrelated_dir,
+     ["example", "write-all", "{dir}", "--force"], ["holds notes.txt, which is no example"]),
+    ("write_all_force_examples_and_a_file", all_examples_and(one_more_file),
+     ["example", "write-all", "{dir}", "--force"], ["holds notes.txt, which is no example"]),
     ("unknown_example", lambda space: os.path.join(space, "t"),
      ["example", "write", "healthy-singel", "{dir}"], ["no example named healthy-singel"]),
 ]

@@ -115,6 +115,12 @@ REFUSED_UPDATES = [
      "U+D800, no character (invalid UTF-8)"),
     ("switch_off_reason_paragraph", {"schedule": {"disabled_by_failure": {
         "since": "2026-01-01T00:00:00+01:00", "reason": "a\u2029b"}}}, "U+2029"),
+    ("zalgo_reason", {"maintenance": {"reason": "lock" + "\u0301\u0316" * 5}},
+     "maintenance.reason holds more than 8 combining marks on one character (U+0301) - "
+     "give at most 8 per character"),
+    ("zalgo_hotfix_title", {"hotfixes": {"available": [
+        {"id": "HF-1", "title": "a" + "\u20dd" * 9, "released": "2026-01-01T00:00:00+01:00"}]}},
+     "hotfixes.available[0].title holds more than 8 combining marks"),
     # node names that are no RFC 1123 host name
     ("node_leading_hyphen", {"node": {"name": "-tg1"}}, "starts or ends with a hyphen"),
     ("node_trailing_hyphen", {"node": {"name": "tg1-"}}, "starts or ends with a hyphen"),
@@ -159,6 +165,8 @@ ACCEPTED_UPDATES = [
         "start": PLAN, "end": "2030-01-01T04:00:00+01:00", "reason": "x"}}}),
     ("plan_end_in_other_zone_after", {"maintenance": {"planned": {
         "start": PLAN, "end": "2030-01-01T01:30:00+00:00", "reason": "x"}}}),
+    ("vietnamese_marks", {"maintenance": {"reason": "Vie\u0302\u0323t Nam"}}),
+    ("eight_marks_on_one_character", {"maintenance": {"reason": "a" + "\u0301" * 8}}),
 ]
 
 
@@ -303,3 +311,46 @@ def test_the_hooks_make_a_log_line_one_line_and_the_lock_is_recorded(space):
     assert document["schedule"]["disabled_by_failure"]["reason"] == (
         "download failed  proxy said:  [31m403 [0m")
     assert document["maintenance"]["only_maint_may_end"] is True
+
+
+# (id, the reason fed to tgmon_run_failed (bytes: as a log hands them over), what the
+# record in status.json holds)
+ODD_REASONS = [
+    ("longer_than_1000", "x" * 1500, "x" * 1000),
+    ("multibyte_longer_than_1000", "\u00fc" * 1200, "\u00fc" * 1000),
+    ("bidi_override", "proxy \u202egnp.exe", "proxy  gnp.exe"),
+    ("next_line", "proxy\x85said no", "proxy said no"),
+    ("line_separator", "proxy\u2028said no", "proxy said no"),
+    ("zero_width_joiner", "pro\u200dxy", "pro xy"),
+    ("invalid_utf8", b"bad \xff\xfe bytes", "bad  bytes"),
+    ("quotes_and_backslashes", 'say "no" \\ here', 'say "no" \\ here'),
+    # what the hook's cleaning lets through and tgmon state refuses: the record is
+    # written all the same, in printable ASCII
+    ("tag_characters", "a\U000e0041b", "a    b"),
+    ("arabic_number_sign", "x\u0600y \u00fc", "x  y   "),
+]
+
+
+@pytest.mark.parametrize("reason, recorded", [c[1:] for c in ODD_REASONS],
+                         ids=[c[0] for c in ODD_REASONS])
+def test_the_hooks_record_a_failed_run_whatever_its_reason(space, reason, recorded):
+    hooks = os.path.join(ROOT, "examples", "appliance", "tgmon-hooks.sh")
+    target = os.path.join(space, "tgmon")
+    env = dict(os.environ, TGMON=TGMON, STATE_DIR=target, ROLE="single")
+    script = ('. "$0" && tgmon_setup tg1 single - 4.11 && tgmon_run_begins scheduled && '
+              'tgmon_run_failed "$1"')
+    argv = reason if isinstance(reason, bytes) else reason.encode("utf-8")
+    done = subprocess.run([b"/bin/sh", b"-c", script.encode(), hooks.encode(), argv], env=env,
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0, done
+    for line in done.stderr.decode().splitlines():      # set-flag's warnings only
+        assert line.startswith("tgmon: warning: --reason: ") and line.isprintable(), done
+    assert marker_lines(target)[0].startswith("scheduled update failed: ")
+    with open(os.path.join(target, "status.json"), encoding="utf-8") as handle:
+        document = json.load(handle)
+    assert document["schedule"]["disabled_by_failure"]["reason"] == recorded
+    assert document["maintenance"]["reason"] == recorded
+    assert document["maintenance"]["only_maint_may_end"] is True
+    assert document["last_update_run"]["message"] == recorded
+    assert document["last_update_run"]["result"] == "failed"
+    assert document["schedule"]["update"]["active"] is False

@@ -167,6 +167,22 @@ def sticky_with_user_link(link_is_parent):
     return setup
 
 
+def sticky_through_a_link(target):
+    """A /tmp-like dir (1777, root's) reached through a root-owned link to ``target``
+    ("." or ".." from a subdir): the walk ends in a dir it checked only as a parent."""
+    def setup(trap):
+        os.mkdir(trap.at("sticky"))
+        os.chmod(trap.at("sticky"), 0o1777)
+        if target == "..":
+            os.mkdir(trap.at("sticky", "sub"))
+            os.symlink("..", trap.at("sticky", "sub", "up"))
+            trap.dir = trap.at("sticky", "sub", "up")
+        else:
+            os.symlink(target, trap.at("sticky", "dot"))
+            trap.dir = trap.at("sticky", "dot")
+    return setup
+
+
 def symlink_loop(trap):
     os.symlink("loop", trap.at("loop"))
     trap.dir = trap.at("loop")
@@ -216,6 +232,12 @@ REFUSED = [
      ["is a symlink owned by"]),
     ("user_symlink_as_parent", sticky_with_user_link(True), INIT, ["is a symlink owned by"]),
     ("symlink_loop_as_state_dir", symlink_loop, INIT, ["more than 40 symlinks"]),
+    ("sticky_dir_through_a_link_to_dot", sticky_through_a_link("."), INIT,
+     ["/sticky is writable by other users (mode 1777)", "chmod go-w"]),
+    ("sticky_dir_through_a_link_to_dotdot", sticky_through_a_link(".."), INIT,
+     ["/sticky is writable by other users (mode 1777)"]),
+    ("sticky_dir_through_a_link_heartbeat", sticky_through_a_link("."), HEARTBEAT,
+     ["/sticky is writable by other users (mode 1777)"]),
     ("state_dir_is_a_file", regular_file, HEARTBEAT, ["/file is a regular file, not a "
                                                       "directory"]),
     ("state_dir_below_a_file", lambda trap: (regular_file(trap), setattr(
@@ -227,7 +249,8 @@ REFUSED = [
      ["status.json has 2 hard links"]),
     ("status_fifo", trusted_dir(fifo("status.json")), HEARTBEAT, ["is a FIFO", NOT_OURS]),
     ("status_huge", trusted_dir(huge("status.json", 50 * 1024 * 1024)), HEARTBEAT,
-     ["status.json is 52428800 bytes, more than the 1048576 allowed"]),
+     ["status.json is 52428800 bytes, more than the 1048576 a reader reads",
+      "- tgmon state init --force starts over"]),
     ("marker_huge", trusted_dir(huge("update-lock", 10 * 1024 * 1024)), SET_WARN,
      ["update-lock is 10485760 bytes, more than the 65536 allowed"]),
     ("status_owned_by_user", trusted_dir(owned_file("status.json")), UPDATE, [OWNED]),

@@ -2,7 +2,10 @@
 safe text. Every string from an option or a file is sanitised - no line
 break, escape sequence or bidi control reaches stdout or stderr - and the
 content of a file given as an option (``--json FILE``) is never echoed beyond
-a short, sanitised excerpt of a field name.
+a short, sanitised excerpt of a field name. ``tgmon validate`` prints a
+hostile dir or node name as one safe line; no writer writes such a name (or
+any text a reader cannot use) back: heartbeat, refresh and clear-flag refuse
+it, ``update`` may correct it.
 """
 
 import json
@@ -11,7 +14,8 @@ import os
 import pytest
 
 from . import writers
-from .writers import Victim, assert_line, assert_refused, needs_root, run, snapshot, state
+from .writers import (Victim, assert_line, assert_quiet, assert_refused, needs_root, run,
+                      snapshot, state)
 
 pytestmark = [pytest.mark.slow, needs_root]
 
@@ -89,13 +93,13 @@ CASES = [
      ["maintenance.reason holds U+000A"], [SECRET]),
     ("broken_json_with_secret", lambda s: ["state", "update", state_dir(s), "--json",
                                            json_file(s, '{"%s": ' % SECRET)],
-     ["is not JSON (line 1 column"], [SECRET]),
+     ["is not valid JSON (expecting value at line 1 column"], [SECRET]),
     ("binary_file", lambda s: ["state", "update", state_dir(s), "--json",
                                json_file(s, b"\xff\xfe" + SECRET.encode())],
      ["is not UTF-8"], [SECRET]),
     ("a_root_only_file_as_json", lambda s: ["state", "update", state_dir(s), "--json",
                                             Victim(os.path.join(s, "shadow")).path],
-     ["is not JSON (line 1 column 1)"], ["VICTIM", "root:x"]),
+     ["is not valid JSON (expecting value at line 1 column 1)"], ["VICTIM", "root:x"]),
     ("node_hostile", lambda s: ["state", "init", os.path.join(s, "n"), "--node",
                                 SECRET + HOSTILE, "--role", "single"], ["--node holds U+000A"],
      [SECRET]),
@@ -139,3 +143,72 @@ def test_set_flag_warnings_are_one_safe_line(space):
     assert_line(done.err, "tgmon: warning: --reason: line breaks, control or format "
                           "characters replaced by spaces; --line: cut to 200 characters")
     assert SECRET not in done.err
+
+
+# ----------------------------------------------------------------- what an older writer left
+def left_by_an_older_writer(target, section, field, value):
+    """A valid status.json whose ``section.field`` holds ``value`` (no tgmon writer
+    accepts it; the reader does)."""
+    path = os.path.join(target, "status.json")
+    with open(path) as handle:
+        loaded = json.load(handle)
+    loaded[section][field] = value
+    with open(path, "w") as handle:
+        json.dump(loaded, handle)
+
+
+# (id, section, field, value, the field's name in the line)
+OLD_TEXTS = [
+    ("node_escape_sequence", "node", "name", "tg1\x1b]0;owned\x07\x1b[2J", "node.name holds U+001B"),
+    ("node_bidi", "node", "name", "tg\u202e1gnp", "node.name holds U+202E"),
+    ("node_line_separator", "node", "name", "tg1\u2028FAKE OK", "node.name holds U+2028"),
+    ("node_newline", "node", "name", "tg1\nUPDATE_LOCK OK", "node.name holds U+000A"),
+    ("node_no_host_name", "node", "name", "tg_1 x", "node.name is no host name"),
+    ("cluster_next_line", "node", "cluster", "c\x85x", "node.cluster holds U+0085"),
+]
+
+
+@pytest.mark.parametrize("section, field, value, words", [c[1:] for c in OLD_TEXTS],
+                         ids=[c[0] for c in OLD_TEXTS])
+def test_validate_prints_what_an_older_writer_left_as_one_safe_line(space, section, field,
+                                                                     value, words):
+    target = state_dir(space)
+    left_by_an_older_writer(target, section, field, value)
+    done = run("validate", target)
+    assert done.code == 0 and done.err == "", done
+    lines = done.out.splitlines()
+    assert len(lines) == 2 and all(line.isprintable() for line in lines), done
+    assert lines[0].startswith("%s: valid tgmon/1 state of tg" % target), done
+    assert "\x1b" not in done.out and "\u202e" not in done.out
+
+
+@pytest.mark.parametrize("section, field, value, words", [c[1:] for c in OLD_TEXTS],
+                         ids=[c[0] for c in OLD_TEXTS])
+def test_no_writer_writes_such_a_text_back(space, section, field, value, words):
+    target = state_dir(space)
+    left_by_an_older_writer(target, section, field, value)
+    nothing = json_file(space, "{}")
+    before = snapshot(space)
+    for argv in (["state", "heartbeat", target], ["state", "clear-flag", target, "warn-flag"],
+                 ["refresh", target]):
+        assert_refused(run(*argv), "refused, nothing written: %s/status.json: " % target,
+                       words, "correct that field with tgmon state update")
+        assert snapshot(space) == before, argv
+    # an update that leaves it as it is: refused too (naming the field)
+    assert_refused(run("state", "update", target, "--json", nothing),
+                   "refused, nothing written: ", words.split(" ")[0])
+    assert snapshot(space) == before
+    # update is how it is corrected
+    fix = {section: {field: "tg1" if field == "name" else "tgc"}}
+    assert_quiet(run("state", "update", target, "--json", json_file(space, json.dumps(fix))))
+    assert_quiet(run("state", "heartbeat", target))
+
+
+def test_validate_names_a_hostile_dir_as_one_safe_line(space):
+    target = os.path.join(space, "x\n\u202e\x1b[31mevil")
+    assert run("example", "write", "healthy-single", target).code == 0
+    done = run("validate", target, "--max-age", "3650d")
+    assert done.code == 0 and done.err == "", done
+    lines = done.out.splitlines()
+    assert len(lines) == 2 and all(line.isprintable() for line in lines), done
+    assert lines[1].endswith("evil: fresh (generated within 3650d)"), done

@@ -8,39 +8,45 @@
 
 Every verb opens the state dir as ``atomic`` does (never through a link
 another user owns, never a dir another user could write: it may run as root),
-takes its lock (``.tgmon-state.lock``, flock), reads the current state - only
-files it wrote itself: a planted symlink or hard link is refused, never read
-through - changes it and writes it with ``stateformat.write_state_into`` (each
-file staged and fsynced, markers renamed first, status.json last with its
+takes its lock (``statelock``), reads the current state - only files it wrote
+itself: a planted symlink or hard link is refused, never read through -
+changes it and writes it with ``stateformat.write_state_into`` (each file
+staged and fsynced, markers renamed first, status.json last with its
 ``expected_markers``), so concurrent writers queue up and a reader never sees
 a torn or mixed state. Every write sets ``generated`` to now: the process that
 knows the state vouches for it (docs/appliance.rst). Anything invalid is
 refused with one line naming the field (never quoting the input beyond a
-field name), and nothing is written - but a flag is never lost for its text:
-``--reason``/``--line`` are made one printable line each, with a warning.
+field name), and nothing is written. What is written is checked as a reader
+will see it: one printable line per text, a host name, a status.json a
+reader reads - so no verb writes back what an older writer left unusable.
+
+A flag is never lost: ``--reason``/``--line`` are made one printable line
+each, with a warning; and where status.json cannot be read or written back
+(too large, invalid), ``set-flag`` sets the marker alone and says so
+(``PartlyWritten``, exit 1) - the marker is the alarm. ``init`` keeps the
+markers that are set: only ``clear-flag`` clears one.
 """
 
-import fcntl
-import json
 import os
 import re
 import select
 import sys
 import time
-from contextlib import contextmanager
 from datetime import datetime
 
-from ..safeio.atomic import WriteError, explain, open_dir
 from ..errors import TgmonError
-from ..state.model import (MARKER_UNSET, NO_FLAGS, SCHEMA, ClusterSettings, Flags, Hotfixes,
-                    Maintenance, Marker, Node, Releases, Schedule, ScheduledDownload,
-                    ScheduledUpdate, State, UpdateServer)
-from ..state.schema import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError, parse_status, to_document
-from ..state.layout import MARKER_FILES, STATUS_FILE, marker_lines, write_state_into
 from ..safeio.text import check_text, field_name, host_name_problem, one_line_each
+from ..safeio.writeerror import PartlyWritten, WriteError
+from ..state.layout import (MARKER_FILES, MAX_MARKER_BYTES, MAX_STATUS_BYTES, STATUS_FILE,
+                            marker_lines, write_marker_into, write_state_into)
+from ..state.lock import locked
+from ..state.model import (MARKER_UNSET, NO_FLAGS, SCHEMA, ClusterSettings, Flags, Hotfixes,
+                           Maintenance, Marker, Node, Releases, Schedule, ScheduledDownload,
+                           ScheduledUpdate, State, UpdateServer)
+from ..state.schema import (FIRST_YEAR, MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError,
+                            parse_status, to_document)
+from ..timeutil import UTC
 
-LOCK_FILE = ".tgmon-state.lock"
-LOCK_WAIT = 10.0
 STDIN_WAIT = 10.0
 MAX_UPDATE_BYTES = 1024 * 1024
 # the names the command line uses for the markers, and their Flags fields
@@ -56,67 +62,26 @@ def now():
     return datetime.now().astimezone().replace(microsecond=0)
 
 
-# ----------------------------------------------------------------- dir and lock
-class StateLock:
-    """An exclusive flock on DIR/.tgmon-state.lock, waited for at most LOCK_WAIT s."""
-
-    def __init__(self, directory, wait=LOCK_WAIT):
-        self.directory = directory
-        self.wait = wait
-        self.fd = None
-
-    def __enter__(self):
-        self.fd = self.directory.open_lock(LOCK_FILE)
-        give_up = time.monotonic() + self.wait
-        while True:
-            try:
-                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
-            except BlockingIOError:
-                if time.monotonic() > give_up:
-                    os.close(self.fd)
-                    raise WriteError("another writer held the lock %s for %g s"
-                                     % (self.directory.shown(LOCK_FILE), self.wait),
-                                     "look for a hung tgmon state process") from None
-                time.sleep(0.005 + (time.monotonic_ns() % 10000) / 1e6)
-
-    def __exit__(self, *exc):
-        os.close(self.fd)   # closing releases the flock
+class UnusableState(WriteError):
+    """status.json is there, but cannot be read, or written back as it is."""
 
 
-@contextmanager
-def locked(state_dir, create=False):
-    """The state dir, open (``atomic.SafeDir``) and locked; every OSError in the
-    block becomes a WriteError naming its cause and fix."""
-    try:
-        directory = open_dir(state_dir, create)
-    except FileNotFoundError:
-        raise WriteError("%s is no state dir" % state_dir, "tgmon state init creates it") \
-            from None
-    except OSError as exc:
-        raise explain(exc, state_dir) from None
-    try:
-        with StateLock(directory):
-            yield directory
-    except WriteError:
-        raise
-    except OSError as exc:
-        raise explain(exc, state_dir) from None
-    finally:
-        directory.close()
+START_OVER = "tgmon state init --force starts over (the markers set are kept)"
+REPAIR = "correct that field with tgmon state update, or start over with tgmon state init --force"
 
 
+# ----------------------------------------------------------------- reading
 def read_own_state(directory):
     """The state in ``directory`` (an open ``atomic.SafeDir``), read as its writer:
     every file must be one tgmon wrote - regular, one link, owned by the writer or
     root. A symlink or hard link planted there is refused, never read through
-    (its target's content would end up in a world-readable marker)."""
-    from ..sources.statedir import (MAX_MARKER_BYTES, MAX_STATUS_BYTES, decode_status,
-                                   file_time, state_from_document)
-    found = directory.read(STATUS_FILE, MAX_STATUS_BYTES)
-    if found is None:
-        raise WriteError("%s holds no state (no %s)" % (directory.path, STATUS_FILE),
-                         "tgmon state init creates one")
+    (its target's content would end up in a world-readable marker). A status.json
+    that cannot be used is ``UnusableState``."""
+    return _status_with(directory, read_own_flags(directory))
+
+
+def read_own_flags(directory):
+    from ..sources.statedir import file_time
     markers = []
     for _, filename in MARKER_FILES:
         marker = directory.read(filename, MAX_MARKER_BYTES)
@@ -128,9 +93,48 @@ def read_own_state(directory):
             raise WriteError("%s has a time beyond the calendar" % directory.shown(filename),
                              "touch it: its time is when the flag was set")
         markers.append(Marker(True, since, marker_lines(marker[0])))
+    return Flags(*markers)
+
+
+def _status_with(directory, flags):
+    from ..sources.statedir import decode_status, state_from_document
     where = directory.shown(STATUS_FILE)
-    return state_from_document(decode_status(found[0], where), Flags(*markers), where,
-                               directory.path)
+    info = directory.lstat(STATUS_FILE)
+    if info is not None and info.st_size > MAX_STATUS_BYTES:
+        raise UnusableState("%s is %d bytes, more than the %d a reader reads"
+                            % (where, info.st_size, MAX_STATUS_BYTES), START_OVER)
+    try:
+        found = directory.read(STATUS_FILE, MAX_STATUS_BYTES)
+    except WriteError as exc:
+        raise UnusableState(exc.cause, exc.fix) from None
+    if found is None:
+        raise WriteError("%s holds no state (no %s)" % (directory.path, STATUS_FILE),
+                         "tgmon state init creates one")
+    try:
+        return state_from_document(decode_status(found[0], where), flags, where,
+                                   directory.path)
+    except TgmonError as exc:
+        raise UnusableState("%s holds no valid state (%s)" % (directory.path, exc.cause),
+                            START_OVER) from None
+
+
+def check_writable(state, where):
+    """UnusableState unless ``state`` is one a reader can use as it is written:
+    every text one printable line, the node named by a host name. So no writer
+    writes back what an older writer left unusable (``where``: its status.json)."""
+    try:
+        check_text(to_document(state), WriteError)
+    except WriteError as exc:
+        raise UnusableState(exc.cause.replace(": ", ": %s: " % where, 1), REPAIR) from None
+    problem = host_name_problem(state.node.name)
+    if problem:
+        raise UnusableState("refused, nothing written: %s: node.name is no host name: %s"
+                            % (where, problem), REPAIR)
+
+
+def _write(directory, state):
+    check_writable(state, directory.shown(STATUS_FILE))
+    write_state_into(directory, state)
 
 
 # ----------------------------------------------------------------- the verbs
@@ -162,31 +166,63 @@ def init(state_dir, node, role, cluster=None, installed="0", force=False):
         if directory.lstat(STATUS_FILE) is not None and not force:
             raise WriteError("%s already holds a state" % state_dir,
                              "tgmon state update changes it; --force starts over")
-        write_state_into(directory, state)
+        # a flag set is an alarm: starting over keeps it (clear-flag clears it)
+        _write(directory, state._replace(flags=read_own_flags(directory)))
 
 
 def set_flag(state_dir, flag, reason=None, lines=(), since=None):
-    """Set a marker; returns warnings (its text had to be made safe), never refuses for it."""
+    """Set a marker; returns warnings (its text had to be made safe), never refuses for it.
+    Where status.json cannot be rewritten, the marker is set alone: PartlyWritten."""
     given = ([("--reason", reason)] if reason else []) + [("--line", line) for line in lines]
     text, warnings = one_line_each(given, MAX_MARKER_LINE, MAX_MARKER_LINES)
     with locked(state_dir) as directory:
-        state = _current(directory)
-        field = FLAG_NAMES[flag]
-        old = getattr(state.flags, field)
         at = now()
-        if since is not None and since > at:
-            raise WriteError("--since lies in the future", "give the time the flag was set")
+        _check_since(since, at)
+        field = FLAG_NAMES[flag]
+        flags = read_own_flags(directory)
+        old = getattr(flags, field)
         # a flag set again keeps its time: it has been set since then
         marker = Marker(True, since or (old.since if old.is_set and old.since else at), text)
-        write_state_into(directory, state._replace(
-            generated=at, flags=state.flags._replace(**{field: marker})))
+        flags = flags._replace(**{field: marker})
+        try:
+            state = _status_with(directory, flags)
+            _write(directory, state._replace(generated=at, flags=flags))
+        except UnusableState as exc:
+            # the marker is the alarm: set it, whatever status.json holds
+            filename = dict(MARKER_FILES)[field]
+            write_marker_into(directory, filename, marker)
+            partly = PartlyWritten("partly written: %s set, but %s not rewritten: %s"
+                                   % (filename, STATUS_FILE, _unrefused(exc.cause)), exc.fix)
+            partly.warnings = warnings
+            raise partly from None
+        except PartlyWritten as exc:
+            exc.warnings = warnings
+            raise
     return warnings
+
+
+def _check_since(since, at):
+    """--since within the times a state may hold (schema.FIRST_YEAR up to now)."""
+    if since is None:
+        return
+    if since > at:
+        raise WriteError("--since lies in the future", "give the time the flag was set")
+    try:
+        year = since.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if year < FIRST_YEAR:
+        raise WriteError("--since lies before %d" % FIRST_YEAR, "give the time the flag was set")
+
+
+def _unrefused(cause):
+    return cause.replace("refused, nothing written: ", "")
 
 
 def clear_flag(state_dir, flag):
     with locked(state_dir) as directory:
-        state = _current(directory)
-        write_state_into(directory, state._replace(generated=now(), flags=state.flags._replace(
+        state = read_own_state(directory)
+        _write(directory, state._replace(generated=now(), flags=state.flags._replace(
             **{FLAG_NAMES[flag]: MARKER_UNSET})))
 
 
@@ -196,29 +232,19 @@ def update(state_dir, data):
     _check_known(patch, document_shape(), "")
     check_text(patch, WriteError)
     with locked(state_dir) as directory:
-        state = _current(directory)
+        state = read_own_state(directory)
         merged = _merge(to_document(state), patch)
         merged["generated"] = now().isoformat()
-        write_state_into(directory, _validated(merged, state.flags))
+        _write(directory, _validated(merged, state.flags))
 
 
 def heartbeat(state_dir):
     with locked(state_dir) as directory:
-        state = _current(directory)
-        write_state_into(directory, state._replace(generated=now()))
+        state = read_own_state(directory)
+        _write(directory, state._replace(generated=now()))
 
 
 # ----------------------------------------------------------------- helpers
-def _current(directory):
-    try:
-        return read_own_state(directory)
-    except WriteError:
-        raise
-    except TgmonError as exc:
-        raise WriteError("%s holds no valid state (%s)" % (directory.path, exc.cause),
-                         "tgmon state init --force starts over") from None
-
-
 def _validated(document, flags, names=None):
     """The document as a State, or WriteError naming the field (``names``: the
     option a field came from). A field's value is never quoted: it may come from
@@ -252,7 +278,7 @@ def read_update_document(name):
     """The bytes of ``--json NAME`` (- is stdin, waited for at most STDIN_WAIT s)."""
     if name != "-":
         from ..safeio.files import read_option_file
-        return read_option_file(name, "--json", MAX_UPDATE_BYTES + 1, WriteError)
+        return read_option_file(name, "--json", MAX_UPDATE_BYTES, WriteError)
     try:
         fd = sys.stdin.fileno()
     except (AttributeError, ValueError, OSError):
@@ -276,20 +302,14 @@ def read_update_document(name):
 
 
 def _decode(data):
+    from ..sources.statedir import decode_status
     if len(data) > MAX_UPDATE_BYTES:
         raise WriteError("the update document is more than %d bytes" % MAX_UPDATE_BYTES,
                          "send only what changed")
     try:
-        patch = json.loads(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise WriteError("the update document is not UTF-8", "write JSON in UTF-8") from None
-    except RecursionError:
-        raise WriteError("the update document is nested too deeply", "send a flat patch") \
-            from None
-    except ValueError as exc:
-        raise WriteError("the update document is not JSON (line %d column %d)"
-                         % (getattr(exc, "lineno", 0), getattr(exc, "colno", 0)),
-                         "send a JSON object of the fields to change") from None
+        patch = decode_status(data, "the update document")
+    except TgmonError as exc:
+        raise WriteError(exc.cause, "send a JSON object of the fields to change") from None
     if not isinstance(patch, dict):
         raise WriteError("the update document must be a JSON object",
                          "send e.g. {\"active_sessions\": 12}")

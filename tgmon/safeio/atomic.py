@@ -9,18 +9,20 @@ user could change under it:
   check and use): owned by root or the writer, not writable by others - a
   parent may be sticky and world-writable, like /tmp - as sshd's StrictModes
   demands. A symlink on the way is followed only when root or the writer
-  owns it. Missing directories are created (mode 0755 whatever the umask).
+  owns it. Missing directories are created (mode 0755 whatever the umask)
+  and removed again when the write fails. The dir the walk ends in is
+  checked as the state dir whatever path led there (a link to ``.`` too).
 - Everything after that is relative to the directory's descriptor: temp
   files are created ``O_EXCL | O_NOFOLLOW`` under a fixed, recognisable name
   (``.tgmon-tmp.PID.RANDOM``), their mode set with ``fchmod``, written,
   fsynced and renamed within the directory, which is fsynced last. An
   existing name is only ever replaced by rename or unlinked, never opened
   for writing, so a planted symlink or hard link leads nowhere.
-- ``read`` and ``open_lock`` accept only the writer's own files: regular,
-  one link, owned by root or the writer.
+- ``read`` and ``open_own`` accept only the writer's own files: regular,
+  one link, owned by root or the writer (``statelock`` opens its lock so).
 - Temp files a killed writer left behind are removed by the next write.
 
-Failures are ``WriteError``: one line naming the cause and the fix.
+Failures are ``writeerror.WriteError``: one line naming the cause and the fix.
 """
 
 import errno
@@ -31,12 +33,11 @@ import secrets
 import stat
 import time
 
-from ..errors import TgmonError
 from .files import FileProblem, file_type, read_bounded
+from .writeerror import WriteError
 
 DIR_MODE = 0o755
 FILE_MODE = 0o644
-LOCK_MODE = 0o600        # only the writer may open it, so no one else can hold the lock
 TEMP_PREFIX = ".tgmon-tmp."
 _TEMP_NAME = re.compile(r"^\.tgmon-tmp\.(\d{1,10})\.[0-9a-f]{16}$")
 # a temp file of a live process is left alone unless it is this old (its PID reused)
@@ -47,11 +48,6 @@ _PATH = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-
-
-class WriteError(TgmonError, OSError):
-    """Refused or failed: the write did not happen. An OSError too, so that code
-    which survives a failed write (a cache, the simulator) survives this one."""
 
 
 def writer_name():
@@ -74,15 +70,15 @@ def _trusted(uid):
 def open_dir(path, create=False):
     """The directory ``path`` as a ``SafeDir``, every component checked (see above).
 
-    A missing directory is FileNotFoundError, or created when ``create``."""
+    A missing directory is FileNotFoundError, or created when ``create``; the
+    dirs created are removed again when this fails, or by ``SafeDir.remove_made``."""
     shown, parts = "/", _parts(os.path.abspath(os.fspath(path)))
     fd = os.open("/", _PATH)
-    hops = 0
+    hops, made = 0, []
     try:
-        _check_dir(fd, shown, final=not parts)
+        _check_dir(fd, shown, final=False)
         while parts:
             name = parts.pop(0)
-            final = not parts
             child_shown = os.path.dirname(shown) if name == ".." else os.path.join(shown, name)
             try:
                 info = os.stat(name, dir_fd=fd, follow_symlinks=False)
@@ -102,11 +98,21 @@ def open_dir(path, create=False):
                 raise WriteError("%s is %s, not a directory" % (child_shown,
                                                                 file_type(info.st_mode)),
                                  "give the path of a directory")
-            child = _made_dir(fd, name) if info is None else os.open(name, _PATH, dir_fd=fd)
+            if info is None:
+                child = _made_dir(fd, name, child_shown, made)
+            else:
+                child = _open_child(fd, name, child_shown)
             os.close(fd)
             fd, shown = child, child_shown or "/"
-            _check_dir(fd, shown, final)
-        directory = SafeDir(os.open(".", _DIR, dir_fd=fd), shown)
+            _check_dir(fd, shown, final=False)
+        # where the walk ended is the state dir, whatever led there: a link to "."
+        # ends it in a dir checked as a parent (a sticky /tmp may be a parent only)
+        _check_dir(fd, shown, final=True)
+        directory = SafeDir(os.open(".", _DIR, dir_fd=fd), shown, made)
+    except BaseException:
+        _remove_made(made)
+        _close_made(made)
+        raise
     finally:
         os.close(fd)
     return directory
@@ -126,18 +132,52 @@ def _link_target(fd, name, shown, info, hops):
     return os.readlink(name, dir_fd=fd)
 
 
-def _made_dir(fd, name):
-    """Create directory ``name`` (mode 0755 whatever the umask); its O_PATH descriptor."""
+def _made_dir(fd, name, shown, made):
+    """Create directory ``name`` (mode 0755 whatever the umask); its O_PATH descriptor.
+    What this run created is recorded in ``made`` as (parent descriptor, name)."""
     try:
         os.mkdir(name, 0o700, dir_fd=fd)
     except FileExistsError:      # another writer was first: check it like any other
-        return os.open(name, _PATH, dir_fd=fd)
-    made = os.open(name, _DIR, dir_fd=fd)
+        return _open_child(fd, name, shown)
+    made.append((os.dup(fd), name))
+    child = os.open(name, _DIR, dir_fd=fd)
     try:
-        os.fchmod(made, DIR_MODE)
-        return os.open(".", _PATH, dir_fd=made)
+        os.fchmod(child, DIR_MODE)
+        return os.open(".", _PATH, dir_fd=child)
     finally:
-        os.close(made)
+        os.close(child)
+
+
+def _open_child(fd, name, shown):
+    """The O_PATH descriptor of the directory ``name``, seen as one a moment ago."""
+    try:
+        return os.open(name, _PATH, dir_fd=fd)
+    except FileNotFoundError:
+        raise WriteError("%s was removed while tgmon opened it" % shown,
+                         "run again; look for what removes it") from None
+    except OSError as exc:
+        if exc.errno not in (errno.ENOTDIR, errno.ELOOP):
+            raise
+        info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        raise WriteError("%s was replaced by %s while tgmon opened it"
+                         % (shown, file_type(info.st_mode)),
+                         "run again; if it repeats, find who swaps it and remove the link") \
+            from None
+
+
+def _remove_made(made):
+    """Remove the dirs this run created, newest first, as far as they are empty."""
+    for parent, name in reversed(made):
+        try:
+            os.rmdir(name, dir_fd=parent)
+        except OSError:
+            return
+
+
+def _close_made(made):
+    for parent, _ in made:
+        os.close(parent)
+    made.clear()
 
 
 def _check_dir(fd, shown, final):
@@ -160,20 +200,33 @@ def _check_dir(fd, shown, final):
 class SafeDir:
     """An open, checked directory: every operation relative to its descriptor."""
 
-    def __init__(self, fd, path):
+    def __init__(self, fd, path, made=()):
         self.fd = fd
         self.path = path
+        self._made = list(made)      # (parent descriptor, name) of the dirs open_dir created
+
+    @property
+    def is_new(self):
+        """This run created the dir itself."""
+        return bool(self._made)
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, failed, *exc):
+        if failed is not None:
+            self.remove_made()
         self.close()
 
     def close(self):
         if self.fd is not None:
             os.close(self.fd)
             self.fd = None
+        _close_made(self._made)
+
+    def remove_made(self):
+        """After a failed write: remove the dirs open_dir created, as far as they are empty."""
+        _remove_made(self._made)
 
     def shown(self, name):
         return os.path.join(self.path, name)
@@ -192,14 +245,11 @@ class SafeDir:
     def read(self, name, limit):
         """(bytes, stat) of the writer's own file ``name``, or None when absent."""
         try:
-            fd = os.open(name, _READ, dir_fd=self.fd)
+            fd, _ = self.open_own(name)
         except FileNotFoundError:
             return None
-        except OSError as exc:
-            raise self._not_own(name, exc) from None
         try:
             info = os.fstat(fd)
-            self._own_file(name, info)
             try:
                 return read_bounded(fd, info.st_size, limit), info
             except FileProblem as exc:
@@ -208,23 +258,40 @@ class SafeDir:
         finally:
             os.close(fd)
 
-    def open_lock(self, name):
-        """A descriptor of the lock file ``name`` (made mode 0600): for flock only."""
-        try:
-            fd = os.open(name, _READ | os.O_CREAT, LOCK_MODE, dir_fd=self.fd)
-        except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.EISDIR, errno.ENXIO):
+    def open_own(self, name, mode=None):
+        """(read-only descriptor, made) of the writer's own file ``name``; with
+        ``mode``, a missing one is made, empty, with that mode (``made``)."""
+        for _ in range(100):
+            if mode is not None:
+                try:
+                    fd = os.open(name, _READ | os.O_CREAT | os.O_EXCL, mode, dir_fd=self.fd)
+                except FileExistsError:
+                    pass
+                except OSError as exc:
+                    raise self._not_own(name, exc) from None
+                else:
+                    os.fchmod(fd, mode)        # whatever the umask
+                    return fd, True
+            try:
+                fd = os.open(name, _READ, dir_fd=self.fd)
+            except FileNotFoundError:
+                if mode is None:
+                    raise
+                continue                       # removed in between: make it
+            except OSError as exc:
                 raise self._not_own(name, exc) from None
-            raise
-        try:
-            info = os.fstat(fd)
-            self._own_file(name, info)
-            if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) != LOCK_MODE:
-                os.fchmod(fd, LOCK_MODE)
-        except BaseException:
-            os.close(fd)
-            raise
-        return fd
+            try:
+                self._own_file(name, os.fstat(fd))
+            except BaseException:
+                os.close(fd)
+                raise
+            return fd, False
+        raise WriteError("%s keeps vanishing" % self.shown(name), "look for what removes it")
+
+    def names_file(self, fd, name):
+        """The open file ``fd`` is (still) the one named ``name`` here."""
+        info, entry = os.fstat(fd), self.lstat(name)
+        return entry is not None and (entry.st_dev, entry.st_ino) == (info.st_dev, info.st_ino)
 
     def _own_file(self, name, info):
         shown = self.shown(name)
@@ -309,6 +376,8 @@ class SafeDir:
 
 
 def _alive(pid):
+    if pid <= 0:                 # kill(0, 0) would ask the process group: no writer's PID
+        return False
     if pid == os.getpid():
         return True
     try:
@@ -336,30 +405,3 @@ def atomic_write(path, data, mtime=None, mode=FILE_MODE):
             directory.discard(tmp)
             raise
         directory.sync()
-
-
-# ---------------------------------------------------------------- errors in words
-_CAUSES = {
-    errno.ENOSPC: ("no space left on %s", "free space"),
-    errno.EDQUOT: ("disk quota exceeded on %s", "free space or raise the quota"),
-    errno.EROFS: ("%s is on a read-only file system", "use a writable one"),
-    errno.EACCES: ("permission denied writing in %s", "run as its owner (root or the "
-                   "writer) or fix its permissions"),
-    errno.EPERM: ("operation not permitted in %s", "run as its owner (root or the writer)"),
-    errno.ENOENT: ("%s does not exist", "create it, or check the path"),
-    errno.ENOTDIR: ("%s is not a directory (a parent is a file)", "check the path"),
-    errno.ELOOP: ("%s: a symlink where tgmon expects its own file or directory",
-                  "give the real path; remove the link"),
-    errno.EISDIR: ("%s holds a directory where tgmon writes a file", "remove it"),
-    errno.ENAMETOOLONG: ("%s: a name longer than the system allows", "use a shorter path"),
-}
-
-
-def explain(exc, path):
-    """An OSError from a write in ``path`` as a WriteError: the cause and the fix."""
-    if isinstance(exc, WriteError):
-        return exc
-    cause, fix = _CAUSES.get(exc.errno, ("cannot write in %%s: %s"
-                                         % (exc.strerror or type(exc).__name__).lower(),
-                                         "check the file system"))
-    return WriteError(cause % path, fix)

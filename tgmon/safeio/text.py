@@ -7,7 +7,8 @@ sequences, bidi overrides that turn text around, zero-width characters):
 Unicode categories Cc, Cf, Zl, Zp, and Cs (invalid UTF-8 that came in
 through argv). Input is refused naming the field and the character's code
 point, never quoting the input; where refusing would lose more than the text
-(a flag's reason), the text is made safe instead, with a warning.
+(a flag's reason), the text is made safe instead, with a warning. A text
+field may stack at most MAX_MARKS combining marks on one character.
 """
 
 import re
@@ -24,6 +25,9 @@ MAX_HOST_NAME = 253
 MAX_LABEL = 63
 # how much of a field name from input an error message shows
 MAX_EXCERPT = 40
+# combining marks on one character: Vietnamese or pointed Hebrew need a few;
+# "Zalgo" text stacks dozens, which smear over the lines above and below
+MAX_MARKS = 8
 
 
 def _unsafe(char):
@@ -49,14 +53,28 @@ def check_text(document, error):
     while pending:
         where, value = pending.pop()
         if isinstance(value, str):
-            problem = unsafe_character(value)
+            problem, fix = unsafe_character(value), "give one printable line"
+            if not problem:
+                problem, fix = stacked_marks(value), "give at most %d per character" % MAX_MARKS
             if problem:
-                raise error("refused, nothing written: %s holds %s" % (where, problem),
-                            "give one printable line")
+                raise error("refused, nothing written: %s holds %s" % (where, problem), fix)
         elif isinstance(value, dict):
             pending.extend((field_name(where, key), item) for key, item in value.items())
         elif isinstance(value, list):
             pending.extend(("%s[%d]" % (where, index), item) for index, item in enumerate(value))
+
+
+def stacked_marks(text):
+    """What stacks more than MAX_MARKS combining marks on one character in ``text``, or None."""
+    if text.isascii():
+        return None
+    run = 0
+    for char in text:
+        run = run + 1 if unicodedata.category(char) in ("Mn", "Me") else 0
+        if run > MAX_MARKS:
+            return "more than %d combining marks on one character (U+%04X)" % (MAX_MARKS,
+                                                                            ord(char))
+    return None
 
 
 def one_line_each(given, max_length, max_lines):

@@ -15,12 +15,10 @@ from ..errors import SourceError
 from ..state.model import Flags, Marker, MARKER_UNSET
 from ..safeio.files import FileProblem, file_type, problem_of, read_regular
 from ..state.schema import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError, parse_status
-from ..state.layout import MARKER_FILES, marker_lines, markers_agree
+from ..state.layout import (MARKER_FILES, MAX_MARKER_BYTES, MAX_STATUS_BYTES, marker_lines,
+                            markers_agree)
 from ..timeutil import UTC
 
-# status.json is a few KB; anything this large is not ours.
-MAX_STATUS_BYTES = 1024 * 1024
-MAX_MARKER_BYTES = 64 * 1024
 MAX_JSON_DEPTH = 1000        # the json module's own limit: deeper is a RecursionError
 CONSISTENT_READ_SECONDS = 0.2
 WRITER_HINT = "check --state-dir and the writer (docs/appliance.rst)"
@@ -72,12 +70,13 @@ def decode_status(data, where):
         raise SourceError("%s is nested too deeply: more than %d levels, a tgmon state has 5"
                           % (where, MAX_JSON_DEPTH), "restore it from the writer") from None
     except ValueError as exc:
-        raise SourceError("%s is not valid JSON (%s)" % (where, _json_problem(exc)),
+        raise SourceError("%s is not valid JSON (%s)" % (where, json_problem(exc)),
                           "restore it from the writer") from None
 
 
-def _json_problem(exc):
-    """What the json module says, without quoting the text: where it stopped reading."""
+def json_problem(exc):
+    """What the json module says, without quoting the text: where it stopped reading
+    (a number too long has no place: Python's limit on huge integers)."""
     if "digits" in str(exc):    # Python's limit on converting huge integers
         return "a number has more than %d digits" % _max_digits()
     if isinstance(exc, json.JSONDecodeError):

@@ -7,15 +7,19 @@ to *now* so that they are fresh and the marker files' mtimes tell the truth.
 """
 
 import os
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 
-from ..safeio.atomic import TEMP_PREFIX, WriteError, explain, open_dir
+from ..safeio.atomic import TEMP_PREFIX, open_dir
+from .lock import LOCK_FILE, StateLock
 
 from .model import (
     ClusterSettings, FailureSwitchOff, Flags, Hotfix, Hotfixes, Maintenance,
     Marker, MARKER_UNSET, Node, Release, Releases, Schedule, ScheduledDownload,
     ScheduledUpdate, SCHEMA, State, UpdateRun, UpdateServer)
 from .layout import MARKER_FILES, STATUS_FILE, write_state_into
+from ..safeio.text import field_name
+from ..safeio.writeerror import WriteError, explain
 
 CET = timezone(timedelta(hours=1), "CET")
 # The instant the shipped example dirs are written at (a Sunday morning).
@@ -156,43 +160,59 @@ def write_example(name, path, now=None, force=False):
 
 def write_all(target, force=False):
     """Every example at EXAMPLE_INSTANT into ``target``/NAME; ``target`` must be new or
-    empty, or (``force``) hold only example dirs written before."""
-    if not force:
-        try:
-            with open_dir(target) as directory:
-                if directory.names():
-                    raise WriteError("%s is not empty" % target, "choose a new or empty dir; "
-                                     "--force replaces the examples written there before")
-        except FileNotFoundError:
-            pass
-        except OSError as exc:
-            raise explain(exc, target) from None
+    empty, or (``force``) hold nothing but example dirs written before."""
+    try:
+        with open_dir(target) as directory:
+            names = directory.names()
+    except FileNotFoundError:
+        names = []
+    except OSError as exc:
+        raise explain(exc, target) from None
+    if names and not force:
+        raise WriteError("%s is not empty" % target, "choose a new or empty dir; "
+                         "--force replaces the examples written there before")
+    strays = sorted(set(names) - set(EXAMPLES))
+    if strays:
+        raise WriteError("%s holds %s, which is no example dir: a real state is never "
+                         "replaced by examples" % (target, field_name("", strays[0])),
+                         "choose another dir")
     write_examples({os.path.join(target, name): name for name in EXAMPLES}, None, force)
 
 
 def write_examples(targets, now, force):
-    """{dir: example name}: every dir checked first, then written - so a refusal
-    writes nothing."""
-    states, opened = {path: build(name, now) for path, name in targets.items()}, []
-    try:
+    """{dir: example name}: every dir opened and locked (``statelock``, leaving no
+    lock file behind), all checked, then written - so a refusal writes nothing,
+    and no ``tgmon state`` write can fall between the check and the write."""
+    states = {path: build(name, now) for path, name in targets.items()}
+    with ExitStack() as held:
+        opened, locks = {}, {}
         try:
             for path in targets:
-                opened.append(open_dir(path, create=True))
-                _replaceable(opened[-1], states[path], force)
-            for directory, path in zip(opened, targets):
-                write_state_into(directory, states[path])
-                directory.commit(directory.stage(STAMP, (targets[path] + "\n").encode()), STAMP)
-                directory.sync()
+                opened[path] = held.enter_context(open_dir(path, create=True))
+                # first unlocked: a refusal leaves no trace, not even a lock file made
+                _replaceable(opened[path], states[path], force, lock_ours=False)
+            for path, directory in opened.items():
+                locks[path] = held.enter_context(StateLock(directory, transient=True))
         except OSError as exc:
             raise explain(exc, path) from None
-    finally:
-        for directory in opened:
-            directory.close()
+        for path, lock in locks.items():
+            _replaceable(lock.directory, states[path], force, lock.ours)
+        for path, lock in locks.items():
+            try:
+                write_state_into(lock.directory, states[path])
+                lock.directory.commit(lock.directory.stage(STAMP, (targets[path] + "\n")
+                                                           .encode()), STAMP)
+                lock.directory.sync()
+            except OSError as exc:
+                raise explain(exc, path) from None
 
 
-def _replaceable(directory, state, force):
-    """WriteError unless ``directory`` may receive ``state`` (see write_example)."""
+def _replaceable(directory, state, force, lock_ours):
+    """WriteError unless ``directory`` may receive ``state`` (see write_example);
+    ``lock_ours``: the lock file there is one this write made, no one else used."""
     present = {name for name in directory.names() if not name.startswith(TEMP_PREFIX)}
+    if lock_ours:
+        present.discard(LOCK_FILE)
     if not present:
         return
     if not force:

@@ -10,6 +10,8 @@ A state is four files, each replaced atomically. ``write_state`` stages all
 of them, renames the markers and then status.json, and records in
 status.json's ``expected_markers`` which markers go with it, so a reader
 that catches a writer in between can tell (``markers_agree``) and read again.
+A state whose status.json would be larger than a reader reads
+(``MAX_STATUS_BYTES``) is refused before anything is written.
 
 The remote form (``GET /v1/status``) is status.json plus a ``flags`` object
 built from the markers. The documentation is docs/state-format.rst.
@@ -17,6 +19,8 @@ built from the markers. The documentation is docs/state-format.rst.
 
 import json
 import os
+import signal
+from contextlib import contextmanager
 
 from .model import record
 
@@ -26,6 +30,12 @@ STATUS_FILE = "status.json"
 MARKER_FILES = (("warn_flag", "update-warn-flag"),
                 ("update_lock", "update-lock"),
                 ("reboot_required", "reboot-required"))
+
+
+# what a reader reads of a state file, and so what a writer may write: a
+# status.json is a few KB, a marker at most 50 lines of 200 characters
+MAX_STATUS_BYTES = 1024 * 1024
+MAX_MARKER_BYTES = 64 * 1024
 
 
 StatePaths = record("StatePaths", "status " + " ".join(name for name, _ in MARKER_FILES))
@@ -83,7 +93,8 @@ def write_state(state_dir, state):
     """Make ``state_dir`` (created when missing) hold ``state``; WriteError when it
     cannot, naming the cause and the fix. The dir is checked and written as
     ``atomic`` does it: no link is ever followed, no other user's dir written."""
-    from ..safeio.atomic import explain, open_dir
+    from ..safeio.atomic import open_dir
+    from ..safeio.writeerror import explain
     try:
         with open_dir(state_dir, create=True) as directory:
             write_state_into(directory, state)
@@ -98,27 +109,85 @@ def write_state_into(directory, state):
     back to back, the markers first and status.json, the commit point, last.
     So the moment in which markers and status.json disagree is a few
     microseconds, and readers detect it (``markers_agree``). Temp files a
-    killed writer left are removed first.
+    killed writer left are removed first. A status.json too large for a
+    reader is refused before anything is written (WriteError); a rename that
+    fails after a marker changed is ``PartlyWritten``, naming the markers.
     """
+    from ..safeio.writeerror import PartlyWritten, WriteError, explain
+    status = status_bytes(state)
+    if len(status) > MAX_STATUS_BYTES:
+        raise WriteError("refused, nothing written: %s would be %d bytes, more than the %d "
+                         "a reader reads" % (STATUS_FILE, len(status), MAX_STATUS_BYTES),
+                         "send fewer or shorter entries (hotfixes, releases, texts)")
     directory.remove_leftovers()
-    staged, removals = [], []
+    staged, removals, changed = [], [], []
     try:
-        for (name, filename), marker in zip(MARKER_FILES, state.flags):
-            if marker.is_set:
-                staged.append((directory.stage(filename, marker_bytes(marker),
-                                               mtime=marker.since.timestamp()), filename))
-            else:
+        for (_, filename), marker in zip(MARKER_FILES, state.flags):
+            data, mtime = marker_bytes(marker), marker.since.timestamp() if marker.is_set else 0
+            if not marker.is_set:
                 removals.append(filename)
-        staged.append((directory.stage(STATUS_FILE, status_bytes(state)), STATUS_FILE))
-        for tmp, filename in staged[:-1]:
-            directory.commit(tmp, filename)
-        for filename in removals:
-            directory.remove(filename)
-        directory.commit(*staged[-1])
+            elif not _holds(directory, filename, data, mtime):    # as it is: left alone
+                staged.append((directory.stage(filename, data, mtime=mtime), filename))
+        staged.append((directory.stage(STATUS_FILE, status), STATUS_FILE))
+        with _uninterrupted():
+            try:
+                for tmp, filename in staged[:-1]:
+                    was_set = directory.lstat(filename) is not None
+                    directory.commit(tmp, filename)
+                    changed.append("%s %s" % (filename, "rewritten" if was_set else "set"))
+                for filename in removals:
+                    if directory.lstat(filename) is not None:
+                        directory.remove(filename)
+                        changed.append("%s removed" % filename)
+                directory.commit(*staged[-1])
+            except OSError as exc:
+                if not changed:
+                    raise
+                failed = explain(exc, directory.path)
+                raise PartlyWritten("partly written: %s, but not %s: %s"
+                                    % (", ".join(changed), STATUS_FILE, failed.cause),
+                                    failed.fix) from None
     finally:
         for tmp, _ in staged:
             directory.remove(tmp)     # those not renamed: a failed write leaves no temp file
     directory.sync()
+
+
+def _holds(directory, filename, data, mtime):
+    """The marker file ``filename`` is the writer's own and holds ``data`` since ``mtime``."""
+    from ..safeio.writeerror import WriteError
+    info = directory.lstat(filename)
+    if info is None or info.st_size != len(data) or abs(info.st_mtime - mtime) > 1e-6:
+        return False
+    try:
+        found = directory.read(filename, len(data))
+    except WriteError:          # not a file of ours: replaced by rename
+        return False
+    return found is not None and found[0] == data
+
+
+def write_marker_into(directory, filename, marker):
+    """Set one marker in the open ``atomic.SafeDir``, status.json left as it is
+    (for a flag that must be set even where status.json cannot be rewritten)."""
+    directory.remove_leftovers()
+    tmp = directory.stage(filename, marker_bytes(marker), mtime=marker.since.timestamp())
+    try:
+        directory.commit(tmp, filename)
+    finally:
+        directory.remove(tmp)
+    directory.sync()
+
+
+@contextmanager
+def _uninterrupted():
+    """Ctrl-C, SIGTERM, SIGHUP wait until the renames are done: a state is
+    written whole or not at all, never left half-renamed by a signal."""
+    signals = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, signals)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 # ---------------------------------------------------------------- the remote form
