@@ -226,7 +226,9 @@ def test_a_check_template_carries_notes_and_its_runbook(definition):
 # sample text, what is read -> the fact, or the error naming what is missing
 DSL_CASES = [
     ('const A = "x\\"y"\n', "constant", "A", 'x"y', None),
-    ('const A = B + "x"\n', "constant", "A", None, "no string constant A"),
+    ('const A = B + "x"\n', "constant", "A", None, "no constant A with a literal value"),
+    ("const A = 1m\n", "constant", "A", "1m", None),
+    ('const B = "x"\n', "constant", "A", None, "no constant A with a literal value"),
     ('const T = {\n  "a" = { interval = 5m, nightly = true }\n}\n', "dictionary", "T",
      {"a": {"interval": "5m", "nightly": True}}, None),
     ("const T = {\n}\n", "dictionary", "T", None, "constant T has no entries"),

@@ -44,11 +44,14 @@ def _read(path):
 
 
 def constant(path, name):
-    """The value of ``const NAME = "text"``."""
-    found = re.search(r"^const %s = %s\s*$" % (re.escape(name), _STRING), _read(path), re.M)
-    if not found:
-        raise DslError("%s: no string constant %s" % (path, name))
-    return _unquote(found.group(1))
+    """The value of ``const NAME = <literal>`` ("text", 15m, 3, true)."""
+    found = re.search(r"^const %s = ([^{\n]+?)\s*$" % re.escape(name), _read(path), re.M)
+    if found:
+        try:
+            return _value(found.group(1))
+        except DslError:
+            pass          # an expression: not a fact to copy
+    raise DslError("%s: no constant %s with a literal value" % (path, name))
 
 
 def dictionary_constant(path, name):
