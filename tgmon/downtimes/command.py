@@ -24,6 +24,7 @@ from ..lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
 from ..runtime.options import (add_cluster_source, duration, optional_file,
                                positive_seconds)
 from ..runtime.output import sanitize
+from ..safeargs import SafeArgumentParser
 from ..timeutil import DURATION_HELP, format_duration, utcnow
 from .sync import sync, words
 from .wanted import DEFAULT_SERVICE_COMMANDS
@@ -75,7 +76,8 @@ def zone_name(text):
     try:
         return ZoneInfo(text)
     except Exception:   # ZoneInfoNotFoundError, ValueError for odd keys
-        raise argparse.ArgumentTypeError("is not a time zone (e.g. Europe/Berlin)") from None
+        raise argparse.ArgumentTypeError(
+            "the value is not a time zone (e.g. Europe/Berlin)") from None
 
 
 zone_name.expects = "an IANA time zone, e.g. Europe/Berlin"
@@ -83,7 +85,7 @@ zone_name.expects = "an IANA time zone, e.g. Europe/Berlin"
 
 def command_name(text):
     if not re.match(r"^[A-Za-z0-9_.-]{1,128}$", text):
-        raise argparse.ArgumentTypeError("is not a check command name")
+        raise argparse.ArgumentTypeError("the value is not a check command name")
     return text
 
 
@@ -158,10 +160,10 @@ def add_arguments(parser):
     return parser
 
 
-class _Parser(argparse.ArgumentParser):
-    """Option errors as one sanitised line (they may quote what was given), exit 2."""
+class _Parser(SafeArgumentParser):
+    """Option errors as one sanitised line that quotes no value given, exit 2."""
 
-    def error(self, message):
+    def usage_error(self, message):
         raise UsageError("bad option: %s" % message, "see tgmon downtimes sync --help")
 
 

@@ -13,11 +13,12 @@ import argparse
 import os
 import sys
 
+from ..safeargs import SafeArgumentParser
 from .errors import ScenarioError, SimError
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
+class _Parser(SafeArgumentParser):
+    def usage_error(self, message):
         raise ScenarioError("", "bad arguments: %s (see tgmon-sim --help)" % message)
 
 
