@@ -39,13 +39,18 @@ _AUTHOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 # ----------------------------------------------------------------- options
 def host_name_format(text):
+    """{node} once, as it is: no conversion (!r) or format spec (:d, :.0) that could
+    fail later or turn every node into the same host."""
     try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
-    except ValueError:
-        fields = None
-    if fields != ["node"] or unsafe_character(text, ";") or len(text) > 200:
-        raise argparse.ArgumentTypeError("must hold {node} once, nothing else in braces, "
-                                         "and no ';' or control character")
+        fields = [(f, spec, conversion) for _, f, spec, conversion
+                  in string.Formatter().parse(text) if f is not None]
+        trial = text.format(node="tg1")
+    except (ValueError, KeyError, IndexError, AttributeError):
+        fields, trial = None, ""
+    if fields != [("node", "", None)] or "tg1" not in trial or unsafe_character(text, ";") \
+            or len(text) > 200:
+        raise argparse.ArgumentTypeError("must hold {node} once, nothing else in braces (no "
+                                         "!conversion or :format), no ';' or control character")
     return text
 
 
