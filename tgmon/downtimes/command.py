@@ -12,6 +12,7 @@ changes nothing. -t covers everything: the nodes, DNS, TLS, the API.
 """
 
 import argparse
+import os
 import re
 import string
 import sys
@@ -218,7 +219,8 @@ def parse(argv):
 class Report:
     """What the run prints: changes to stdout, what was skipped and what failed to
     stderr, then a summary; every line sanitised (it holds names from nodes, files
-    and cores). The exit code follows from what was said."""
+    and cores). The exit code follows from what was said, not from whether anybody
+    read it: a closed stdout or a reader gone never stops a sync halfway."""
 
     def __init__(self, out, err):
         self.out, self.err = out, err
@@ -226,8 +228,7 @@ class Report:
         self.skipped = 0     # exit 1
 
     def line(self, text):
-        self.out.write(sanitize(text) + "\n")
-        self.out.flush()
+        self.out = _written(self.out, sanitize(text))
 
     def skip(self, text):
         self.skipped += 1
@@ -238,24 +239,42 @@ class Report:
         self._say(text)
 
     def _say(self, text):
-        self.err.write(sanitize("tgmon downtimes: " + text) + "\n")
-        self.err.flush()
+        self.err = _written(self.err, sanitize("tgmon downtimes: " + text))
 
     def code(self):
         return 2 if self.errors else 1 if self.skipped else 0
 
 
+def _written(stream, line):
+    """``stream`` after writing ``line`` to it, or None once it cannot be written
+    (closed, EPIPE): then its descriptor points at /dev/null, so that Python's own
+    flush at exit neither fails nor changes the exit code."""
+    if stream is None:
+        return None
+    try:
+        stream.write(line + "\n")
+        stream.flush()
+        return stream
+    except (OSError, ValueError):      # ValueError: a closed file object
+        try:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, stream.fileno())
+            os.close(null)
+        except (OSError, ValueError, AttributeError):
+            pass
+        return None
+
+
 def main(argv=None, out=None, err=None):
-    out, err = out or sys.stdout, err or sys.stderr
+    report = Report(out or sys.stdout, err or sys.stderr)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] != "sync":
         if argv and argv[0] in ("-h", "--help"):
-            out.write("usage: tgmon downtimes sync [options]   (tgmon downtimes sync --help)\n")
+            report.line("usage: tgmon downtimes sync [options]   (tgmon downtimes sync --help)")
             return 0
-        err.write("usage: tgmon downtimes sync [options]\n")
+        report.problem("usage: tgmon downtimes sync [options] - see tgmon downtimes sync --help")
         return 2
     started = time.monotonic()
-    report = Report(out, err)
     try:
         opts = parse(argv[1:])
     except TgmonError as exc:
@@ -272,4 +291,7 @@ def main(argv=None, out=None, err=None):
     except TgmonError as exc:
         report.problem(words(exc))
         return 2
-
+    except Exception as exc:     # unforeseen: one line all the same, never a traceback
+        report.problem("stopped by an internal %s, nothing more changed - please report it"
+                       % type(exc).__name__)
+        return 2
