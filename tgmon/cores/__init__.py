@@ -38,6 +38,8 @@ def unsafe_character(text, separators=""):
     """Why ``text`` cannot be a name in a core's command, or None: a line break, a
     control or format character (bidi, zero-width), or one of ``separators``."""
     for char in text:
+        if "\udc80" <= char <= "\udcff":    # status.dat read with surrogateescape
+            return "a byte that is not UTF-8 (0x%02X)" % (ord(char) - 0xdc00)
         if char in LINE_BREAKS:
             return "a line break"
         if char in separators:

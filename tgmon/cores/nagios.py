@@ -14,6 +14,12 @@ status_update_interval seconds, so after sending them the sync waits, within
 -t, until status.dat shows them: a second sync right after the first then
 sees what the first did and changes nothing.
 
+status.dat is read as Nagios writes it: a tab of indentation, then key=value
+as the object has it (a value's own spaces are part of it), in the bytes of
+the Nagios configuration. A name that is not UTF-8 cannot be written back
+as Nagios spells it, so its object is skipped, named; a block that lost its
+closing '}' is dropped, never merged into the next one.
+
 Nagios mutes every service notification of a host while the host is in a
 downtime (Icinga 2 does not): host downtimes are only scheduled on request
 (``host_downtime``).
@@ -41,6 +47,7 @@ _COMMAND = re.compile(r"^[A-Z][A-Z_]{1,63}$")
 _WRITE = os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NOCTTY
 _READ = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
 FIX_NAME = "rename it in the Nagios configuration (no ';', line breaks or controls)"
+FIX_BYTES = "save the Nagios configuration as UTF-8 (Nagios writes its names as they are)"
 
 NagiosSettings = record("NagiosSettings", "command_file status_file host_downtime deadline")
 
@@ -54,7 +61,8 @@ def check_name(value, what, of=None):
     if why or bad:
         raise Refused("%s %s%s %s" % (what, sanitize(value)[:80] or "''",
                                       " of %s" % sanitize(of)[:80] if of else "",
-                                      why or "holds " + bad), FIX_NAME)
+                                      why or "holds " + bad),
+                      FIX_BYTES if bad and "not UTF-8" in bad else FIX_NAME)
     return value
 
 
@@ -206,13 +214,15 @@ def _blocks(handle, kinds, keep, deadline):
                             "give status_file of nagios.cfg")
         if number % 4096 == 0 and time.monotonic() > deadline:
             raise CoreError("reading Nagios' status file took until -t", "raise -t")
-        line = raw.strip()
-        if current is None:
-            if line.endswith("{"):
-                kind = line[:-1].strip()
-                current = {"_kind": kind} if kind in kinds else False
+        line = raw.lstrip(" \t").rstrip("\r\n")     # the indentation and the line end only
+        if "=" not in line and line.rstrip().endswith("{"):
+            # a block opens: one still open lost its '}' and is dropped
+            kind = line.rstrip()[:-1].strip()
+            current = {"_kind": kind} if kind in kinds else False
             continue
-        if line == "}":
+        if current is None:
+            continue
+        if line.rstrip() == "}":
             if current and keep(current):
                 blocks.append(current)
             current = None
@@ -223,7 +233,8 @@ def _blocks(handle, kinds, keep, deadline):
 
 
 def _lines(handle):
-    """Lines of at most MAX_STATUS_LINE bytes, decoded (a longer one is cut)."""
+    """Lines of at most MAX_STATUS_LINE bytes (a longer one is cut), decoded: a byte
+    that is not UTF-8 stays a lone surrogate, which no name check lets through."""
     while True:
         raw = handle.readline(MAX_STATUS_LINE)
         if not raw:
@@ -233,7 +244,7 @@ def _lines(handle):
                 rest = handle.readline(MAX_STATUS_LINE)
                 if not rest or rest.endswith(b"\n"):
                     break
-        yield raw.decode("utf-8", "replace")
+        yield raw.decode("utf-8", "surrogateescape")
 
 
 # ----------------------------------------------------------------- the core
