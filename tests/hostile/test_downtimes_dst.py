@@ -199,10 +199,10 @@ def test_a_sync_over_the_dst_day_with_nodes_in_two_zones(short_tmp):
     for code, out, err in outcomes.values():
         assert (code, err) == (0, ""), (out, err)
     first, second = outcomes["ny"][1], outcomes["berlin"][1]
-    assert "add service downtime tg-ny/TightGate maintenance (tgmon: scheduled update of " \
+    assert "added service downtime tg-ny/TightGate maintenance (tgmon: scheduled update of " \
         "tg-ny, 2026-03-08 01:00 -05:00 to 04:00 -04:00)" in first, first
     assert "tg-berlin, 2026-03-08 01:30 to 03:30 +01:00" in first, first
-    assert "add service downtime tg-berlin/TightGate maintenance (tgmon: scheduled update " \
+    assert "added service downtime tg-berlin/TightGate maintenance (tgmon: scheduled update " \
         "of tg-berlin, 2026-03-29 01:00 +01:00 to 04:00 +02:00)" in second, second
     assert "tg-ny, 2026-03-29 01:30 to 03:30 -04:00" in second, second
     assert "Nagios: 2 added, 2 removed, 0 unchanged" in second, second
