@@ -8,20 +8,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-quick bench examples docs icinga-conf plugins deb install clean venv
+.PHONY: demo test test-quick lint bench generate examples docs icinga-conf plugins deb install clean venv
 
 venv: $(STAMP)
 
-$(STAMP): setup.cfg pyproject.toml constraints-debian12.txt
+$(STAMP): setup.cfg pyproject.toml constraints-debian12.txt tools/isolate-shebangs
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
 	  echo "cannot create a virtualenv: install python3-venv (apt-get install python3-venv)"; exit 1; }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 	  -c constraints-debian12.txt --config-settings editable_mode=compat -e '.[test]'
+	$(BIN)/python tools/isolate-shebangs $(BIN)/tgmon $(BIN)/tgmon-sim $(BIN)/check_*
 	$(BIN)/python -m compileall -q tgmon
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m tgmon.demo
+	$(BIN)/python tools/demo.py
 
 # -rs: every skipped test says why (a missing core, the package not installed)
 test: $(STAMP)
@@ -34,21 +35,16 @@ bench: $(STAMP)
 	$(BIN)/python -m compileall -q tgmon  # as an installed package would be
 	$(BIN)/python bench/run.py
 
-examples: $(STAMP)
-	rm -rf examples/states.new
-	$(BIN)/tgmon example write-all examples/states.new
-	cp examples/states/README.rst examples/states.new/ 2>/dev/null || true
-	rm -rf examples/states && mv examples/states.new examples/states
+# Every generated file (docs' help blocks, CheckCommands, Nagios/NRPE commands,
+# plugin wrappers, example states); tests/test_generated.py fails while one is stale.
+generate: $(STAMP)
+	$(BIN)/python tools/generate.py
 
-docs: $(STAMP)
-	$(BIN)/python tools/helpdocs.py
+# ruff with the rules in pyproject.toml; .ci/run runs it before make test
+lint: $(STAMP)
+	$(BIN)/ruff check tgmon tests tools bench
 
-icinga-conf: $(STAMP)
-	$(BIN)/python tools/icingaconf.py
-	$(BIN)/python tools/nagiosconf.py
-
-plugins: $(STAMP)
-	$(BIN)/python tools/wrappers.py
+examples docs icinga-conf plugins: generate
 
 # The Debian package: dist/tgmon_<version>_all.deb (installs its build dependencies as root)
 deb:

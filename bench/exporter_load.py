@@ -3,6 +3,8 @@
     idle_rows(url_for, pid, tls)  300 idle or slow connections are held open while
                                   a legitimate client polls: its p50/p99 latency, side by
                                   side with the same client on a quiet exporter
+    under_non_readers(port)       the same while 300 clients ask for a large answer and
+                                  never read it
     clients_row(...)              500 concurrent clients: throughput and p99
 
 Clients speak raw HTTP/1.1 over sockets (one request per connection), so the
@@ -75,6 +77,57 @@ def hold_connections(port, count, slow):
         for sock in socks:
             sock.close()
     return release
+
+
+def hold_non_readers(port, count, request=b"GET /v1/status HTTP/1.1\r\nHost: bench\r\n\r\n" * 4):
+    """``count`` clients that send requests and never read the answers; one the exporter
+    drops (its write timeout) is replaced by a new one, so ``count`` stay connected."""
+    import struct
+    socks, stop = [], threading.Event()
+
+    def connect():
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.settimeout(10)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(request)
+        return sock
+
+    def established(sock):   # tcp_info's first byte is the state; 1 = ESTABLISHED
+        info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)
+        return struct.unpack("B", info[:1])[0] == 1
+
+    for _ in range(count):
+        socks.append(connect())
+
+    def replace():
+        while not stop.wait(0.2):
+            for index, sock in enumerate(socks):
+                if not stop.is_set() and not established(sock):
+                    sock.close()
+                    socks[index] = connect()
+    threading.Thread(target=replace, daemon=True).start()
+
+    def release():
+        stop.set()
+        time.sleep(0.3)
+        for sock in socks:
+            sock.close()
+    return release
+
+
+def under_non_readers(port, count=300, seconds=8):
+    """Latencies of a polling client while ``count`` clients never read (for at least
+    ``seconds``: longer than the exporter's write timeout, so some are replaced)."""
+    release = hold_non_readers(port, count)
+    try:
+        time.sleep(0.5)
+        latencies, end = [], time.monotonic() + seconds
+        while time.monotonic() < end or len(latencies) < 200:
+            latencies.append(one_request(port, False))
+        return latencies
+    finally:
+        release()
 
 
 def peak_rss_mb(pid):

@@ -10,8 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from tgmon import examples  # noqa: E402
-from tgmon.stateformat import remote_document  # noqa: E402
+from tgmon.state import examples  # noqa: E402
+from tgmon.state.layout import remote_document  # noqa: E402
 from tgmon.timeutil import utcnow  # noqa: E402
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tgmon.stateformat import write_state
+from tgmon.state.layout import write_state
 
 
 @pytest.fixture

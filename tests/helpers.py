@@ -5,7 +5,7 @@ import os
 import sys
 from datetime import timedelta
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.runtime.plugin import run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -34,7 +34,7 @@ class Outcome:
 
 def as_shown(text):
     """``text`` as a plugin's first line shows it (Nagios' illegal macro characters replaced)."""
-    from tgmon.runtime.output import _FIRST_LINE
+    from tgmon.render.nagios import _FIRST_LINE
     return text.translate(_FIRST_LINE)
 
 

@@ -7,11 +7,11 @@ import tempfile
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks.versions import DEFINITION
-from tgmon.schema import to_document
+from tgmon.state.schema import to_document
 
-from tgmon.stateformat import write_state
+from tgmon.state.layout import write_state
 
 from helpers import NOW, as_shown, run_check
 

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks.versions import DEFINITION
-from tgmon.model import Marker, Release
+from tgmon.state.model import Marker, Release
 
 from helpers import DAY, HOUR, NOW, run_check
 
@@ -42,15 +42,15 @@ CASES = [
      "VERSIONS OK - release 4.11 installed, up to date, update server checked 2h ago",
      PERF_HEALTHY),
     ("r8_warn_flag", examples.download_failed_single(NOW), [], 1,
-     "VERSIONS WARNING - Update download failed since Sun 02:00 - " + DOWNLOAD_HINT,
+     "VERSIONS WARNING - Update download failed since today 02:00 - " + DOWNLOAD_HINT,
      perf(pending_age=3 * 86400, behind=1, flag=1)),
     ("r8_warn_flag_severity_critical", examples.download_failed_single(NOW),
      ["--warn-flag-severity", "critical"], 2,
-     "VERSIONS CRITICAL - Update download failed since Sun 02:00 - " + DOWNLOAD_HINT,
+     "VERSIONS CRITICAL - Update download failed since today 02:00 - " + DOWNLOAD_HINT,
      perf(pending_age=3 * 86400, behind=1, flag=1)),
     ("r8_warn_flag_without_reason",
      HEALTHY._replace(flags=HEALTHY.flags._replace(warn_flag=Marker(True, NOW - DAY, ()))),
-     [], 1, "VERSIONS WARNING - Update download failed since Sat 06:00 - " + DOWNLOAD_HINT,
+     [], 1, "VERSIONS WARNING - Update download failed since last Sat 06:00 - " + DOWNLOAD_HINT,
      perf(flag=1)),
     ("r17_two_behind", examples.releases_behind_single(NOW), [], 2,
      "VERSIONS CRITICAL - 2 releases behind, 4.10 installed, 4.12 newest - " + OLDSTABLE,

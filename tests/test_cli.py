@@ -3,7 +3,7 @@
 import io
 from contextlib import redirect_stderr, redirect_stdout
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.cli import main
 from tgmon.timeutil import utcnow
 

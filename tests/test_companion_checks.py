@@ -4,12 +4,13 @@ from datetime import timedelta
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks import (hotfixes, maintenance, reboot_required, tightgate, update_lock,
                           update_schedule)
-from tgmon.model import Hotfix, Marker, PlannedMaintenance, ScheduledDownload, ScheduledUpdate
+from tgmon.state.model import (Hotfix, Marker, PlannedMaintenance, ScheduledDownload,
+                         ScheduledUpdate, UpdateRun)
 
-from helpers import DAY, HOUR, NOW, run_check
+from helpers import DAY, HOUR, MINUTE, NOW, run_check
 
 HEALTHY = examples.healthy_single(NOW)
 NODE = examples.healthy_cluster_node(NOW)
@@ -41,17 +42,21 @@ def with_schedule(state, download=None, update=None, off=None):
         disabled_by_failure=off))
 
 
+# the last scheduled run failed an hour ago, during its maintenance
+FAILED_RUN = NODE._replace(last_update_run=UpdateRun(
+    "scheduled", NOW - 2 * HOUR, NOW - HOUR, "failed", "installation of release 4.12 failed"))
+
 CASES = [
     # (id, definition, state, args, code, first-line text, perfdata)
     ("lock_none", update_lock, HEALTHY, [], 0,
-     "UPDATE_LOCK OK - no update lock, last scheduled run no-updates Tue 03:10",
+     "UPDATE_LOCK OK - no update lock, the scheduled run of last Tue 03:10 found no updates",
      "update_lock=0;;0;0;1 update_lock_age=0s;;;0"),
     ("r9_lock_cluster", update_lock, LOCKED, [], 2,
-     "UPDATE_LOCK CRITICAL - update lock since Sun 03:00, cluster tgc-berlin halted - " + REMOVE,
+     "UPDATE_LOCK CRITICAL - update lock since today 03:00, cluster tgc-berlin halted - " + REMOVE,
      "update_lock=1;;0;0;1 update_lock_age=10800s;;;0"),
     ("r9_lock_single_no_reason", update_lock,
      with_flags(HEALTHY, update_lock=Marker(True, NOW - DAY, ())), [], 2,
-     "UPDATE_LOCK CRITICAL - update lock since Sat 06:00, every update run blocked - " + REMOVE,
+     "UPDATE_LOCK CRITICAL - update lock since last Sat 06:00, every update run blocked - " + REMOVE,
      "update_lock=1;;0;0;1 update_lock_age=86400s;;;0"),
     ("r9_lock_severity_warning", update_lock,
      with_flags(HEALTHY, update_lock=Marker(True, NOW - DAY, ())),
@@ -82,7 +87,7 @@ CASES = [
     ("reboot_none", reboot_required, HEALTHY, [], 0, "REBOOT OK - no reboot required",
      "reboot_pending_age=0s;;86400;0 reboot_required=0;;;0;1"),
     ("r13_reboot_required", reboot_required, examples.reboot_required_single(NOW), [], 1,
-     "REBOOT WARNING - reboot required since Sun 01:00, the new kernel runs only after it - "
+     "REBOOT WARNING - reboot required since today 01:00, the new kernel runs only after it - "
      + REBOOT, "reboot_pending_age=18000s;;86400;0 reboot_required=1;;;0;1"),
     ("r13_reboot_at_critical_age", reboot_required,
      with_flags(HEALTHY, reboot_required=Marker(True, NOW - DAY, ("linux-image",))), [], 2,
@@ -92,37 +97,57 @@ CASES = [
      ["--reboot-required-severity", "critical"], 2, None, None),
     ("r13_many_packages", reboot_required,
      with_flags(HEALTHY, reboot_required=Marker(True, NOW - HOUR, tuple("p%d" % i for i in range(5)))),
-     [], 1, "REBOOT WARNING - reboot required since Sun 05:00, the new kernel runs only after it - "
+     [], 1, "REBOOT WARNING - reboot required since today 05:00, the new kernel runs only after it - "
      + REBOOT, None),
     ("maint_none", maintenance, HEALTHY, [], 0, "MAINTENANCE OK - no maintenance mode",
      "active_sessions=17;;;0 maintenance=0;;;0;1 maintenance_age=0s;;43200;0 "
      "vnc_login_disabled=0;;;0;1"),
     ("r14_planned_within_2h", maintenance, with_maintenance(HEALTHY, planned=PlannedMaintenance(
         NOW + HOUR, NOW + 3 * HOUR, "hardware")), [], 0,
-     "MAINTENANCE OK - planned maintenance Sun 07:00 until Sun 09:00: hardware, users are being "
+     "MAINTENANCE OK - planned maintenance today 07:00 until today 09:00: hardware, users are being "
      "notified", None),
     ("r11_maintenance_active", maintenance, with_maintenance(
         NODE, active=True, since=NOW - HOUR, reason="scheduled update at 03:00"), [], 1,
-     "MAINTENANCE WARNING - maintenance mode since Sun 05:00: scheduled update at 03:00 - it "
+     "MAINTENANCE WARNING - maintenance mode since today 05:00: scheduled update at 03:00 - it "
      "ends after the update, else end it as admin maint",
      "active_sessions=17;;;0 maintenance=1;;;0;1 maintenance_age=3600s;;43200;0 "
      "vnc_login_disabled=0;;;0;1"),
     ("r14_planned_maintenance_running", maintenance, with_maintenance(
         NODE, active=True, since=NOW - HOUR, reason="hardware",
         planned=PlannedMaintenance(NOW - HOUR, NOW + HOUR, "hardware")), [], 1,
-     "MAINTENANCE WARNING - maintenance mode since Sun 05:00: hardware - planned until Sun "
+     "MAINTENANCE WARNING - maintenance mode since today 05:00: hardware - planned until today "
      "07:00, admin maint ends it", None),
     ("r14_planned_maintenance_running_without_end", maintenance, with_maintenance(
         NODE, active=True, since=NOW - HOUR, reason="hardware",
         planned=PlannedMaintenance(NOW - HOUR, None, "hardware")), [], 1,
-     "MAINTENANCE WARNING - maintenance mode since Sun 05:00: hardware - planned, admin maint "
+     "MAINTENANCE WARNING - maintenance mode since today 05:00: hardware - planned, admin maint "
      "ends it when the work is done", None),
+    ("r9_maintenance_after_a_failed_run", maintenance, with_maintenance(
+        FAILED_RUN, active=True, since=NOW - 2 * HOUR,
+        reason="scheduled update failed: installation error"), [], 1,
+     "MAINTENANCE WARNING - maintenance mode since today 04:00: scheduled update failed... - "
+     "the update failed, it stays: fix the cause, then end it as admin maint", None),
+    ("r14_vnc_disabled_for_the_planned_maintenance", maintenance, with_maintenance(
+        NODE._replace(vnc_login_disabled=True),
+        planned=PlannedMaintenance(NOW + HOUR, None, "update 4.12")), [], 0,
+     "MAINTENANCE OK - planned maintenance today 07:00: update 4.12, VNC login disabled for it, "
+     "users are being notified",
+     "active_sessions=17;;;0 maintenance=0;;;0;1 maintenance_age=0s;;43200;0 "
+     "vnc_login_disabled=1;;;0;1"),
+    ("r14_vnc_disabled_at_the_notice_border", maintenance, with_maintenance(
+        NODE._replace(vnc_login_disabled=True),
+        planned=PlannedMaintenance(NOW + 2 * HOUR, None, "update 4.12")), [], 0, None, None),
+    ("r14_vnc_disabled_too_early_for_the_plan", maintenance, with_maintenance(
+        NODE._replace(vnc_login_disabled=True),
+        planned=PlannedMaintenance(NOW + 2 * HOUR + MINUTE, None, "update 4.12")), [], 1,
+     "MAINTENANCE WARNING - VNC login disabled outside maintenance, nobody can log in - as admin "
+     "maint enable VNC login", None),
     ("maintenance_overdue", maintenance, with_maintenance(
         HEALTHY, active=True, since=NOW - 12 * HOUR, reason="hardware"), [], 2,
      "MAINTENANCE CRITICAL - maintenance mode for 12h, longer than 12h: hardware - end it when "
      "the work is done: " + MAINT, None),
     ("r7_maint_only", maintenance, LOCKED, [], 2,
-     "MAINTENANCE CRITICAL - maintenance since Sun 03:00 after a failed download, only admin "
+     "MAINTENANCE CRITICAL - maintenance since today 03:00 after a failed download, only admin "
      "maint ends it - remove the update lock, then end it as admin maint",
      "active_sessions=0;;;0 maintenance=1;;;0;1 maintenance_age=10800s;;43200;0 "
      "vnc_login_disabled=0;;;0;1"),
@@ -137,7 +162,7 @@ CASES = [
      "download_lead=5400s;3600:;;0 scheduled_download_active=1;;;0;1 "
      "scheduled_update_active=1;;;0;1 switched_off_by_failure=0;;0;0;1"),
     ("r6_switched_off", update_schedule, LOCKED, [], 2,
-     "SCHEDULE CRITICAL - schedule switched off since Sun 03:00 by a failed download - fix the "
+     "SCHEDULE CRITICAL - schedule switched off since today 03:00 by a failed download - fix the "
      "download, remove the update lock, switch the schedule on",
      "download_lead=0s;;;0 scheduled_download_active=0;;;0;1 scheduled_update_active=0;;;0;1 "
      "switched_off_by_failure=1;;0;0;1"),
@@ -174,8 +199,12 @@ CASES = [
      "TIGHTGATE OK - tg-single: all 6 aspects OK (VERSIONS, UPDATE_LOCK, HOTFIXES, REBOOT, "
      "MAINTENANCE, SCHEDULE)", None),
     ("tightgate_locked", tightgate, LOCKED, [], 2,
-     "TIGHTGATE CRITICAL - UPDATE_LOCK: update lock since Sun 03:00, cluster tgc-berlin... "
+     "TIGHTGATE CRITICAL - UPDATE_LOCK: update lock since today 03:00, cluster... "
      "(+3 more) - " + REMOVE, None),
+    ("r8_tightgate_keeps_the_since", tightgate,
+     with_flags(HEALTHY, warn_flag=Marker(True, NOW - 4 * HOUR, ("proxy refused",))), [], 1,
+     "TIGHTGATE WARNING - VERSIONS: Update download failed since today 02:00 - check the "
+     "update server access, then as admin update choose Download", None),
     ("tightgate_prefixed_options", tightgate, with_hotfixes(HEALTHY, HOUR),
      ["--hotfixes-warning", "0", "--versions-warn-flag-severity", "ok"], 1,
      "TIGHTGATE WARNING - HOTFIXES: 1 hotfix pending: HF-0 - " + INSTALL_HOTFIXES, None),
@@ -248,3 +277,51 @@ def test_missing_optional_fields(tmp_path):
     assert outcome.text == ("TIGHTGATE WARNING - VERSIONS: update server never checked "
                             "successfully - check the update server access (proxy, firewall, "
                             "DNS)")
+
+
+def test_one_event_reads_one_clock_time_in_a_field_and_a_marker(state_dir):
+    """The lock (a marker: a file time, UTC) and the maintenance (a status.json field
+    with the offset of its moment, summer time) set by one failure, read after the
+    fall-back: both on the node's clock now (it read 'lock 00:32, maintenance 01:32')."""
+    from datetime import datetime, timezone
+    now = datetime(2026, 10, 26, 9, 0, tzinfo=timezone(timedelta(hours=1)))
+    event = datetime(2026, 10, 25, 1, 32, tzinfo=timezone(timedelta(hours=2)))
+    state = examples.update_locked_cluster_node(now)
+    state = with_flags(with_maintenance(state, since=event),
+                       update_lock=state.flags.update_lock._replace(since=event))
+    path = state_dir(state)
+    lock = run_check(update_lock.DEFINITION, ["--state-dir", path, "--max-age", "1h"], now=now)
+    maint = run_check(maintenance.DEFINITION, ["--state-dir", path, "--max-age", "1h"], now=now)
+    assert lock.text.startswith("UPDATE_LOCK CRITICAL - update lock since last Sun 00:32,")
+    assert maint.text.startswith("MAINTENANCE CRITICAL - maintenance since last Sun 00:32 ")
+    assert "    set 2026-10-25 00:32 +01:00 (1d 8h ago)" in lock.lines
+    assert any(line.startswith("    active since 2026-10-25 00:32 +01:00 (1d 8h ago)")
+               for line in maint.lines)
+
+
+@pytest.mark.parametrize("maintenance_on", [True, False])
+def test_r11_blocked_new_logins_are_in_the_long_output(state_dir, maintenance_on):
+    """A single system's 'new client logins blocked' is a state field the check shows."""
+    state = with_maintenance(HEALTHY._replace(new_logins_blocked=True), active=maintenance_on,
+                             since=NOW - HOUR if maintenance_on else None)
+    outcome = run_check(maintenance.DEFINITION, ["--state-dir", state_dir(state), "-v"])
+    assert outcome.code == (1 if maintenance_on else 0)
+    assert ("    new client logins blocked: a single system blocks them right before its update "
+            "starts; they are released when it ends well or the maintenance ends") in outcome.lines
+
+
+def test_r9_the_failed_run_is_in_the_long_output(state_dir):
+    state = with_maintenance(FAILED_RUN, active=True, since=NOW - 2 * HOUR, reason="x")
+    outcome = run_check(maintenance.DEFINITION, ["--state-dir", state_dir(state)])
+    assert ("    the scheduled run failed 2026-11-15 05:00 +01:00 (1h ago): installation of "
+            "release 4.12 failed; the maintenance mode stays until an admin ends it"
+            in outcome.lines)
+
+
+def test_r14_vnc_disabled_for_the_plan_says_why_it_is_expected(state_dir):
+    state = with_maintenance(NODE._replace(vnc_login_disabled=True),
+                             planned=PlannedMaintenance(NOW + HOUR, None, "update 4.12"))
+    outcome = run_check(maintenance.DEFINITION, ["--state-dir", state_dir(state), "-v"])
+    assert ("    VNC login is disabled ahead of the planned maintenance, as admin maint does when "
+            "planning it: expected within 2h before its start; enable it again afterwards"
+            in outcome.lines)

@@ -15,11 +15,11 @@ import time
 import pytest
 import requests
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.sources.http import state_from_body
 from tgmon.sources.statedir import read_state
-from tgmon.stateformat import paths_for
-from tgmon.stateformat import write_state
+from tgmon.state.layout import paths_for
+from tgmon.state.layout import write_state
 from tgmon.timeutil import utcnow
 
 from remote.servers import Exporter
@@ -28,8 +28,8 @@ pytestmark = pytest.mark.slow
 
 WRITER = textwrap.dedent("""
     import sys, time
-    from tgmon import examples
-    from tgmon.stateformat import write_state
+    from tgmon.state import examples
+    from tgmon.state.layout import write_state
     from tgmon.timeutil import utcnow
     now = utcnow().astimezone(examples.CET).replace(microsecond=0)
     states = [examples.build("healthy-single", now), examples.build("update-locked-cluster-node", now)]

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks.registry import SINGLE_NODE_CHECKS, all_checks
-from tgmon.stateformat import write_state
+from tgmon.state.layout import write_state
 from tgmon.timeutil import utcnow
 from helpers import ROOT, VENV_BIN
 

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks.versions import DEFINITION
 
 from helpers import NOW, run_check

@@ -4,8 +4,8 @@ import os
 import subprocess
 import sys
 
-from tgmon import examples
-from tgmon.stateformat import write_state
+from tgmon.state import examples
+from tgmon.state.layout import write_state
 from tgmon.timeutil import utcnow
 
 from helpers import ROOT, VENV_BIN

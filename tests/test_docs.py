@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks import cluster_updates
 from tgmon.checks.registry import SINGLE_NODE_CHECKS, all_checks
 

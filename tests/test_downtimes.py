@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.downtimes.command import main
 from tgmon.downtimes.plan import MAINTENANCE, UPDATE, PlanSettings, Window, plan
 from tgmon.cores import Downtime, Found
 from tgmon.downtimes.wanted import changes, comment_for, wanted_downtimes
-from tgmon.model import FailureSwitchOff, Marker, PlannedMaintenance
+from tgmon.state.model import FailureSwitchOff, Marker, PlannedMaintenance
 
 from helpers import DAY, HOUR, MINUTE, NOW
 
@@ -299,7 +299,7 @@ def test_the_cluster_check_reads_named_nodes(tmp_path):
     import os
     import subprocess
     from helpers import VENV_BIN
-    from tgmon.stateformat import write_state
+    from tgmon.state.layout import write_state
     from tgmon.timeutil import utcnow
     write_state(str(tmp_path / "a"), examples.healthy_cluster_node(utcnow()))
     listing = tmp_path / "cluster"

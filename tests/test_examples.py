@@ -4,11 +4,11 @@ import os
 
 import pytest
 
-from tgmon import examples
-from tgmon.schema import to_document, parse_status
+from tgmon.state import examples
+from tgmon.state.schema import to_document, parse_status
 from tgmon.sources.statedir import read_state
-from tgmon.stateformat import paths_for
-from tgmon.stateformat import MARKER_FILES, status_bytes
+from tgmon.state.layout import paths_for
+from tgmon.state.layout import MARKER_FILES, status_bytes
 from helpers import ROOT
 
 STATES = os.path.join(ROOT, "examples", "states")

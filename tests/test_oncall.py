@@ -8,11 +8,11 @@ import re
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks.registry import all_checks
-from tgmon.runtime.output import ILLEGAL_MACRO_CHARS, NAGIOS_REWRITES
+from tgmon.render.nagios import ILLEGAL_MACRO_CHARS, NAGIOS_REWRITES
 from tgmon.sim.scenario import load_scenario
-from tgmon.stateformat import write_state
+from tgmon.state.layout import write_state
 
 from helpers import ROOT, run_check
 

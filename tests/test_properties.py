@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks.registry import all_checks
-from tgmon.schema import to_document
+from tgmon.state.schema import to_document
 
 from helpers import NOW, run_check
 
@@ -155,7 +155,7 @@ REMOTE_PATHS = [p for p in _paths(REMOTE) if p]
 
 def _judge_everything(state):
     """Every judge on a state that was read: no exception, whatever the state holds."""
-    from tgmon.model import ClusterView
+    from tgmon.state.model import ClusterView
     now = state.generated
     for definition in all_checks():
         subject = (ClusterView((("x", state),), (), now, "x") if definition.scope == "cluster"

@@ -42,7 +42,7 @@ def test_setup_cfg_entry_points_are_the_registry():
     for prog, target in plugins.items():
         module, _, attribute = target.partition(":")
         loaded = __import__(module, fromlist=[attribute])
-        assert getattr(loaded, "DEFINITION") is by_prog(prog)
+        assert loaded.DEFINITION is by_prog(prog)
         assert attribute == "main"
 
 

@@ -4,9 +4,9 @@ import time
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks import versions
-from tgmon.model import Marker
+from tgmon.state.model import Marker
 from tgmon.checks.definition import CheckDefinition
 from tgmon.verdict import Finding, Perf, Verdict
 
@@ -92,7 +92,7 @@ def test_perfdata_present_with_exotic_values():
 def test_an_empty_file_option_is_not_given():
     """A Nagios macro without a value (--ca-file '') means the option is not given;
     an empty --state-dir is refused."""
-    from tgmon.runtime.options import build_parser
+    from tgmon.options import build_parser
     parser = build_parser(versions.DEFINITION)
     opts = parser.parse_args(["--url", "https://tg1:9740/v1/status", "--token-file", "",
                               "--ca-file", " ", "--config", ""])

@@ -2,7 +2,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from tgmon.timeutil import describe_since, format_duration, parse_duration, parse_timestamp
+from tgmon.timeutil import (describe_since, format_duration, parse_duration, parse_timestamp,
+                            short_time)
 
 
 @pytest.mark.parametrize("text, seconds", [
@@ -48,7 +49,40 @@ def test_describe_since_uses_the_zone_of_now():
     assert describe_since(stamp, now) == "2026-11-20 03:00 +01:00 (2d 3h ago)"
     assert describe_since(now + timedelta(hours=2), now) == "2026-11-22 08:00 +01:00 (in 2h)"
     summer = datetime(2026, 10, 20, 3, 0, tzinfo=timezone(timedelta(hours=2)))
-    assert describe_since(summer, now).startswith("2026-10-20 03:00 +02:00")  # keeps its offset
+    # on the node's clock now: one offset for every time of a node (was: its own offset)
+    assert describe_since(summer, now).startswith("2026-10-20 02:00 +01:00")
+
+
+CET = timezone(timedelta(hours=1))
+SUNDAY_0600 = datetime(2026, 11, 15, 6, 0, tzinfo=CET)
+
+
+@pytest.mark.parametrize("stamp, text", [
+    (SUNDAY_0600, "today 06:00"),
+    (datetime(2026, 11, 15, 0, 0, tzinfo=CET), "today 00:00"),
+    (datetime(2026, 11, 15, 23, 59, tzinfo=CET), "today 23:59"),
+    (datetime(2026, 11, 14, 23, 59, tzinfo=CET), "last Sat 23:59"),
+    (datetime(2026, 11, 11, 3, 0, tzinfo=CET), "last Wed 03:00"),      # 4 days ago
+    (datetime(2026, 11, 18, 3, 0, tzinfo=CET), "next Wed 03:00"),      # in 3 days
+    (datetime(2026, 11, 9, 6, 1, tzinfo=CET), "last Mon 06:01"),       # 5d 23h 59m ago
+    (datetime(2026, 11, 9, 6, 0, tzinfo=CET), "2026-11-09"),           # six days: a date
+    (datetime(2026, 11, 21, 6, 0, tzinfo=CET), "2026-11-21"),
+    (datetime(2026, 11, 15, 4, 30, tzinfo=timezone.utc), "today 05:30"),   # a file time
+    (datetime(2026, 11, 15, 7, 0, tzinfo=timezone(timedelta(hours=2))), "today 06:00"),
+])
+def test_short_time_says_which_weekday(stamp, text):
+    """'Wed' alone could be last or next Wednesday: today, last or next, else a date."""
+    assert short_time(stamp, SUNDAY_0600) == text
+
+
+def test_one_event_reads_the_same_in_a_field_and_a_marker():
+    """A field keeps the offset of its moment (summer), a marker's file time is UTC: both
+    read on the node's clock now (winter)."""
+    now = datetime(2026, 10, 26, 9, 0, tzinfo=CET)                  # Monday after fall-back
+    field = datetime(2026, 10, 25, 1, 32, tzinfo=timezone(timedelta(hours=2)))   # CEST
+    marker = field.astimezone(timezone.utc)
+    assert short_time(field, now) == short_time(marker, now) == "last Sun 00:32"
+    assert describe_since(field, now) == describe_since(marker, now)
 
 
 @pytest.mark.parametrize("weekday, clock, seconds, expected", [
@@ -60,15 +94,15 @@ def test_describe_since_uses_the_zone_of_now():
     ("tuesday", "03:00", 6 * 86400 + 31, ("monday", "03:01")),
 ])
 def test_shift_weekly(weekday, clock, seconds, expected):
-    from tgmon.lifecycle import shift_weekly
+    from tgmon.state.lifecycle import shift_weekly
     assert shift_weekly(weekday, clock, seconds) == expected
 
 
 def test_shift_state_moves_the_schedule_with_the_times():
     """A state moved in time keeps its last run at the scheduled time (tgmon refresh)."""
     from datetime import timedelta
-    from tgmon import examples
-    from tgmon.lifecycle import shift_state
+    from tgmon.state import examples
+    from tgmon.state.lifecycle import shift_state
     state = examples.healthy_single(examples.EXAMPLE_INSTANT)
     moved = shift_state(state, timedelta(days=2, hours=5, minutes=7))
     run_start = moved.last_update_run.start

@@ -13,7 +13,7 @@ import pytest
 
 from tgmon.checks.registry import by_prog
 from tgmon.sources.statedir import read_document, read_state
-from tgmon.stateformat import markers_agree, paths_for
+from tgmon.state.layout import markers_agree, paths_for
 from tgmon.timeutil import utcnow
 
 from helpers import VENV_BIN, run_check

@@ -15,9 +15,9 @@ import argparse
 import sys
 
 from .errors import TgmonError
-from .runtime.output import sanitize
+from .render.nagios import sanitize
 from .safeargs import SafeArgumentParser
-from .stateformat import DEFAULT_STATE_DIR
+from .state.layout import DEFAULT_STATE_DIR
 
 
 class _Parser(SafeArgumentParser):
@@ -53,7 +53,7 @@ def _parser():
     serve = sub.add_parser("serve", help="serve a state dir read-only over HTTP(S)")
     serve.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
                        help="state dir to serve (default: %s)" % DEFAULT_STATE_DIR)
-    from .exporter import add_serve_arguments
+    from .server.exporter import add_serve_arguments
     add_serve_arguments(serve)
     example = sub.add_parser("example", help="write the example states")
     ex_sub = example.add_subparsers(dest="action", required=True)
@@ -78,7 +78,7 @@ def _parser():
 
 
 def add_state_parser(sub):
-    from .writer import FLAG_NAMES
+    from .appliance.writer import FLAG_NAMES
     state = sub.add_parser("state", help="write a state dir from the appliance's scripts: "
                            "init, set-flag, clear-flag, update, heartbeat (docs/appliance.rst)",
                            description="Exit 0: written (set-flag may warn in one line that "
@@ -129,7 +129,7 @@ def _timestamp(text):
 
 
 def _state(args):
-    from . import writer
+    from .appliance import writer
     if args.verb == "init":
         writer.init(args.state_dir, args.node, args.role, args.cluster, args.installed,
                     args.force)
@@ -148,6 +148,15 @@ def _state(args):
 
 
 def main(argv=None):
+    """The console script: the command's exit code, whatever becomes of stdout."""
+    from .safeio.stdio import settle_stdout
+    try:
+        return _main(argv)
+    finally:
+        settle_stdout()
+
+
+def _main(argv):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["downtimes"]:
         from .downtimes.command import main as downtimes
@@ -157,7 +166,7 @@ def main(argv=None):
         if args.command == "validate":
             return _validate(args.state_dir, args.config, args.max_age)
         if args.command == "serve":
-            from .exporter import StateDirApp, serve_from_arguments
+            from .server.exporter import StateDirApp, serve_from_arguments
             return serve_from_arguments(StateDirApp(args.state_dir), args)
         if args.command == "refresh":
             return _refresh(args.state_dir)
@@ -177,9 +186,9 @@ def main(argv=None):
 def _validate(state_dir, config, max_age):
     """Read a state dir as check_versions would (with --config's paths); say what it is."""
     from .checks.versions import DEFINITION
-    from .freshness import check_freshness
+    from .state.freshness import check_freshness
     from .sources.statedir import read_state
-    from .stateformat import paths_for
+    from .state.layout import paths_for
     from .timeutil import parse_duration, utcnow
     argv = (["--config", config] if config else []) + (["--state-dir", state_dir]
                                                         if state_dir else [])
@@ -197,11 +206,11 @@ def _validate(state_dir, config, max_age):
 def _refresh(state_dir):
     """Move every time in DIR so that it was generated now. Reads and writes only
     DIR's own files, as ``tgmon state`` does: a planted link is refused."""
-    from .atomic import explain, open_dir
-    from .lifecycle import shift_state
-    from .stateformat import write_state_into
+    from .safeio.atomic import explain, open_dir
+    from .state.lifecycle import shift_state
+    from .state.layout import write_state_into
     from .timeutil import utcnow
-    from .writer import read_own_state
+    from .appliance.writer import read_own_state
     try:
         with open_dir(state_dir) as directory:
             state = read_own_state(directory)
@@ -223,7 +232,7 @@ def _refresh(state_dir):
 
 
 def _example(args):
-    from . import examples
+    from .state import examples
     if args.action == "list":
         for name in examples.EXAMPLES:
             print(name)

@@ -23,7 +23,7 @@ loads yaml. Errors name the file and the line, never the file's content.
 import argparse
 
 from .errors import UsageError
-from .safefile import read_option_file
+from .safeio.files import read_option_file
 
 FILE_KEYS = ("status", "warn_flag", "update_lock", "reboot_required")
 MAX_CONFIG_BYTES = 256 * 1024
@@ -36,7 +36,7 @@ class ConfigFile:
     """A loaded config file: its common part, its sections, and its lines."""
 
     def __init__(self, path):
-        from . import yamlsafe
+        from .safeio import yaml as yamlsafe
         self.path = path
         data = read_option_file(path, "--config", MAX_CONFIG_BYTES, UsageError)
         try:

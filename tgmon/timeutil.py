@@ -78,16 +78,17 @@ def age_seconds(stamp, now):
     return (now - stamp).total_seconds()
 
 
-def describe_since(stamp, now):
-    """'2026-11-20 03:00 +01:00 (2d 1h ago)': the node's wall-clock time.
+def node_clock(stamp, now):
+    """``stamp`` on the node's wall clock: in the offset of ``now``, which the runtime
+    sets to that of ``generated``. Every time of a node reads in this one offset -
+    markers (file times, UTC) and status.json's fields (each with the offset of its
+    moment) alike - so one event never shows two different clock times."""
+    return stamp.astimezone(now.tzinfo)
 
-    status.json times carry the node's offset of their moment (so a time
-    before a DST change keeps its old offset); UTC times, as file mtimes
-    are, are shown in the offset of ``now``, which the runtime sets to the
-    node's current one.
-    """
-    if not stamp.utcoffset():
-        stamp = stamp.astimezone(now.tzinfo)
+
+def describe_since(stamp, now):
+    """'2026-11-20 03:00 +01:00 (2d 1h ago)': on the node's clock (``node_clock``)."""
+    stamp = node_clock(stamp, now)
     text = stamp.strftime("%Y-%m-%d %H:%M ") + offset_text(stamp)
     age = age_seconds(stamp, now)
     if age >= 0:
@@ -99,14 +100,17 @@ WEEKDAY_ABBREVIATIONS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def short_time(stamp, now):
-    """'Tue 03:20' within six days of ``now``, else '2026-11-02': what an alert line shows.
-
-    In the stamp's own offset (the node's wall clock then), as ``describe_since``.
-    """
-    if not stamp.utcoffset():
-        stamp = stamp.astimezone(now.tzinfo)
+    """What an alert line shows, on the node's clock (``node_clock``): 'today 03:20';
+    within six days 'last Tue 03:20' or 'next Tue 03:20' (a bare 'Tue' could be either
+    Tuesday); further away the date, '2026-11-02'."""
+    stamp = node_clock(stamp, now)
+    days = (stamp.date() - now.date()).days
+    clock = stamp.strftime("%H:%M")
+    if days == 0:
+        return "today " + clock
     if abs(age_seconds(stamp, now)) < 6 * 86400:
-        return "%s %s" % (WEEKDAY_ABBREVIATIONS[stamp.weekday()], stamp.strftime("%H:%M"))
+        return "%s %s %s" % ("next" if days > 0 else "last",
+                             WEEKDAY_ABBREVIATIONS[stamp.weekday()], clock)
     return stamp.strftime("%Y-%m-%d")
 
 

@@ -5,7 +5,9 @@ very same judge functions the plugins use. "status" here is the Nagios
 status (OK ... UNKNOWN, exit codes 0-3); "state" is always the appliance's.
 """
 
-from .model import record
+import re
+
+from .state.model import record
 
 OK, WARNING, CRITICAL, UNKNOWN = 0, 1, 2, 3
 STATUS_NAMES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
@@ -78,12 +80,17 @@ def summary_line(verdict, budget=None):
 
 
 def fit(text, tail, budget):
-    """``text`` + ``tail``, cutting ``text`` (never the tail) to stay within ``budget``:
-    first the middle of long words (paths, URLs), then the end."""
+    """``text`` + ``tail``, cutting ``text`` (never the tail's words) to stay within
+    ``budget``: first the middle of long words (paths, URLs), then the tail's asides
+    in parentheses (examples the long output keeps), then the end of ``text`` - so a
+    "since" near its end is cut last."""
     if budget is None or len(text) + len(tail) <= budget:
         return text + tail
     text = " ".join(_elide(word) for word in text.split(" "))
     tail = " ".join(_elide(word) for word in tail.split(" "))
+    if len(text) + len(tail) <= budget:
+        return text + tail
+    tail = _ASIDE.sub("", tail)
     if len(text) + len(tail) <= budget:
         return text + tail
     room = max(20, budget - len(tail) - 3)
@@ -92,6 +99,10 @@ def fit(text, tail, budget):
         cut = cut[:cut.rindex(" ")]
     line = cut.rstrip(" ,:-") + "..." + tail
     return line if len(line) <= budget else line[:budget - 3] + "..."
+
+
+# ' (proxy, firewall, DNS)' in a next step; never the count ' (+2 more)'
+_ASIDE = re.compile(r" \((?!\+)[^()]*\)")
 
 
 def _elide(word, width=40):

@@ -19,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from tgmon.checks.registry import all_checks  # noqa: E402
-from tgmon.runtime import options as optmod  # noqa: E402
+from tgmon import options as optmod  # noqa: E402
 from generated import sync  # noqa: E402
 
 TARGET = os.path.join(ROOT, "icinga-conf", "global-templates", "tgmon-commands.conf")

@@ -15,9 +15,9 @@ from datetime import timedelta
 
 import pytest
 
-from tgmon.lifecycle import shift_state
+from tgmon.state.lifecycle import shift_state
 from tgmon.sim.scenario import load_scenario
-from tgmon.stateformat import write_state
+from tgmon.state.layout import write_state
 from tgmon.timeutil import utcnow
 
 from helpers import ROOT

@@ -19,7 +19,6 @@ import time
 import pytest
 import requests
 
-from helpers import ROOT
 from remote.servers import Exporter
 from .cores import (TGMON, WorkDir, chown_to_daemon_user, daemon_user, free_port, need_package,
                     simulated_nodes, wait_for)

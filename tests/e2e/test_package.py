@@ -59,7 +59,7 @@ def test_the_package_installs_every_plugin_of_the_registry_and_nothing_else():
         mode = os.stat(os.path.join(PLUGIN_DIR, name)).st_mode
         assert mode & 0o777 == 0o755, (name, oct(mode))
         with open(os.path.join(PLUGIN_DIR, name)) as handle:
-            assert handle.readline() == "#!/usr/bin/python3\n", name
+            assert handle.readline() == "#!/usr/bin/python3 -I\n", name
 
 
 @pytest.mark.parametrize("plugin", [d.prog for d in all_checks()])
@@ -71,6 +71,15 @@ def test_installed_plugin_version_and_help_as_the_daemon_user(plugin):
         3, "%s (tgmon) %s\n" % (plugin, tgmon.__version__)), version
     shown = run_as_daemon_user([os.path.join(PLUGIN_DIR, plugin), "--help"])
     assert shown.returncode == 3 and "--timeout" in shown.stdout, shown
+    assert_help_names_installed_docs(shown.stdout, "/usr/share/doc/tgmon", plugin)
+
+
+def assert_help_names_installed_docs(text, docs, plugin):
+    """--help points at the installed pages (they exist), not at a source tree's docs/."""
+    named = re.findall(r"(/\S+?\.rst)", " ".join(text.split()))
+    assert named == [docs + "/configuration.rst", "%s/checks/%s.rst" % (docs, plugin)], named
+    assert all(os.path.isfile(path) for path in named), named
+    assert " docs/" not in text and "(see docs/" not in text
 
 
 def test_installed_plugins_judge_the_shipped_examples():
@@ -116,6 +125,9 @@ def test_the_venv_route_gives_the_nagios_user_the_same_plugins():
         assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
         installed = sorted(os.listdir(plugindir))
         assert installed == sorted(d.prog for d in all_checks())
+        for plugin in installed:
+            shown = run_as_daemon_user([os.path.join(plugindir, plugin), "--help"])
+            assert_help_names_installed_docs(shown.stdout, prefix + "/share/doc/tgmon", plugin)
         for example, directory in sorted(refreshed_examples(work).items()):
             for plugin in node_plugins():
                 argv = ["--state-dir", directory]

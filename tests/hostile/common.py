@@ -3,9 +3,9 @@
 import json
 import os
 
-from tgmon import examples
-from tgmon.schema import to_document
-from tgmon.stateformat import expected_markers, write_state
+from tgmon.state import examples
+from tgmon.state.schema import to_document
+from tgmon.state.layout import expected_markers, write_state
 from tgmon.timeutil import utcnow
 
 
@@ -27,6 +27,16 @@ def document(name="healthy-single", **changes):
             del target[keys[-1]]
         else:
             target[keys[-1]] = value
+    return doc
+
+
+def large_document():
+    """A valid status.json whose answer is large (~860 KB: the most installed hotfixes a
+    state may list, each with a long title): more than a client's socket takes."""
+    doc = document()
+    first = doc["hotfixes"]["installed"][0]
+    doc["hotfixes"]["installed"] = [dict(first, id="HF-%04d" % n, title="%s, %s" % (
+        first["title"], "fixes " * 125)) for n in range(1000)]
     return doc
 
 

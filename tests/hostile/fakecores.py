@@ -35,7 +35,7 @@ class FakeNagios:
         self.status_file = str(self.dir / "status.dat")
         os.mkfifo(self.command_file, 0o660)
         self.hosts = list(hosts)
-        self.services = {(h, s): command for h, s in services}
+        self.services = dict.fromkeys(services, command)
         self.encoding = encoding          # of status.dat, as the Nagios configuration's
         self.removed = set(removed)       # (host, service) gone with a reload: ignored
         self.extra, self.newline = extra, newline     # what status.dat holds besides

@@ -5,10 +5,10 @@ per message, no secret, no traceback, within -t."""
 import json
 from datetime import timedelta
 
-from tgmon import examples
-from tgmon.model import PlannedMaintenance
-from tgmon.schema import to_document
-from tgmon.stateformat import write_state
+from tgmon.state import examples
+from tgmon.state.model import PlannedMaintenance
+from tgmon.state.schema import to_document
+from tgmon.state.layout import write_state
 
 from .common import now, write
 from .fakecores import FakeIcinga, FakeNagios

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def good_node(tmp_path):
-    from tgmon import examples
+    from tgmon.state import examples
     from .common import now
     path = state_dir(tmp_path, state=examples.build("update-locked-cluster-node", now()))
     exporter = Exporter("--state-dir", str(path))
@@ -70,7 +70,7 @@ def test_more_nodes_than_workers_are_reported_as_not_tried(good_node, monkeypatc
 
 
 def test_unreachable_severity_still_applies_to_the_unreachable_part(tmp_path):
-    from tgmon import examples
+    from tgmon.state import examples
     from .common import now
     healthy = state_dir(tmp_path, state=examples.build("healthy-cluster-node", now()))
     made, argv = holes(1)

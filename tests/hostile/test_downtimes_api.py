@@ -10,10 +10,10 @@ up to the size bound, are review finding 8: bounded in memory too (MAX_RSS_KB).
 
 import pytest
 
-from tgmon import examples
 from tgmon.cores.icinga import MAX_ANSWER, MAX_OBJECTS, MAX_RESULTS
-from tgmon.model import PlannedMaintenance
-from tgmon.stateformat import write_state
+from tgmon.state import examples
+from tgmon.state.layout import write_state
+from tgmon.state.model import PlannedMaintenance
 
 from .common import now, write
 from .fakecores import request_body

@@ -24,7 +24,7 @@ from tgmon.downtimes.command import Report
 from .common import write
 from .fakecores import sound_commands
 from .syncrun import (ICINGA_SERVICE, NAGIOS_SERVICE, PASSWORD, assert_lines, assert_safe,
-                      cores, fresh_base, node, password_file, sync)
+                      cores, fresh_base, password_file, sync)
 from .test_downtimes_nodes import BOTH, icinga_downtimes, nagios_downtimes, two
 
 pytestmark = pytest.mark.slow

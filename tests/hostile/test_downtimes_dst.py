@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.downtimes.command import Report, parse
 from tgmon.downtimes.plan import PlanSettings, plan
 from tgmon.downtimes.sync import sync
 from tgmon.downtimes.wanted import comment_for
 from tgmon.sim.scenario import load_scenario
-from tgmon.stateformat import write_state
+from tgmon.state.layout import write_state
 
 from helpers import ROOT
 from .fakecores import FakeNagios, sound_commands

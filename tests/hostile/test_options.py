@@ -290,9 +290,9 @@ check_cluster_updates:
 
 
 def test_one_shared_config_serves_every_plugin(tmp_path):
-    from tgmon import examples
+    from tgmon.state import examples
     from tgmon.checks.registry import all_checks
-    from tgmon.model import Hotfix
+    from tgmon.state.model import Hotfix
     from .common import now
     state = examples.build("healthy-cluster-node", now())
     state = state._replace(hotfixes=state.hotfixes._replace(available=(
@@ -311,7 +311,7 @@ def test_one_shared_config_serves_every_plugin(tmp_path):
 
 
 def test_tightgate_takes_each_aspects_section(tmp_path):
-    from tgmon import examples
+    from tgmon.state import examples
     path = state_dir(tmp_path, "reboot-required-single")
     strict = write(tmp_path / "strict.yml", "state_dir: %s\ncheck_reboot_required:\n  "
                    "critical_age: 1h\n" % path)

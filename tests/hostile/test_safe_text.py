@@ -3,7 +3,7 @@ the plugins' included) drops each character of the Unicode categories Cc, Cf, Cs
 Co, Cn, Zl and Zp - the invisible format characters too (soft hyphen, Mongolian
 vowel separator, the deprecated format controls, interlinear annotations, tag
 characters) - turns whitespace of any kind into one space, and '|' into '/'. The
-writers refuse exactly what it drops (textcheck, one definition of unsafe).
+writers refuse exactly what it drops (safeio.text, one definition of unsafe).
 
 Classes (issue 18): 7 input a reader cannot use, 11 the tools' output is safe text.
 Review finding 6.
@@ -13,8 +13,8 @@ import unicodedata
 
 import pytest
 
-from tgmon.runtime.output import MAX_LINE, UNSAFE_CATEGORIES, sanitize
-from tgmon.textcheck import unsafe_character
+from tgmon.render.nagios import MAX_LINE, UNSAFE_CATEGORIES, sanitize
+from tgmon.safeio.text import unsafe_character
 
 DROPPED = [
     # (id, character): what no line may hold, and the writers refuse

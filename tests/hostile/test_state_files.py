@@ -11,8 +11,8 @@ import time
 
 import pytest
 
-from tgmon import examples
-from tgmon.runtime.output import ILLEGAL_MACRO_CHARS, NAGIOS_REWRITES
+from tgmon.state import examples
+from tgmon.render.nagios import ILLEGAL_MACRO_CHARS, NAGIOS_REWRITES
 
 from .common import document, now, sparse, state_dir, status_dir
 from .harness import assert_clean, assert_unknown_line, run_plugin
@@ -97,7 +97,7 @@ def layout(kind):
 
 
 def old_document():
-    from tgmon.schema import to_document
+    from tgmon.state.schema import to_document
     return to_document(examples.build("healthy-single", examples.EXAMPLE_INSTANT.replace(
         year=2020, month=1, day=1)))
 

@@ -12,8 +12,8 @@ import os
 
 import pytest
 
-from tgmon import examples
-from tgmon.stateformat import write_state
+from tgmon.state import examples
+from tgmon.state.layout import write_state
 
 from helpers import ROOT
 

@@ -20,8 +20,10 @@ import subprocess
 
 import pytest
 
-from tgmon import atomic, examples, writer
-from tgmon.stateformat import write_state
+from tgmon.safeio import atomic
+from tgmon.state import examples
+from tgmon.appliance import writer
+from tgmon.state.layout import write_state
 
 from helpers import ROOT
 

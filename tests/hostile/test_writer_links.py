@@ -17,7 +17,7 @@ import sys
 
 import pytest
 
-from tgmon import atomic
+from tgmon.safeio import atomic
 
 from . import writers
 from .writers import (Victim, assert_quiet, assert_refused, modes, needs_root, run, snapshot,
@@ -398,7 +398,7 @@ def test_the_second_user_writes_its_own_dir_and_root_then_refuses_it(space, othe
 
 KILLED_WRITER = """
 import os, signal, sys
-from tgmon.atomic import open_dir
+from tgmon.safeio.atomic import open_dir
 directory = open_dir(sys.argv[1])
 directory.stage("status.json", b'{"schema": "tgmon/1", "half')
 os.kill(os.getpid(), signal.SIGKILL)
@@ -420,8 +420,8 @@ def test_a_dir_replaced_after_the_check_is_not_followed(space, other_user, monke
     """Between the check and the write, the checked dir is moved away and a symlink
     to another dir put in its place: the write still lands in the checked dir
     (it is held open), never in the link's target."""
-    from tgmon import examples
-    from tgmon.stateformat import write_state
+    from tgmon.state import examples
+    from tgmon.state.layout import write_state
     trap = Trap(space, other_user)
     os.mkdir(trap.at("elsewhere"))
     stage = atomic.SafeDir.stage
@@ -444,8 +444,8 @@ def test_a_dir_replaced_after_the_check_is_not_followed(space, other_user, monke
 def test_a_temp_name_taken_is_skipped_never_opened(space, other_user, monkeypatch):
     """A FIFO (or link) planted at the very temp name the writer draws: O_EXCL fails,
     it draws another name; the FIFO is never opened (a write would block)."""
-    from tgmon import examples
-    from tgmon.stateformat import write_state
+    from tgmon.state import examples
+    from tgmon.state.layout import write_state
     trap = Trap(space, other_user)
     os.mkdir(trap.dir)
     names = iter(["a" * 16, "a" * 16, "b" * 16] + [secrets.token_hex(8) for _ in range(10)])

@@ -114,10 +114,10 @@ class BlackHole:
 
 
 def make_certificate(cert_path, key_path, common_name, ip=None, rsa=False, valid_days=(-1, 1),
-                     issuer=None):
+                     issuer=None, alt_name=True):
     """A certificate made now (EC, or RSA for Icinga 2), valid from ``valid_days[0]`` to
     ``valid_days[1]`` days from now; self-signed and CA-capable, or signed by ``issuer``
-    (cert_path, key_path of a CA made here)."""
+    (cert_path, key_path of a CA made here); ``alt_name=False``: no subjectAltName."""
     import ipaddress
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
@@ -135,14 +135,15 @@ def make_certificate(cert_path, key_path, common_name, ip=None, rsa=False, valid
             issuer_name = x509.load_pem_x509_certificate(handle.read()).subject
         with open(issuer[1], "rb") as handle:
             signing_key = serialization.load_pem_private_key(handle.read(), None)
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now + datetime.timedelta(days=valid_days[0]))
-            .not_valid_after(now + datetime.timedelta(days=valid_days[1]))
-            .add_extension(x509.SubjectAlternativeName([alt]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None),
-                           critical=True)
-            .sign(signing_key, hashes.SHA256()))
+    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer_name)
+               .public_key(key.public_key()).serial_number(x509.random_serial_number())
+               .not_valid_before(now + datetime.timedelta(days=valid_days[0]))
+               .not_valid_after(now + datetime.timedelta(days=valid_days[1]))
+               .add_extension(x509.BasicConstraints(ca=issuer is None, path_length=None),
+                              critical=True))
+    if alt_name:
+        builder = builder.add_extension(x509.SubjectAlternativeName([alt]), critical=False)
+    cert = builder.sign(signing_key, hashes.SHA256())
     with open(cert_path, "wb") as handle:
         handle.write(cert.public_bytes(serialization.Encoding.PEM))
     with open(key_path, "wb") as handle:

@@ -9,10 +9,10 @@ import time
 import pytest
 import requests
 
-from tgmon import examples
+from tgmon.state import examples
 from tgmon.checks import cluster_updates, tightgate, versions
 from tgmon.checks.registry import SINGLE_NODE_CHECKS
-from tgmon.stateformat import write_state
+from tgmon.state.layout import write_state
 from tgmon.timeutil import utcnow
 
 from helpers import as_shown, run_check
@@ -163,7 +163,7 @@ def _fault(kind):
 
 
 def examples_doc():
-    from tgmon.schema import to_document
+    from tgmon.state.schema import to_document
     return to_document(examples.build("healthy-single", T))
 
 

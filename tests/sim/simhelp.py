@@ -3,7 +3,7 @@
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from tgmon.model import ScheduledDownload, ScheduledUpdate
+from tgmon.state.model import ScheduledDownload, ScheduledUpdate
 from tgmon.sim import Simulation
 
 from helpers import DAY, HOUR, MINUTE  # noqa: F401 (the sim tests take them from here)

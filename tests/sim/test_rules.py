@@ -2,7 +2,7 @@
 
 import pytest
 
-from tgmon.model import ScheduledDownload, ScheduledUpdate
+from tgmon.state.model import ScheduledDownload, ScheduledUpdate
 from tgmon.sim import Refused, SimError
 from tgmon.sim.wallclock import next_weekly
 
@@ -401,3 +401,142 @@ def test_r14_an_auto_update_inside_planned_maintenance_leaves_it_to_admin_maint(
     assert not any(e[1] == "tg" and "logins released" in e[2] for e in sim.entries)
     node.admin("maint", "end_maintenance")
     assert not state(sim).maintenance.active
+
+
+# ---------------------------------------------------------------- the manual's classes
+@pytest.mark.parametrize("cluster", [None, "tgc"], ids=["single", "cluster_node"])
+def test_r9_r12_after_a_failed_scheduled_install_the_users_stay_away(cluster):
+    """Locked, in maintenance, out of load balancing (or new logins blocked): the users
+    the update disconnected do not come back until an admin ends the maintenance."""
+    sim = world(nodes=("n1",), cluster=cluster)
+    node = sim.node("n1")
+    node.fault_fail_install()
+    sim.run_until(TUESDAY_0300 + 31 * MINUTE)            # the installation failed at 03:30
+    for _ in range(2):
+        st = state(sim, "n1")
+        assert (st.last_update_run.result, st.flags.update_lock.is_set) == ("failed", True)
+        assert st.maintenance.active and st.maintenance.reason == (
+            "scheduled update failed: installation error")
+        assert st.active_sessions == 0
+        if cluster:
+            assert not st.cluster.in_load_balancing
+        else:
+            assert st.new_logins_blocked
+        sim.run_until(TUESDAY_0300 + 2 * DAY)            # and still, two days on
+    node.admin("update", "remove_update_lock")
+    assert state(sim, "n1").active_sessions == 0         # the lock alone lets nobody in
+    node.admin("maint", "end_maintenance")
+    st = state(sim, "n1")
+    assert st.active_sessions == 20 and not st.new_logins_blocked
+    assert st.cluster is None or st.cluster.in_load_balancing
+
+
+def test_r2_r9_a_failed_auto_update_install_lets_the_users_back():
+    """An Auto-Update sets no lock and no maintenance: its users come back at once."""
+    sim = world(update=ScheduledUpdate(False, "tuesday", "03:00"))
+    sim.run_until(START + DAY)
+    node = sim.node("tg")
+    node.fault_fail_install()
+    node.admin("update", "auto_update")
+    sim.run_until(START + DAY + HOUR)
+    st = state(sim)
+    assert st.last_update_run.result == "failed" and not st.flags.update_lock.is_set
+    assert (st.active_sessions, st.new_logins_blocked, st.maintenance.active) == (20, False, False)
+
+
+def _disable_vnc_before_the_run(node):
+    node.admin("maint", "disable_vnc_login")
+
+
+def _plan_the_run_with_vnc_off(node):
+    node.admin("maint", "plan_maintenance", start=TUESDAY_0300 - HOUR,
+               end=TUESDAY_0300 + HOUR, reason="update 4.12", disable_vnc=True)
+
+
+@pytest.mark.parametrize("block, maintenance_stays", [
+    (_disable_vnc_before_the_run, False),
+    (_plan_the_run_with_vnc_off, True),     # admin maint's own plan: admin maint ends it (R14)
+], ids=["disable_vnc_login", "plan_maintenance_disable_vnc"])
+def test_r12_an_error_free_run_releases_vnc_login(block, maintenance_stays):
+    sim = world(nodes=("n1",), cluster="tgc")
+    sim.run_until(TUESDAY_0300 - 3 * HOUR)
+    block(sim.node("n1"))
+    sim.run_until(TUESDAY_0300 + 10 * MINUTE)
+    assert state(sim, "n1").vnc_login_disabled                  # blocked during the run
+    sim.run_until(TUESDAY_0300 + HOUR)
+    st = state(sim, "n1")
+    assert (st.last_update_run.result, st.releases.installed) == ("ok", "4.12")
+    assert not st.vnc_login_disabled
+    assert st.maintenance.active is maintenance_stays
+    assert any("VNC login released after the error-free update" in e[2] for e in sim.entries)
+
+
+def test_r12_a_failed_run_keeps_the_vnc_block():
+    sim = world(nodes=("n1",), cluster="tgc")
+    sim.node("n1").admin("maint", "disable_vnc_login")
+    sim.node("n1").fault_fail_install()
+    sim.run_until(TUESDAY_0300 + HOUR)
+    assert state(sim, "n1").vnc_login_disabled
+
+
+@pytest.mark.parametrize("scheduled", [False, True], ids=["admin_download", "scheduled"])
+def test_r17_a_download_two_releases_behind_is_refused_not_silent(scheduled):
+    """admin update's Download, like Auto-Update, is refused two releases behind: only
+    Customer service catches up from oldstable; the scheduled download says it did not
+    start. Never a round that silently downloads nothing."""
+    sim = world(update=ScheduledUpdate(False, "tuesday", "03:00"),
+                download=DOWNLOAD_TUE_0130 if scheduled else None)
+    sim.server.publish_release("4.13", START + 2 * HOUR)
+    sim.run_until(START + DAY)
+    node = sim.node("tg")
+    if scheduled:
+        sim.run_until(local(2026, 11, 17, 2, 0))
+        assert any("scheduled download not started: 2 releases behind" in e[2]
+                   for e in sim.entries)
+    else:
+        with pytest.raises(Refused, match="Full update from Oldstable.*R17"):
+            node.admin("update", "download")
+    assert node.downloads.job is None
+    assert not any("download of" in e[2] for e in sim.entries)
+    node.admin("customer-service", "update_from_oldstable")   # this one downloads
+    sim.run_until(sim.now + HOUR)
+    assert state(sim).releases.installed == "4.12"
+
+
+def test_r8_admin_download_with_nothing_to_fetch_says_so():
+    sim = world(new_release=False)
+    sim.node("tg").admin("update", "download")
+    assert sim.entries[-1][2] == "admin update: Download: nothing to download, the files are complete"
+
+
+def test_r7_r10_an_update_after_a_failure_keeps_the_failures_maintenance_in_its_words():
+    """After R7's maintenance, a successful Auto-Update leaves it to an admin - and the
+    log no longer calls it 'the maintenance admin maint planned'."""
+    sim = world(nodes=("n1",), cluster="tgc")
+    node = sim.node("n1")
+    node.fault_fail_downloads(20)
+    sim.run_until(TUESDAY_0300 + HOUR)
+    node.admin("update", "remove_update_lock")
+    node.admin("update", "auto_update")
+    sim.run_until(sim.now + HOUR)
+    st = state(sim, "n1")
+    assert st.releases.installed == "4.12" and st.maintenance.active
+    finished = [e[2] for e in sim.entries if e[2].startswith("update finished")]
+    assert finished == ["update finished; the maintenance mode of the earlier failure stays "
+                        "until an admin ends it (R7, R10)"]
+
+
+def test_r11_a_single_system_shows_its_blocked_logins_in_the_state(tmp_path):
+    """The block right before the update is a state field, not only a session count."""
+    from tgmon.sources.statedir import read_state
+    from tgmon.state.layout import paths_for, write_state
+    sim = world()
+    sim.run_until(TUESDAY_0300 - MINUTE)
+    assert not state(sim).new_logins_blocked
+    sim.run_until(TUESDAY_0300 + MINUTE)
+    written = state(sim)
+    assert written.new_logins_blocked
+    write_state(str(tmp_path), written)
+    assert read_state(paths_for(str(tmp_path))).new_logins_blocked
+    sim.run_until(TUESDAY_0300 + HOUR)
+    assert not state(sim).new_logins_blocked                # released after the update

@@ -12,8 +12,8 @@ from tgmon.sim.cli import main as sim_main
 from tgmon.sim.errors import ScenarioError
 from tgmon.sim.scenario import load_scenario
 from tgmon.sources.statedir import read_state
-from tgmon.stateformat import paths_for
-from tgmon.stateformat import write_state
+from tgmon.state.layout import paths_for
+from tgmon.state.layout import write_state
 from helpers import ROOT
 
 SCENARIOS = os.path.join(ROOT, "scenarios")
@@ -112,26 +112,32 @@ nodes:
     ("- a\n", "bad.yml: a scenario is a YAML mapping"),
     ("scenario: x\nnodes:\n  - name: tg\n", "bad.yml:1: start: required"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-17T00:00\n    node: tg\n    admin: update\n"
-     "    action: format_disk\n", "bad.yml:6: unknown action: admin update format_disk"),
+     "    action: format_disk\n", "bad.yml:6: events[0]: unknown action: admin update format_disk"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-17T00:00\n    node: tg9\n    fault: fail_install\n",
-     "bad.yml:6: unknown node 'tg9'"),
+     "bad.yml:7: events[0].node: unknown node 'tg9'"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-18T00:00\n    note: a\n  - at: 2026-11-17T00:00\n"
-     "    note: b\n", "bad.yml:8: events out of order"),
-    (GOOD_HEAD + "events:\n  - at: tomorrow\n    note: a\n", "bad.yml:6: at: 'tomorrow' is not a time"),
+     "    note: b\n", "bad.yml:8: events[1]: events out of order"),
+    (GOOD_HEAD + "events:\n  - at: tomorrow\n    note: a\n", "bad.yml:6: events[0].at: 'tomorrow' is not a time"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-15T00:00\n    note: a\n",
-     "bad.yml:6: event at 2026-11-15T00:00:00+01:00 is before the scenario start"),
+     "bad.yml:6: events[0]: event at 2026-11-15T00:00:00+01:00 is before the scenario start"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-17T00:00\n    node: tg\n    admin: update\n"
-     "    action: select_hotfixes\n", "bad.yml:6: missing argument 'ids'"),
+     "    action: select_hotfixes\n", "bad.yml:6: events[0]: missing argument 'ids'"),
     (GOOD_HEAD + "events:\n  - at: 2026-11-17T00:00\n    node: tg\n    fault: sessions\n"
-     "    hours: 3\n", "bad.yml:6: unknown argument 'hours'"),
+     "    hours: 3\n", "bad.yml:9: events[0].hours: unknown argument 'hours'"),
     ("scenario: x\nstart: 2026-11-16T00:00\ntimezone: Mars/Olympus\nnodes:\n  - name: tg\n",
      "unknown timezone 'Mars/Olympus'"),
     ("scenario: x\nstart: 2026-11-16T00:00\nnodes:\n  - name: tg\n    schedule:\n"
      "      update: {start: '25:00'}\n", "schedule.update.start: '25:00' is not HH:MM"),
     ("scenario: x\nstart: 2026-11-16T00:00\nnodes:\n  - name: tg\n  - name: tg\n",
-     "bad.yml:5: node 'tg' defined twice"),
+     "bad.yml:5: nodes[1].name: node 'tg' defined twice"),
     ("scenario: x\nstart: 2026-11-16T00:00\nbogus: 1\nnodes:\n  - name: tg\n",
      "unknown key 'bogus'"),
+    (GOOD_HEAD + "    update_lock: {since: 2026-11-17T00:00}\n",
+     "bad.yml:5: nodes[0].update_lock.since: lies after the scenario's start"),
+    (GOOD_HEAD + "    warn_flag: [a, b]\n", "bad.yml:5: nodes[0].warn_flag: must be true, a reason or {since, reason}, not a list"),
+    (GOOD_HEAD + "    reboot_required: {packages: linux}\n",
+     "bad.yml:5: nodes[0].reboot_required.packages: must be a list, not text"),
+    (GOOD_HEAD + "    update_lock: {reason: x, by: me}\n", "update_lock: unknown key 'by'"),
 ])
 def test_bad_scenarios_exit_2_with_file_and_line(tmp_path, text, message):
     code, out, err = cli("timeline", _scenario(tmp_path, text))
@@ -142,7 +148,7 @@ def test_bad_scenarios_exit_2_with_file_and_line(tmp_path, text, message):
 
 def test_missing_scenario_file(tmp_path):
     code, _, err = cli("timeline", str(tmp_path / "none.yml"))
-    assert code == 2 and "cannot read: No such file or directory" in err
+    assert code == 2 and "none.yml: does not exist - check the path" in err
 
 
 def test_bad_cli_arguments_exit_2():
@@ -208,3 +214,36 @@ def test_the_timeline_moves_with_time_not_only_with_events(tmp_path):
     assert overdue and seen[overdue[0]] == "Wed 09:50"       # 24 h later, no event then
     notice = [key for key in seen if key[0] == "MAINTENANCE" and "being notified" in key[2]]
     assert notice and seen[notice[0]] == "Wed 18:00"        # 2 h before 20:00
+
+
+FOUND_AS_IS = """\
+scenario: a node found with its flags set
+start: 2026-11-16T00:00
+nodes:
+  - name: tg-a
+    warn_flag: 10 download attempts failed
+    update_lock: {since: 2026-11-10T03:20, reason: "scheduled update failed: installation error"}
+    reboot_required: [linux-image-6.1.0-28-amd64]
+  - name: tg-b
+    update_lock: true
+  - name: tg-c
+"""
+
+
+def test_r8_r9_r13_a_scenario_starts_with_the_markers_the_node_is_found_with(tmp_path):
+    """The setup sets the warn flag, the update lock and the reboot request as the
+    appliance would be found; 'since' defaults to the start."""
+    scenario = load_scenario(_scenario(tmp_path, FOUND_AS_IS))
+    states = scenario.build().states()
+    flags = states["tg-a"].flags
+    assert (flags.warn_flag.lines, flags.reboot_required.lines) == (
+        ("10 download attempts failed",), ("linux-image-6.1.0-28-amd64",))
+    assert flags.warn_flag.since == flags.reboot_required.since == scenario.start
+    assert flags.update_lock.since.isoformat() == "2026-11-10T03:20:00+01:00"
+    assert flags.update_lock.lines == ("scheduled update failed: installation error",)
+    assert states["tg-b"].flags.update_lock.is_set and not states["tg-b"].flags.warn_flag.is_set
+    assert not any(marker.is_set for marker in states["tg-c"].flags)
+    code, out, _ = cli("timeline", _scenario(tmp_path, FOUND_AS_IS), "--until",
+                       "2026-11-16T00:00")
+    assert "tg-a       => UPDATE_LOCK CRITICAL - update lock since last Tue 03:20" in out
+    assert "tg-a       => REBOOT WARNING - reboot required since today 00:00" in out

@@ -4,13 +4,14 @@ import re
 from collections import Counter
 
 from . import hints
-from ..freshness import since_detail, since_text
-from ..lifecycle import RUN_LEAD, UPDATE_DURATION, WEEK_SECONDS as WEEK, week_seconds
-from ..model import update_running
-from ..runtime.options import add_cluster_source, duration, severity
+from ..state.freshness import since_detail, since_text
+from ..state.lifecycle import RUN_LEAD, UPDATE_DURATION, WEEK_SECONDS as WEEK, week_seconds
+from ..state.model import update_running
+from ..options import add_cluster_source, duration, severity
 from .definition import CheckDefinition
+from .words import weekly
 from ..timeutil import DURATION_HELP, describe_since, format_duration
-from ..urls import is_url
+from ..safeio.urls import is_url
 from ..verdict import (CRITICAL, OK, UNKNOWN, WARNING, Condition, Finding, Perf, Verdict, clip,
                        severity_of)
 
@@ -111,7 +112,7 @@ def judge(view, opts, now):
             COLLISION.name, severity_of(opts, COLLISION.name),
             "%d update windows overlap, max_parallel_updates %d: %s"
             % (overlap, maximum, _names(overlapping)),
-            tuple("%s: %s %s" % (s.node.name, s.schedule.update.weekday, s.schedule.update.start)
+            tuple("%s: %s" % (s.node.name, weekly(s.schedule.update))
                   for s in states if s.node.name in overlapping),
             "spread update times %s" % hints.SCHEDULED_UPDATE))
     out_of_lb = [s.node.name for s in states if s.cluster and not s.cluster.in_load_balancing]
@@ -218,13 +219,12 @@ def _node_line(state, now):
     if state.cluster and not state.cluster.in_load_balancing:
         parts.append("out of load balancing")
     update = state.schedule.update
-    parts.append("scheduled update %s" % ("%s %s" % (update.weekday, update.start)
-                                          if update.active else "off"))
+    parts.append("scheduled update %s" % (weekly(update) if update.active else "off"))
     return ", ".join(parts)
 
 
 def _read(opts, now):
-    from ..runtime.options import http_settings
+    from ..options import http_settings
     from ..sources.nodes import node_sources, read_nodes
     # no node read is still a verdict: every node's cause in the long output, and perfdata
     return read_nodes(node_sources(opts.node, opts.cluster_file), http_settings(opts),

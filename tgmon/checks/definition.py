@@ -6,7 +6,7 @@ use definitions (options, judge) without the plugin runtime.
 
 import argparse
 
-from ..runtime import options as optmod
+from .. import options as optmod
 
 # What a plugin watches: one node, every aspect of one node, or a cluster.
 SCOPES = ("node", "all-in-one", "cluster")
@@ -33,14 +33,20 @@ class CheckDefinition:
         self.judge = judge
         self._add_arguments = add_arguments
         self.conditions = tuple(conditions)
-        self.epilog = epilog or (
-            "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
-            "options). Docs: docs/checks/%s.rst" % prog)
+        self._epilog = epilog
         self.read = read or read_single_node
         self.add_source_arguments = add_source_arguments
         # all-in-one checks print one line per aspect even without -v
         self.always_long = always_long
         self.scope = scope
+
+    @property
+    def epilog(self):
+        """The --help's last words: the exit codes and where the installed page is."""
+        from ..docpaths import doc_path
+        return self._epilog or (
+            "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
+            "options). Docs: %s" % doc_path("checks", self.prog + ".rst"))
 
     @property
     def short_name(self):
@@ -86,7 +92,7 @@ class CheckDefinition:
         limit = "%g" % opts.timeout
         url = getattr(opts, "url", None)
         if url:
-            from ..urls import redact_url
+            from ..safeio.urls import redact_url
             return ("no answer from %s within -t %s s" % (redact_url(url), limit),
                     "check DNS, the exporter and the network, or raise -t")
         if self.scope == "cluster":

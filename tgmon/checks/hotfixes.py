@@ -1,7 +1,7 @@
 """check_hotfixes: hotfixes available but not installed (R15)."""
 
 from . import hints
-from ..runtime.options import add_age_option, nagios_range
+from ..options import add_age_option, nagios_range
 from .definition import CheckDefinition
 from ..timeutil import describe_since, format_duration
 from ..verdict import CRITICAL, OK, WARNING, Finding, Perf, Verdict, age_status

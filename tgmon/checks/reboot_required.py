@@ -1,8 +1,8 @@
 """check_reboot_required: a kernel update installed by Auto-Update waits for a reboot (R13)."""
 
 from . import hints
-from ..freshness import known_age, since_detail, since_text
-from ..runtime.options import add_age_option
+from ..state.freshness import known_age, since_detail, since_text
+from ..options import add_age_option
 from .definition import CheckDefinition
 from ..timeutil import format_duration
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of

@@ -7,7 +7,7 @@ wins; the long output has one line per aspect.
 
 import argparse
 
-from ..runtime.options import add_severity_options
+from ..options import add_severity_options
 from .definition import CheckDefinition
 from ..verdict import (OK, Finding, Verdict, line_of, problems_first, status_name, summary_line,
                        worst_status)

@@ -1,8 +1,9 @@
 """check_update_lock: the update lock blocks every update run (R9)."""
 
 from . import hints
-from ..freshness import known_age, since_detail, since_text
+from ..state.freshness import known_age, since_detail, since_text
 from .definition import CheckDefinition
+from .words import run_kind, run_result
 from ..timeutil import describe_since, short_time
 from ..verdict import CRITICAL, OK, Condition, Finding, Perf, Verdict, severity_of
 
@@ -26,7 +27,7 @@ def judge(state, opts, now):
         run = state.last_update_run
         if run is not None and run.result == "failed":
             details.append("last update run (%s) failed %s: %s" % (
-                run.kind, describe_since(run.end or run.start, now), run.message or ""))
+                run_kind(run), describe_since(run.end or run.start, now), run.message or ""))
         if state.schedule.disabled_by_failure is not None:
             details.append("scheduled download and update were switched off by the failure; "
                            "switch them on again after removing the lock")
@@ -46,8 +47,8 @@ def _last_run(state, now):
     if run is None:
         return ""
     if run.end is None:
-        return ", %s run in progress since %s" % (run.kind, short_time(run.start, now))
-    return ", last %s run %s %s" % (run.kind, run.result, short_time(run.end, now))
+        return ", %s run in progress since %s" % (run_kind(run), short_time(run.start, now))
+    return ", the %s run of %s %s" % (run_kind(run), short_time(run.end, now), run_result(run))
 
 
 DEFINITION = CheckDefinition(

@@ -1,9 +1,10 @@
 """check_update_schedule: the scheduled download/update settings (R3, R4, R6, R15, R16)."""
 
 from . import hints
-from ..lifecycle import (MINIMUM_DOWNLOAD_LEAD, RECOMMENDED_DOWNLOAD_LEAD, download_lead,
+from ..state.lifecycle import (MINIMUM_DOWNLOAD_LEAD, RECOMMENDED_DOWNLOAD_LEAD, download_lead,
                          download_length)
 from .definition import CheckDefinition
+from .words import weekly
 from ..timeutil import describe_since, format_duration, short_time
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
 
@@ -43,7 +44,7 @@ def judge(state, opts, now):
             findings.append(Finding(
                 SHORT_LEAD.name, severity_of(opts, SHORT_LEAD.name),
                 "download %s starts only %s before the update %s"
-                % (_when(download), format_duration(lead), _when(update)),
+                % (weekly(download), format_duration(lead), weekly(update)),
                 ("the vendor recommends starting the download %s before the update"
                  % format_duration(RECOMMENDED_LEAD),),
                 "move it %s earlier %s" % (format_duration(RECOMMENDED_LEAD - lead),
@@ -52,7 +53,7 @@ def judge(state, opts, now):
             findings.append(Finding(
                 SHORT_LEAD.name, severity_of(opts, SHORT_LEAD.name),
                 "download may run until %s, past the update start %s"
-                % (download.end, _when(update)), (),
+                % (download.end, weekly(update)), (),
                 "end it before the update %s" % hints.SCHEDULED_UPDATE))
         elif lead < RECOMMENDED_LEAD:
             notes = ("the download starts %s before the update; the vendor recommends %s"
@@ -61,7 +62,7 @@ def judge(state, opts, now):
         findings.append(Finding(
             CLUSTER_LOCK.name, severity_of(opts, CLUSTER_LOCK.name),
             "Cluster-wide update lock is yes, the scheduled update %s will not run"
-            % _when(update), (), "set it to no in the cluster settings"))
+            % weekly(update), (), "set it to no in the cluster settings"))
     if not state.hotfixes.always_install_all:
         findings.append(Finding(
             NOT_ALL_HOTFIXES.name, severity_of(opts, NOT_ALL_HOTFIXES.name),
@@ -77,17 +78,12 @@ def judge(state, opts, now):
     ))
 
 
-def _when(setting):
-    """'Tue 03:00': a scheduled setting as an alert line shows it."""
-    return "%s %s" % (setting.weekday[:3].capitalize(), setting.start)
-
-
 def _describe(download, update, lead):
     if not update.active:
         return "no scheduled update, Auto-Update only"
-    text = "scheduled update %s" % _when(update)
+    text = "scheduled update %s" % weekly(update)
     if download.active:
-        text += ", download %s (%s before)" % (_when(download), format_duration(lead))
+        text += ", download %s (%s before)" % (weekly(download), format_duration(lead))
     else:
         text += ", download 1h before it"
     return text

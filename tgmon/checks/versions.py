@@ -1,10 +1,10 @@
 """check_versions: release state, the warn flag, skipped releases (R8, R17)."""
 
 from . import hints
-from ..freshness import since_detail, since_text
-from ..lifecycle import OLDSTABLE_GAP
-from ..model import releases_ahead
-from ..runtime.options import add_age_option
+from ..state.freshness import since_detail, since_text
+from ..state.lifecycle import OLDSTABLE_GAP
+from ..state.model import releases_ahead
+from ..options import add_age_option
 from .definition import CheckDefinition
 from ..timeutil import describe_since, format_duration
 from ..verdict import (CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, age_status,

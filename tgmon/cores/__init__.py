@@ -12,7 +12,7 @@ here knows the command line or what a downtime is for.
 """
 
 from ..errors import TgmonError
-from ..model import record
+from ..state.model import record
 
 # A downtime as a core holds it: host, service (None for the host's own),
 # start and end (whole seconds since the epoch) and the comment.

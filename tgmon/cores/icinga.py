@@ -18,12 +18,12 @@ import json
 import requests
 
 from ..errors import UsageError
-from ..model import record
-from ..runtime.output import sanitize
-from ..safefile import read_option_file
+from ..state.model import record
+from ..render.nagios import sanitize
+from ..safeio.files import read_option_file
 from ..sources.http import (CONNECT_TIMEOUT, BodyTooLarge, make_session, network_words,
                             proxies_for, read_body, remaining, tls_words)
-from ..urls import check_url, redact_url
+from ..safeio.urls import check_url, redact_url
 from . import MAX_NAME, CoreError, Downtime, Found, Refused, owned, unsafe_character
 
 # An answer is parsed whole, so its size and its number of objects ('{' and '['

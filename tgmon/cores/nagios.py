@@ -40,9 +40,9 @@ import stat
 import time
 
 from ..errors import UsageError
-from ..model import record
-from ..runtime.output import _FIRST_LINE, sanitize
-from ..safefile import file_type
+from ..state.model import record
+from ..render.nagios import _FIRST_LINE, sanitize
+from ..safeio.files import file_type
 from . import MAX_NAME, CoreError, Downtime, Found, Refused, owned, unsafe_character
 
 PIPE_BUF = 4096            # POSIX: a write up to this size is never interleaved

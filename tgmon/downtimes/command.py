@@ -12,20 +12,20 @@ changes nothing. -t covers everything: the nodes, DNS, TLS, the API.
 """
 
 import argparse
-import os
 import re
 import string
 import sys
 import time
 
-from .. import bounded
+from ..safeio import bounded
 from ..cores import unsafe_character
 from ..errors import TgmonError, UsageError
-from ..lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
-from ..runtime.options import (add_cluster_source, duration, optional_file,
+from ..state.lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
+from ..options import (add_cluster_source, duration, optional_file,
                                positive_seconds)
-from ..runtime.output import sanitize
+from ..render.nagios import sanitize
 from ..safeargs import SafeArgumentParser
+from ..safeio.stdio import say_stderr, write_stdout
 from ..timeutil import DURATION_HELP, format_duration, utcnow
 from .sync import sync, words
 from .wanted import DEFAULT_SERVICE_COMMANDS
@@ -220,15 +220,21 @@ class Report:
     """What the run prints: changes to stdout, what was skipped and what failed to
     stderr, then a summary; every line sanitised (it holds names from nodes, files
     and cores). The exit code follows from what was said, not from whether anybody
-    read it: a closed stdout or a reader gone never stops a sync halfway."""
+    read it: the process's own streams go through safeio.stdio, so a closed stdout
+    or a reader gone never stops a sync halfway. ``out``, ``err``: other streams
+    to write to instead (a test's)."""
 
-    def __init__(self, out, err):
+    def __init__(self, out=None, err=None):
         self.out, self.err = out, err
         self.errors = 0      # exit 2
         self.skipped = 0     # exit 1
 
     def line(self, text):
-        self.out = _written(self.out, sanitize(text))
+        line = sanitize(text)
+        if self.out is None:
+            write_stdout(line + "\n")
+        else:
+            self.out.write(line + "\n")
 
     def skip(self, text):
         self.skipped += 1
@@ -239,34 +245,18 @@ class Report:
         self._say(text)
 
     def _say(self, text):
-        self.err = _written(self.err, sanitize("tgmon downtimes: " + text))
+        line = sanitize("tgmon downtimes: " + text)
+        if self.err is None:
+            say_stderr(line)
+        else:
+            self.err.write(line + "\n")
 
     def code(self):
         return 2 if self.errors else 1 if self.skipped else 0
 
 
-def _written(stream, line):
-    """``stream`` after writing ``line`` to it, or None once it cannot be written
-    (closed, EPIPE): then its descriptor points at /dev/null, so that Python's own
-    flush at exit neither fails nor changes the exit code."""
-    if stream is None:
-        return None
-    try:
-        stream.write(line + "\n")
-        stream.flush()
-        return stream
-    except (OSError, ValueError):      # ValueError: a closed file object
-        try:
-            null = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(null, stream.fileno())
-            os.close(null)
-        except (OSError, ValueError, AttributeError):
-            pass
-        return None
-
-
 def main(argv=None, out=None, err=None):
-    report = Report(out or sys.stdout, err or sys.stderr)
+    report = Report(out, err)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] != "sync":
         if argv and argv[0] in ("-h", "--help"):

@@ -19,8 +19,8 @@ window that ends before it starts) gets none at all, and says why.
 
 from datetime import time, timedelta, timezone
 
-from ..lifecycle import RUN_LEAD, parse_clock, resolve_local
-from ..model import WEEKDAYS, record
+from ..state.lifecycle import RUN_LEAD, parse_clock, resolve_local
+from ..state.model import WEEKDAYS, record
 
 MAINTENANCE, UPDATE = "maintenance", "update"
 KIND_WORDS = {MAINTENANCE: "planned maintenance", UPDATE: "scheduled update"}

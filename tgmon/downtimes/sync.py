@@ -15,8 +15,8 @@ import time
 from datetime import timedelta
 
 from ..cores import CoreError, Ownership, Refused
-from ..model import NodeFailure
-from ..runtime.options import http_settings
+from ..state.model import NodeFailure
+from ..options import http_settings
 from ..sources.nodes import configured_nodes, node_name, read_each
 from .plan import PlanSettings, plan, zone_of
 from .wanted import COMMENT_PREFIX, DEFAULT_SERVICE_COMMANDS, changes, wanted_downtimes

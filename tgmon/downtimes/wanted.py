@@ -13,7 +13,7 @@ import math
 
 from ..cores import Downtime
 from ..cores.nagios import clean_text
-from ..model import record
+from ..state.model import record
 from ..timeutil import UTC, offset_text
 from .plan import KIND_WORDS
 

@@ -21,13 +21,14 @@ import traceback
 
 import nagiosplugin
 
-from .. import bounded
+from ..safeio import bounded
 from ..errors import CheckTimeout, TgmonError, UsageError
+from ..safeio.stdio import write_stdout
 from ..timeutil import utcnow
 from ..verdict import OK, UNKNOWN, fit, line_of, problems_first, status_name, summary_line
-from .output import first_line_budget
-from . import options as optmod
-from .output import render, sanitize
+from ..render.nagios import first_line_budget
+from .. import options as optmod
+from ..render.nagios import render, sanitize
 
 # The bounded waits end this much before the alarm, so their own, more
 # precise message (what did not answer) wins over the generic one.
@@ -202,13 +203,9 @@ def main(definition):
         out = io.StringIO()
         code = _internal(definition, out, exc, _count_verbose(sys.argv[1:]))
     code = code if code in (0, 1, 2, 3) else UNKNOWN
-    try:
-        # bytes, so that no locale or stdout encoding can make writing fail
-        sys.stdout.buffer.write(out.getvalue().encode("utf-8", "replace"))
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except (OSError, ValueError):  # stdout closed by the caller: nothing more to say
-        pass
+    # bytes, so that no locale or stdout encoding can make writing fail; a stdout
+    # that is closed, broken or full takes nothing, and the exit code stands
+    write_stdout(out.getvalue().encode("utf-8", "replace"))
     # A check writes nothing and holds nothing: skip the interpreter's
     # teardown of every module (a measurable share of a ~60 ms run).
     os._exit(code)

@@ -5,13 +5,25 @@ scenario's event names them). What the appliance forbids raises ``Refused``
 naming the rule.
 """
 
-from ..lifecycle import REBOOT
-from ..model import MARKER_UNSET, PlannedMaintenance
+from ..state.lifecycle import REBOOT
+from ..state.model import MARKER_UNSET, PlannedMaintenance
 from .errors import Refused, SimError
 
 
+# R17: two or more releases behind, admin update neither downloads nor installs; only
+# Customer service's update from oldstable catches up (it downloads what it needs).
+TOO_FAR_BEHIND = ('two or more releases behind: Customer service -> '
+                  '"Full update from Oldstable"')
+
+
 def download(node):
+    """A round of up to 10 attempts (R5, R8); refused where Auto-Update is (R17)."""
     node.check_server()
+    if node.too_far_behind():
+        raise Refused("R17", TOO_FAR_BEHIND)
+    if node.downloads.job is None and node.downloads.covers(node.payload()):
+        node.log("admin update: Download: nothing to download, the files are complete")
+        return
     node.downloads.round("admin update: Download", lambda ok: None)
 
 
@@ -23,8 +35,7 @@ def auto_update(node):
         raise Refused("R2", "an update run is already in progress")
     node.check_server()
     if node.too_far_behind():
-        raise Refused("R17", "two or more releases behind: Customer service -> "
-                             '"Full update from Oldstable"')
+        raise Refused("R17", TOO_FAR_BEHIND)
     node.start_manual_run("auto-update", node.payload())
 
 
@@ -109,8 +120,11 @@ def end_maintenance(node, role="maint"):
         raise Refused("R12", "an update is being installed")
     node.maintenance = None
     node.planned = None
-    if node.role == "cluster-node" and node.run is None:
-        node.in_load_balancing = True
+    if node.run is None:
+        node.new_logins_blocked = False    # a failed update's block ends with it
+        if node.role == "cluster-node":
+            node.in_load_balancing = True
+    node.users_may_return()
     node.log("admin %s ended the maintenance mode" % role)
 
 
@@ -142,6 +156,7 @@ def disable_vnc_login(node):
 
 def enable_vnc_login(node):
     node.vnc_login_disabled = False
+    node.users_may_return()
     node.log("admin maint enabled VNC login")
 
 

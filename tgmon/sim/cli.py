@@ -7,13 +7,20 @@
                     [--port N]
 
 Exit 0 on success, 2 on a bad scenario or bad arguments (one line, no traceback).
+Everything printed that came from the scenario file is one printable line of
+text (``render.nagios.sanitize``); a reader that stops reading (``| head``)
+ends the run quietly with 0, any other output that cannot be written is exit 2.
 """
 
 import argparse
+import math
 import os
 import sys
 
+from ..render.nagios import sanitize
 from ..safeargs import SafeArgumentParser
+from ..safeio.stdio import say_stderr, settle_stdout, write_stdout
+from ..errors import TgmonError
 from .errors import ScenarioError, SimError
 
 
@@ -57,45 +64,66 @@ def _parser():
     serve.add_argument("scenario")
     when = serve.add_mutually_exclusive_group()
     when.add_argument("--at", metavar="TIME", help="simulated time stands at this instant")
-    when.add_argument("--speed", type=float, metavar="FACTOR",
+    when.add_argument("--speed", type=_speed, metavar="FACTOR",
                       help="simulated time runs from the scenario start at FACTOR x real time")
     serve.add_argument("--simulated-times", action="store_true",
                        help="serve the scenario's own times; by default every time is moved "
                        "so that each state was written just now, and real checks read it as "
                        "fresh (as run --as-of-now)")
-    from ..exporter import add_serve_arguments
+    from ..server.exporter import add_serve_arguments
     add_serve_arguments(serve, default_port=9741)
     return parser
 
 
+def _speed(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_SPEED):
+        raise argparse.ArgumentTypeError("--speed must be a number above 0 and at most %d"
+                                         % MAX_SPEED)
+    return value
+
+
+MAX_SPEED = 1000000
+
+
 def main(argv=None):
     try:
-        args = _parser().parse_args(argv)
-        return _dispatch(args)
-    except ScenarioError as exc:
-        print("tgmon-sim: %s" % exc, file=sys.stderr)
-        return 2
-    except SimError as exc:
-        print("tgmon-sim: %s" % exc, file=sys.stderr)
-        return 2
-    except BrokenPipeError:
-        return 0
-    except OSError as exc:  # e.g. the port is taken
-        print("tgmon-sim: %s" % exc, file=sys.stderr)
-        return 2
+        return _dispatch(_parser().parse_args(argv))
+    except (SimError, TgmonError) as exc:   # a bad scenario or argument, a refused write
+        return _fail(str(exc))
+    except OSError as exc:       # e.g. the port is taken
+        return _fail(exc.strerror or type(exc).__name__)
+    finally:
+        settle_stdout()          # --help into a closed pipe: no exit 120 at exit
+
+
+def _fail(text):
+    say_stderr("tgmon-sim: %s" % sanitize(text))
+    return 2
+
+
+def _out(text):
+    """Write the output; a reader that went away is no error (exit 0), any other
+    failure is (exit 2)."""
+    problem = write_stdout(text)
+    if problem is not None and not isinstance(problem, BrokenPipeError):
+        raise SimError("cannot write the output: %s - give a writable stdout"
+                       % (getattr(problem, "strerror", None) or "stdout is closed"))
 
 
 def _dispatch(args):
     from .scenario import load_scenario
     scenario = load_scenario(args.scenario)
     if args.command == "serve":
-        from ..exporter import serve_from_arguments
+        from ..server.exporter import serve_from_arguments
         from .serve import SimulationApp
-        at = scenario.parse_time(args.at, None, "--at") if args.at else None
-        return serve_from_arguments(SimulationApp(scenario, at, args.speed,
-                                                  as_of_now=not args.simulated_times),
+        return serve_from_arguments(SimulationApp(scenario, _instant(scenario, args.at, "--at"),
+                                                  args.speed, as_of_now=not args.simulated_times),
                                     args, name="tgmon-sim serve")
-    until = scenario.parse_time(args.until, None, "--until") if args.until else None
+    until = _instant(scenario, args.until, "--until")
     if args.command == "run":
         return _run(scenario, until, args.state_dir, args.node, args.as_of_now)
     if args.command == "downtimes":
@@ -104,8 +132,19 @@ def _dispatch(args):
     for node in args.node or ():
         if node not in scenario.node_names:
             raise ScenarioError(args.scenario, "unknown node %r" % node)
-    sys.stdout.write(format_timeline(scenario, until, args.node))
+    _out(format_timeline(scenario, until, args.node))
     return 0
+
+
+def _instant(scenario, text, option):
+    """An instant given on the command line, within the span a scenario may cover."""
+    if text is None:
+        return None
+    instant = scenario.parse_time(text, None, option)
+    if instant > scenario.start + scenario.max_span:
+        raise ScenarioError(scenario.path, "%s is more than %d days after the scenario start"
+                            % (option, scenario.max_span.days))
+    return instant
 
 
 def _downtimes(scenario, until, args):
@@ -118,13 +157,13 @@ def _downtimes(scenario, until, args):
             args.lookahead, args.update_duration, args.default_duration)), scenario.zone)
     except ValueError as exc:
         raise SimError(str(exc)) from None
-    sys.stdout.write(format_downtimes(scenario, settings, until))
+    _out(format_downtimes(scenario, settings, until))
     return 0
 
 
 def _run(scenario, until, state_dir, node, as_of_now=False):
-    from ..lifecycle import moved_to_now
-    from ..stateformat import write_state
+    from ..state.lifecycle import moved_to_now
+    from ..state.layout import write_state
     from ..timeutil import utcnow
     if until < scenario.start:
         raise ScenarioError(scenario.path, "--until is before the scenario start")
@@ -141,7 +180,7 @@ def _run(scenario, until, state_dir, node, as_of_now=False):
     for name, state in states.items():
         path = state_dir if node is not None else os.path.join(state_dir, name)
         write_state(path, state)
-        print("%s: state of %s at %s%s" % (path, name, until.isoformat(), moved))
+        _out("%s: state of %s at %s%s\n" % (sanitize(path), name, until.isoformat(), moved))
     return 0
 
 

@@ -5,9 +5,9 @@ warn flag is set (it is cleared only by a complete download). Whoever needs
 the files joins the round already running; ``done(ok)`` is called at its end.
 """
 
-from ..lifecycle import (ATTEMPT_TIMEOUT, ATTEMPTS_PER_ROUND, DOWNLOAD_HOTFIXES,
+from ..state.lifecycle import (ATTEMPT_TIMEOUT, ATTEMPTS_PER_ROUND, DOWNLOAD_HOTFIXES,
                          DOWNLOAD_RELEASE)
-from ..model import MARKER_UNSET
+from ..state.model import MARKER_UNSET
 
 
 class Job:

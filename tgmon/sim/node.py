@@ -2,41 +2,36 @@
 
 The node is a small state machine driven by the simulation's event queue:
 it polls the update server, runs its scheduled download and update, installs
-and reboots. Downloads are ``download.Downloads``; what admins do is
-``admin.py``. ``snapshot`` exports the immutable ``State`` the checks read.
+and reboots. Downloads are ``download.Downloads``, a run from its start to its
+end ``runs.UpdateRuns``; what admins do is ``admin.py``. ``snapshot`` exports
+the immutable ``State`` the checks read.
 """
 
 from datetime import timedelta
 
-from .. import model
-from ..lifecycle import (INSTALL_HOTFIXES, INSTALL_RELEASE, NOTICE_LEAD, OLDSTABLE_GAP,
-                         REBOOT, RUN_LEAD, SERVER_POLL_CLOCK, ATTEMPTS_PER_ROUND)
-from ..model import (
-    ClusterSettings, FailureSwitchOff, Flags, Hotfixes, Maintenance, Marker, MARKER_UNSET,
-    Node, Releases, Schedule, ScheduledDownload, ScheduledUpdate, State, UpdateRun,
-    UpdateServer, record, releases_ahead)
+from ..state import model
+from ..state.lifecycle import NOTICE_LEAD, OLDSTABLE_GAP, RUN_LEAD, SERVER_POLL_CLOCK
+from ..state.model import (
+    ClusterSettings, Flags, Hotfixes, Maintenance, Marker, MARKER_UNSET, Node, Releases,
+    Schedule, ScheduledDownload, ScheduledUpdate, State, UpdateServer, record,
+    releases_ahead)
 from .download import Downloads, describe
+from .runs import UpdateRuns
 from .wallclock import next_daily, next_weekly
 
-# The maintenance mode as the node keeps it: who may end it, and whether the
-# update run that switched it on also switches it off (R11, R12) or not (R7, R14).
-MaintenanceMode = record("MaintenanceMode", "since reason only_maint by_run")
+# The maintenance mode as the node keeps it: who may end it, and what switched it on
+# (origin): an update run, which switches it off again when it ends well (R11, R12);
+# admin maint's plan, which admin maint ends (R14); or a failure, which stays until
+# an admin ends it (R7, R9). One mode at a time: the later cause is kept, by rank.
+MaintenanceMode = record("MaintenanceMode", "since reason only_maint origin")
+ORIGIN_RANK = {"run": 0, "planned": 1, "failure": 2}
 
 
-class Run:
-    """An update run in progress: scheduled (R11, R12) or Auto-Update (R2)."""
-
-    def __init__(self, kind, start, payload, update_at=None):
-        self.kind = kind
-        self.start = start
-        self.payload = payload
-        self.update_at = update_at
-        self.phase = "prepare"
-
-
-class SimNode:
+class SimNode(UpdateRuns):
     def __init__(self, sim, name, role, cluster=None, installed="4.11", installed_at=None,
-                 download=None, update=None, always_install_all=True, users=0):
+                 download=None, update=None, always_install_all=True, users=0,
+                 warn_flag=MARKER_UNSET, update_lock=MARKER_UNSET,
+                 reboot_required=MARKER_UNSET):
         self.sim = sim
         self.name = name
         self.role = role
@@ -60,11 +55,13 @@ class SimNode:
         self.planned = None               # PlannedMaintenance
         self.vnc_login_disabled = False
         self.in_load_balancing = role == "cluster-node"
+        self.new_logins_blocked = False   # a single system right before its update (R11)
         self.last_update_run = None
-        self.users = users
-        self.warn_flag = MARKER_UNSET
-        self.update_lock = MARKER_UNSET
-        self.reboot_required = MARKER_UNSET
+        self.users = users                # logged in whenever the node serves
+        self.users_disconnected = False   # ended by an update; back once logins are taken
+        self.warn_flag = warn_flag        # as the appliance was found (a scenario's setup)
+        self.update_lock = update_lock
+        self.reboot_required = reboot_required
         self.run = None
         self.busy = None                  # "install" | "reboot" while the node serves nobody
         self.fail_attempts = 0            # injected faults: failing download attempts
@@ -168,7 +165,12 @@ class SimNode:
             if deadline - self.now > timedelta(days=1):
                 deadline = None  # an end before the start means no end that day
         self.check_server()
-        self.downloads.round("scheduled download", lambda ok: None, deadline)
+        behind = self.too_far_behind()
+        if behind:
+            self.log("scheduled download not started: %d releases behind, only Customer "
+                     "service catches up from oldstable (R17)" % behind)
+        else:
+            self.downloads.round("scheduled download", lambda ok: None, deadline)
         when = next_weekly(self.now, setting.weekday, setting.start, self.sim.zone)
         self.sim.queue.at(when, self._scheduled_download, token)
 
@@ -203,8 +205,7 @@ class SimNode:
             return
         run = self.begin_run("scheduled", payload, "updates available: %s" % describe(payload),
                              update_at)
-        self.enter_maintenance("scheduled update at %s" % self.local_clock(update_at),
-                               by_run=True)
+        self.enter_maintenance("scheduled update at %s" % self.local_clock(update_at))
         if self.role == "cluster-node":
             self.in_load_balancing = False
             self.log("out of load balancing 1 h before the update (R11)")
@@ -226,169 +227,18 @@ class SimNode:
                         % holder, "R9")
         return None
 
-    # ------------------------------------------------------------ update runs
-    def begin_run(self, kind, payload, message, update_at=None):
-        """A run starts: it is the node's current one and its last_update_run."""
-        run = self.run = Run(kind, self.now, payload, update_at)
-        self.last_update_run = UpdateRun(kind, run.start, None, None, message)
-        return run
-
-    def end_run(self, run, result, message):
-        """A run ends with ``result`` (ok | no-updates | failed)."""
-        if self.run is run:
-            self.run = None
-            if run.phase == "install":
-                self.busy = None
-        self.last_update_run = UpdateRun(run.kind, run.start, self.now, result, message)
-
-    def _update_due(self, run):
-        if self.run is not run:
-            return
-        if self.downloads.job is not None:
-            self.downloads.then(lambda ok: self._after_first_round(run, ok))
-            return
-        self._after_first_round(run, self.downloads.covers(run.payload))
-
-    def _after_first_round(self, run, ok):
-        if self.run is not run:
-            return
-        if ok:
-            self.install(run)
-            return
-        self.log("files not downloaded: second round of %d attempts before the run (R5)"
-                 % ATTEMPTS_PER_ROUND)
-        self.downloads.round("R5: second round", lambda ok2: self._after_second_round(run, ok2),
-                             payload=run.payload)
-
-    def _after_second_round(self, run, ok):
-        if self.run is not run:
-            return
-        if ok:
-            self.install(run)
-            return
-        # R6: scheduled operation off, lock; R7: a cluster node also goes to maintenance
-        self.download_setting = self.download_setting._replace(active=False)
-        self.update_setting = self.update_setting._replace(active=False)
-        self.disabled_by_failure = FailureSwitchOff(self.now, "download failed in both rounds")
-        self.disarm_schedule()
-        self.log("second round failed: scheduled download and update switched off (R6)")
-        if self.role == "cluster-node":
-            self.enter_maintenance("update download failed", only_maint=True)
-            self.in_load_balancing = False
-            self.log("cluster node in maintenance mode; only admin maint can end it (R7)")
-        else:
-            self._leave_run_maintenance()
-        message = "download of the update files failed in both rounds"
-        self.end_run(run, "failed", message)
-        self._set_lock("scheduled update failed: %s" % message)
-
-    def _set_lock(self, reason):
-        if not self.update_lock.is_set:
-            self.update_lock = self.marker([reason])
-            self.log("update lock set (R9): %s" % reason)
-
-    def start_manual_run(self, kind, payload, what="Auto-Update"):
-        """Auto-Update or a Customer-service update: download, then install (R1, R2)."""
-        if payload == (None, ()):
-            self.end_run(self.begin_run(kind, payload, what), "no-updates",
-                         "no updates available")
-            self.log("%s: no updates available" % what)
-            return
-        run = self.begin_run(kind, payload, what)
-        self.log("%s started for %s" % (what, describe(payload)))
-
-        def downloaded(ok):
-            if self.run is not run:
-                return
-            if ok:
-                self.install(run)
-            else:
-                self.end_run(run, "failed", "download of the update files failed")
-        self.downloads.round(what, downloaded, payload=payload)
-
-    # ---------------------------------------------------------- install (R12, R13)
-    def install(self, run):
-        if run.kind == "scheduled":
-            # R9: a lock set on another node after this run began still halts it
-            blocked = self._run_blocker()
-            if blocked:
-                self._halt(run, blocked)
-                return
-        run.phase = "install"
-        release, hotfixes = run.payload
-        self.busy = "install"
-        if self.role == "cluster-node":
-            self.in_load_balancing = False
-        self.log("update started: users disconnected, installing %s (R12)" % describe(run.payload))
-        duration = INSTALL_RELEASE if release else INSTALL_HOTFIXES
-        self.sim.queue.at(self.now + duration, self._install_done, run)
-
-    def _install_done(self, run):
-        if self.run is not run:
-            return
-        release, hotfixes = run.payload
-        if self.fail_install:
-            self.fail_install = False
-            self.end_run(run, "failed", "installation of %s failed" % describe(run.payload))
-            self.log("installation failed")
-            if run.kind == "scheduled":
-                self._set_lock("scheduled update failed: installation error")
-            return
-        if release is not None:
-            self.installed = release.version
-            self.installed_at = self.now
-        by_id = {h.id: h for h in self.known_hotfixes}
-        self.installed_hotfixes.extend(by_id[i] for i in hotfixes if i in by_id)
-        self.selected_hotfixes -= set(hotfixes)
-        self.downloads.files = None
-        kernel = release is not None and release.kernel_update
-        if kernel and run.kind == "scheduled":
-            self.busy = "reboot"
-            self.log("kernel update: rebooting by itself (R12)")
-            self.sim.queue.at(self.now + REBOOT, self._finish_run, run)
-            return
-        if kernel:
-            self.reboot_required = self.marker(["linux-image (kernel of %s)" % release.version])
-            self.log("kernel update by Auto-Update: reboot required, no automatic reboot (R13)")
-        self._finish_run(run)
-
-    def _finish_run(self, run):
-        self.end_run(run, "ok", "installed %s" % describe(run.payload))
-        self._leave_run_maintenance()
-        if self.maintenance is not None:   # planned by admin maint (R14): maint ends it
-            self.log("update finished; the maintenance admin maint planned stays until "
-                     "admin maint ends it (R12, R14)")
-            return
-        if self.role == "cluster-node":
-            self.in_load_balancing = True
-        self.log("update finished: maintenance ended, logins released%s (R12)"
-                 % (", back in load balancing" if self.role == "cluster-node" else ""))
-
-    def _halt(self, run, blocked):
-        """A scheduled run that may not install after all: it ends without installing.
-
-        Not a failure of this node, so no lock of its own (else one node's
-        failure would lock every node whose run had begun). The downloaded
-        files stay for the next run.
-        """
-        self.end_run(run, "failed", "halted before installing: %s" % blocked[0])
-        self._leave_run_maintenance()
-        if self.role == "cluster-node" and self.maintenance is None:
-            self.in_load_balancing = True
-        self.log("scheduled update halted before installing: %s (%s)" % blocked)
-
     # ---------------------------------------------------------- maintenance (R7, R14)
-    def enter_maintenance(self, reason, only_maint=False, by_run=False):
+    def enter_maintenance(self, reason, only_maint=False, origin="run"):
         current = self.maintenance
         if current is None:
-            self.maintenance = MaintenanceMode(self.now, reason, only_maint, by_run)
+            self.maintenance = MaintenanceMode(self.now, reason, only_maint, origin)
         else:
-            self.maintenance = current._replace(reason=reason,
-                                                only_maint=only_maint or current.only_maint,
-                                                by_run=by_run and current.by_run)
+            self.maintenance = current._replace(
+                reason=reason, only_maint=only_maint or current.only_maint,
+                origin=max(origin, current.origin, key=ORIGIN_RANK.get))
 
     def _leave_run_maintenance(self):
-        if self.maintenance is not None and self.maintenance.by_run:
+        if self.maintenance is not None and self.maintenance.origin == "run":
             self.maintenance = None
 
     def plan_maintenance(self, planned, disable_vnc):
@@ -404,7 +254,7 @@ class SimNode:
     def _planned_start(self, planned, disable_vnc):
         if self.planned is not planned:
             return
-        self.enter_maintenance(planned.reason or "planned maintenance")
+        self.enter_maintenance(planned.reason or "planned maintenance", origin="planned")
         if disable_vnc:
             self.vnc_login_disabled = True
         self.log("planned maintenance started%s (R14)"
@@ -426,20 +276,32 @@ class SimNode:
     def fault_sessions(self, count):
         self.users = int(count)
 
-    # ------------------------------------------------------------ state export
+    # ------------------------------------------------------------ users (R1, R11, R12)
+    def takes_new_logins(self):
+        """Whether users can log in now: not installing or rebooting, logins not blocked,
+        VNC login not disabled, and a cluster node in load balancing."""
+        return not (self.busy or self.new_logins_blocked or self.vnc_login_disabled
+                    or (self.role == "cluster-node" and not self.in_load_balancing))
+
+    def users_may_return(self):
+        """Users an update disconnected come back once the node takes logins again."""
+        if self.takes_new_logins():
+            self.users_disconnected = False
+
     def serving(self):
-        """Whether the logged-in users are still on the node.
+        """Whether the users are on the node.
 
         Out of load balancing (R11) a cluster node gets no new users, but the
-        logged-in ones stay until the update starts (R12); a node in the
-        maintenance a failed download forced (R7) serves nobody.
+        logged-in ones stay until the update starts (R12); those it disconnected
+        come back only once the node takes logins again (not after a failed
+        install, R9); a node in the maintenance a failed download forced (R7)
+        serves nobody.
         """
-        if self.busy:
+        if self.busy or self.users_disconnected:
             return False
-        if self.maintenance is not None and self.maintenance.only_maint:
-            return False
-        return self.run is None or self.run.phase != "install"
+        return not (self.maintenance is not None and self.maintenance.only_maint)
 
+    # ------------------------------------------------------------ state export
     def snapshot(self, now=None):
         now = now or self.now
         mode = self.maintenance
@@ -466,6 +328,6 @@ class SimNode:
             last_update_run=self.last_update_run,
             active_sessions=self.users if self.serving() else 0,
             flags=Flags(self.warn_flag, self.update_lock, self.reboot_required),
-            origin="simulation")
+            origin="simulation", new_logins_blocked=self.new_logins_blocked)
         # every time as the node's own wall clock shows it, like a real writer
         return model.map_times(state, self.sim.local)

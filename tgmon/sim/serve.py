@@ -14,8 +14,8 @@ own times.
 import threading
 import time
 
-from ..lifecycle import moved_to_now
-from ..stateformat import remote_document
+from ..state.lifecycle import moved_to_now
+from ..state.layout import remote_document
 from ..timeutil import utcnow
 
 
@@ -31,10 +31,12 @@ class SimulationApp:
         self.sim.run_until(self.origin)
 
     def now(self):
+        """The simulated instant; with --speed it stops where a scenario's span ends."""
         if not self.speed:
             return self.origin
         from datetime import timedelta
-        return self.origin + timedelta(seconds=(time.monotonic() - self.started) * self.speed)
+        return min(self.origin + timedelta(seconds=(time.monotonic() - self.started) * self.speed),
+                   self.scenario.start + self.scenario.max_span)
 
     def route(self, path):
         parts = [p for p in path.split("/") if p]

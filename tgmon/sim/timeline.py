@@ -12,20 +12,20 @@ from datetime import timedelta
 
 from ..checks import cluster_updates
 from ..checks.registry import SINGLE_NODE_CHECKS
-from ..lifecycle import NOTICE_LEAD
-from ..model import ClusterView, map_times
-from ..runtime import options as optmod
-from ..runtime.output import first_line_budget
+from ..state.lifecycle import NOTICE_LEAD
+from ..state.model import ClusterView, map_times
+from .. import options as optmod
+from ..render.nagios import first_line_budget
 from ..verdict import overall_status, status_name, summary_line
 
 SECOND = timedelta(seconds=1)
 
 
 def report(definition, subject, options):
-    """(status, first-line text, key): the key changes when a finding's status
-    does, not when only an age in the text grows."""
+    """(status, first-line text, key): the key changes when a finding's status or
+    next step does, not when only an age in the text grows."""
     verdict = definition.judge(subject, options, subject.generated)
-    key = tuple((f.condition, f.status) for f in verdict.findings)
+    key = tuple((f.condition, f.status, f.action) for f in verdict.findings)
     status = overall_status(verdict)
     return status, summary_line(verdict, first_line_budget(definition.name,
                                                           status_name(status))), key

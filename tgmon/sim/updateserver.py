@@ -5,7 +5,7 @@
 
 from bisect import bisect_right, insort
 
-from ..model import Hotfix, Release, version_key
+from ..state.model import Hotfix, Release, version_key
 
 
 class SimUpdateServer:

@@ -4,8 +4,8 @@ lifecycle's one rule for DST days (``resolve_local``).
 
 from datetime import time, timedelta
 
-from ..lifecycle import parse_clock, resolve_local
-from ..model import WEEKDAYS
+from ..state.lifecycle import parse_clock, resolve_local
+from ..state.model import WEEKDAYS
 from ..timeutil import UTC
 
 
@@ -15,7 +15,7 @@ def next_weekly(after, weekday, clock_text, zone):
     target = WEEKDAYS.index(weekday)
     local = after.astimezone(zone)
     day = local.date()
-    for offset in range(0, 15):
+    for offset in range(15):
         candidate_day = day + timedelta(days=offset)
         if candidate_day.weekday() != target:
             continue
@@ -28,7 +28,7 @@ def next_weekly(after, weekday, clock_text, zone):
 def next_daily(after, clock_text, zone):
     clock = time(*parse_clock(clock_text))
     day = after.astimezone(zone).date()
-    for offset in range(0, 3):
+    for offset in range(3):
         instant = resolve_local(day + timedelta(days=offset), clock, zone).astimezone(UTC)
         if instant > after:
             return instant

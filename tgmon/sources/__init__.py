@@ -4,7 +4,7 @@ Readers take small settings records, never the command line's namespace;
 ``runtime.options`` builds them from the options.
 """
 
-from ..model import record
+from ..state.model import record
 
 # What reading over HTTP needs: the bearer token's file, TLS, proxies, the
 # shared cache, and the check's deadline (time.monotonic()) and -t.
@@ -22,9 +22,9 @@ def read_single_state(source, now):
         from .http import read_url_state
         state = read_url_state(source.url, source.http)
     else:
-        from ..stateformat import paths_for
+        from ..state.layout import paths_for
         from .statedir import read_state
         state = read_state(paths_for(source.state_dir, source.files))
-    from ..freshness import check_freshness
+    from ..state.freshness import check_freshness
     check_freshness(state, now, source.max_age)
     return state

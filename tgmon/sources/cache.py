@@ -10,7 +10,7 @@ import os
 import stat
 import time
 
-from ..atomic import atomic_write
+from ..safeio.atomic import atomic_write
 from ..errors import SourceError
 
 

@@ -3,7 +3,7 @@
 Built on requests, which is imported here only: the local path never pays
 for it. Every failure is a SourceError naming the cause in a few words and
 the fix. The caller runs this in a thread and waits no longer than -t
-(``tgmon.bounded``), so even a DNS lookup that never ends cannot hold the
+(``tgmon.safeio.bounded``), so even a DNS lookup that never ends cannot hold the
 check; the connect and read timeouts end sooner still.
 
 What is sent: the bearer token from --token-file and nothing else - no
@@ -14,16 +14,23 @@ token never goes anywhere but --url), no compressed answers are accepted.
 import socket
 import ssl
 import time
+import warnings
 
-import requests
-from requests.adapters import HTTPAdapter
+# No library warning may reach a plugin's output (Icinga 2 shows stderr with it):
+# requests warns at import when it dislikes its libraries' versions; urllib3's
+# warnings are silenced for every session (make_session).
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import requests
+    from requests.adapters import HTTPAdapter
+    import urllib3
 
 from .. import __version__
 from ..errors import SourceError, UsageError
-from ..urls import check_url, redact_url
-from ..safefile import FileProblem, check_regular, read_regular
-from ..schema import SchemaError, parse_flags
-from ..tokenfile import read_token
+from ..safeio.urls import check_url, redact_url
+from ..safeio.files import FileProblem, check_regular, read_regular
+from ..state.schema import SchemaError, parse_flags
+from ..safeio.tokenfile import read_token
 from .statedir import decode_status, state_from_document
 
 MAX_BODY = 1024 * 1024
@@ -33,6 +40,9 @@ CONNECT_TIMEOUT = 5.0
 
 def make_session(settings, pool_size=1, hosts=1, ca_option="--ca-file"):
     """One session for all requests of a check (keep-alive, one pool per host)."""
+    # urllib3's warnings (a certificate without subjectAltName, an unverified request
+    # under --insecure) speak to a developer; tgmon says what matters in its own words
+    warnings.simplefilter("ignore", urllib3.exceptions.HTTPWarning)
     session = requests.Session()
     # Nothing from the environment: no ~/.netrc credentials, no
     # REQUESTS_CA_BUNDLE; proxies are taken per request (proxies_for).
@@ -42,8 +52,6 @@ def make_session(settings, pool_size=1, hosts=1, ca_option="--ca-file"):
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     if settings.insecure:
-        import urllib3
-        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
         session.verify = False
     elif settings.ca_file:
         check_ca_file(settings.ca_file, ca_option)

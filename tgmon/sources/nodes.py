@@ -19,13 +19,13 @@ import os
 import re
 import time
 
-from .. import bounded
+from ..safeio import bounded
 from ..errors import SourceError, UsageError
-from ..freshness import check_freshness
-from ..model import ClusterView, NodeFailure, record
-from ..urls import check_url, is_url, redact_url
-from ..safefile import read_option_file
-from ..stateformat import paths_for
+from ..state.freshness import check_freshness
+from ..state.model import ClusterView, NodeFailure, record
+from ..safeio.urls import check_url, is_url, redact_url
+from ..safeio.files import read_option_file
+from ..state.layout import paths_for
 from .statedir import read_state
 
 MAX_NODES = 1000

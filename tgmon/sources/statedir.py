@@ -12,10 +12,10 @@ import time
 from datetime import datetime
 
 from ..errors import SourceError
-from ..model import Flags, Marker, MARKER_UNSET
-from ..safefile import FileProblem, file_type, problem_of, read_regular
-from ..schema import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError, parse_status
-from ..stateformat import MARKER_FILES, marker_lines, markers_agree
+from ..state.model import Flags, Marker, MARKER_UNSET
+from ..safeio.files import FileProblem, file_type, problem_of, read_regular
+from ..state.schema import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError, parse_status
+from ..state.layout import MARKER_FILES, marker_lines, markers_agree
 from ..timeutil import UTC
 
 # status.json is a few KB; anything this large is not ours.

@@ -1,11 +1,13 @@
-"""YAML for files people write (--config, scenarios), safe against hostile ones.
+"""The one YAML loader: files people write (--config, scenarios), safe against hostile ones.
 
 SafeLoader never builds objects, but a small document can still cost a lot:
 aliases let a few lines expand into billions of items once anything walks
 them ("billion laughs"), and deep nesting exhausts Python's recursion. So
 aliases are refused and nesting is limited; every mapping and sequence
 remembers its line, so errors can name a line instead of quoting content.
-Imported only where a YAML file is read (never on a plugin's plain path).
+Reading the bytes is the caller's, with ``safefile`` (no FIFO, no device, a
+size limit). Imported only where a YAML file is read (never on a plugin's
+plain path).
 """
 
 import yaml
@@ -80,6 +82,9 @@ SafeLineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
                                _construct_mapping)
 SafeLineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG,
                                _construct_sequence)
+# Times stay text: each reader parses them in its own zone (PyYAML would make
+# naive or UTC datetimes, depending on its version).
+SafeLineLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 
 
 class YamlProblem(ValueError):

@@ -4,7 +4,7 @@ What a writer stores is shown later by the checks, on a pager, in a core's
 web page. So no text may hold a line break of any kind - anything
 ``str.splitlines()`` splits on - nor a control or format character (escape
 sequences, bidi overrides that turn text around, zero-width characters):
-the Unicode categories of runtime.output.UNSAFE_CATEGORIES, which the
+the Unicode categories of render.nagios.UNSAFE_CATEGORIES, which the
 output drops (Cs is invalid UTF-8 that came in through argv). Input is
 refused naming the field and the character's code point, never quoting the
 input; where refusing would lose more than the text
@@ -14,7 +14,7 @@ input; where refusing would lose more than the text
 import re
 import unicodedata
 
-from .runtime.output import UNSAFE_CATEGORIES, sanitize
+from ..render.nagios import UNSAFE_CATEGORIES, sanitize
 
 # RFC 1123 host names; dots allowed (a fully qualified name), no trailing dot
 _LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")

@@ -9,13 +9,13 @@ to *now* so that they are fresh and the marker files' mtimes tell the truth.
 import os
 from datetime import datetime, timedelta, timezone
 
-from .atomic import TEMP_PREFIX, WriteError, explain, open_dir
+from ..safeio.atomic import TEMP_PREFIX, WriteError, explain, open_dir
 
 from .model import (
     ClusterSettings, FailureSwitchOff, Flags, Hotfix, Hotfixes, Maintenance,
     Marker, MARKER_UNSET, Node, Release, Releases, Schedule, ScheduledDownload,
     ScheduledUpdate, SCHEMA, State, UpdateRun, UpdateServer)
-from .stateformat import MARKER_FILES, STATUS_FILE, write_state_into
+from .layout import MARKER_FILES, STATUS_FILE, write_state_into
 
 CET = timezone(timedelta(hours=1), "CET")
 # The instant the shipped example dirs are written at (a Sunday morning).

@@ -31,8 +31,8 @@ import secrets
 import stat
 import time
 
-from .errors import TgmonError
-from .safefile import FileProblem, file_type, read_bounded
+from ..errors import TgmonError
+from .files import FileProblem, file_type, read_bounded
 
 DIR_MODE = 0o755
 FILE_MODE = 0o644

@@ -8,9 +8,9 @@ an unknown age (``known_age`` is None): the marker counts as set, and the
 checks treat the unknown age as over every age limit, so it still escalates.
 """
 
-from .errors import SourceError
-from .verdict import clip
-from .timeutil import describe_since, format_duration, short_time
+from ..errors import SourceError
+from ..verdict import clip
+from ..timeutil import describe_since, format_duration, short_time
 
 FUTURE_TOLERANCE = 300
 UNKNOWN_SINCE = "an unknown time"

@@ -30,14 +30,14 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 
-from .atomic import WriteError, explain, open_dir
-from .errors import TgmonError
-from .model import (MARKER_UNSET, NO_FLAGS, SCHEMA, ClusterSettings, Flags, Hotfixes,
+from ..safeio.atomic import WriteError, explain, open_dir
+from ..errors import TgmonError
+from ..state.model import (MARKER_UNSET, NO_FLAGS, SCHEMA, ClusterSettings, Flags, Hotfixes,
                     Maintenance, Marker, Node, Releases, Schedule, ScheduledDownload,
                     ScheduledUpdate, State, UpdateServer)
-from .schema import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError, parse_status, to_document
-from .stateformat import MARKER_FILES, STATUS_FILE, marker_lines, write_state_into
-from .textcheck import check_text, field_name, host_name_problem, one_line_each
+from ..state.schema import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError, parse_status, to_document
+from ..state.layout import MARKER_FILES, STATUS_FILE, marker_lines, write_state_into
+from ..safeio.text import check_text, field_name, host_name_problem, one_line_each
 
 LOCK_FILE = ".tgmon-state.lock"
 LOCK_WAIT = 10.0
@@ -111,7 +111,7 @@ def read_own_state(directory):
     every file must be one tgmon wrote - regular, one link, owned by the writer or
     root. A symlink or hard link planted there is refused, never read through
     (its target's content would end up in a world-readable marker)."""
-    from .sources.statedir import (MAX_MARKER_BYTES, MAX_STATUS_BYTES, decode_status,
+    from ..sources.statedir import (MAX_MARKER_BYTES, MAX_STATUS_BYTES, decode_status,
                                    file_time, state_from_document)
     found = directory.read(STATUS_FILE, MAX_STATUS_BYTES)
     if found is None:
@@ -251,7 +251,7 @@ def _unquoted(problem):
 def read_update_document(name):
     """The bytes of ``--json NAME`` (- is stdin, waited for at most STDIN_WAIT s)."""
     if name != "-":
-        from .safefile import read_option_file
+        from ..safeio.files import read_option_file
         return read_option_file(name, "--json", MAX_UPDATE_BYTES + 1, WriteError)
     try:
         fd = sys.stdin.fileno()
@@ -330,8 +330,8 @@ def _merge(base, patch):
 def document_shape():
     """Every field status.json may hold, as a tree ({field: subtree}, [item], None):
     to_document (the schema's one home) of a state with every optional part set."""
-    from . import examples
-    from .model import PlannedMaintenance
+    from ..state import examples
+    from ..state.model import PlannedMaintenance
     at = examples.EXAMPLE_INSTANT
     state = examples.update_locked_cluster_node(at)
     state = state._replace(

@@ -18,8 +18,8 @@ import ipaddress
 import re
 from urllib.parse import urlsplit
 
-from .errors import UsageError
-from .textcheck import host_name_problem
+from ..errors import UsageError
+from .text import host_name_problem
 
 MAX_URL = 2048
 EXAMPLE = "e.g. https://tg1.example.net:9740/v1/status"

@@ -94,11 +94,13 @@ Maintenance = record(
 UpdateRun = record("UpdateRun", "kind start end result message")
 Marker = record("Marker", "is_set since lines", (None, ()))
 Flags = record("Flags", "warn_flag update_lock reboot_required")
+# new_logins_blocked: the node takes no new client logins - a single system right
+# before its update starts (R11); optional in status.json, so last with a default.
 State = record(
     "State",
     "schema generated node releases update_server hotfixes schedule cluster "
     "maintenance vnc_login_disabled last_update_run active_sessions flags "
-    "origin")
+    "origin new_logins_blocked", (False,))
 
 # The cluster check's subject: (source, State) of every node read, and the
 # nodes that could not be read (source, cause, and the fix when one is known).

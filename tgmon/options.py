@@ -6,12 +6,13 @@ line, before anything is read.
 
 import argparse
 
-from .. import __version__
-from ..errors import UsageError
-from ..safeargs import SafeArgumentParser
-from ..stateformat import DEFAULT_STATE_DIR
-from ..timeutil import DURATION_HELP, parse_duration
-from ..verdict import SEVERITY_CHOICES, status_name
+from . import __version__
+from .docpaths import doc_path
+from .errors import UsageError
+from .safeargs import SafeArgumentParser
+from .state.layout import DEFAULT_STATE_DIR
+from .timeutil import DURATION_HELP, parse_duration
+from .verdict import SEVERITY_CHOICES, status_name
 
 DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_AGE = "30m"
@@ -24,7 +25,7 @@ SHARED_HELP = {
     "state_dir": "state directory holding status.json and the marker files "
                  "(default: %s)" % DEFAULT_STATE_DIR,
     "config": "YAML file with defaults for any long option and the paths of "
-              "the state files (see docs/configuration.rst)",
+              "the state files (see %s)" % doc_path("configuration.rst"),
     "url": "read the state over HTTP(S) from a tgmon exporter instead of a state dir, "
            "e.g. https://tg1.example.net:9740/v1/status",
     "token_file": "file holding the exporter's bearer token (never give a secret on the "
@@ -49,7 +50,26 @@ class _Exit(Exception):
     """-h / -V: text to print, then exit 3 (the plugin did not check anything)."""
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps between words only: a path (the docs under a long PREFIX) stays whole."""
+
+    def _split_lines(self, text, width):
+        import textwrap
+        return textwrap.wrap(" ".join(text.split()), width, break_long_words=False,
+                             break_on_hyphens=False)
+
+    def _fill_text(self, text, width, indent):
+        import textwrap
+        return textwrap.fill(" ".join(text.split()), width, initial_indent=indent,
+                             subsequent_indent=indent, break_long_words=False,
+                             break_on_hyphens=False)
+
+
 class PluginArgumentParser(SafeArgumentParser):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(**kwargs)
+
     def usage_error(self, message):
         raise UsageError("bad option: %s" % message,
                          "see %s --help" % self.prog)
@@ -218,7 +238,7 @@ def add_http_options(group):
 
 def http_settings(opts):
     """The HTTP reader's settings from the options (and the deadline run() set)."""
-    from ..sources import HttpSettings
+    from .sources import HttpSettings
     return HttpSettings(opts.token_file, opts.ca_file, opts.insecure, opts.no_proxy,
                         getattr(opts, "cache_ttl", 0), getattr(opts, "deadline", None),
                         opts.timeout)
@@ -226,7 +246,7 @@ def http_settings(opts):
 
 def single_source(opts):
     """Where a single-node check reads: the state dir (and --config's files) or --url."""
-    from ..sources import SingleSource
+    from .sources import SingleSource
     return SingleSource(opts.state_dir, opts.url, getattr(opts, "files", {}), opts.max_age,
                         http_settings(opts))
 

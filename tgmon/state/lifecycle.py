@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timedelta
 
 from .model import WEEKDAYS, shift_times
-from .timeutil import UTC
+from ..timeutil import UTC
 
 # R4, R11: a scheduled update run begins 1 h before its update start. Then the
 # download starts if no scheduled download has fetched the files (R4), and a

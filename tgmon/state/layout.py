@@ -83,7 +83,7 @@ def write_state(state_dir, state):
     """Make ``state_dir`` (created when missing) hold ``state``; WriteError when it
     cannot, naming the cause and the fix. The dir is checked and written as
     ``atomic`` does it: no link is ever followed, no other user's dir written."""
-    from .atomic import explain, open_dir
+    from ..safeio.atomic import explain, open_dir
     try:
         with open_dir(state_dir, create=True) as directory:
             write_state_into(directory, state)
@@ -124,7 +124,7 @@ def write_state_into(directory, state):
 # ---------------------------------------------------------------- the remote form
 def flags_document(flags):
     """The ``flags`` object of the remote form (GET /v1/status)."""
-    from .timeutil import format_timestamp
+    from ..timeutil import format_timestamp
     return {name: {"set": marker.is_set,
                    "since": format_timestamp(marker.since) if marker.since else None,
                    "lines": list(marker.lines)}

@@ -23,7 +23,7 @@ from .model import (
     ClusterSettings, FailureSwitchOff, Hotfix, Hotfixes, Maintenance, Node,
     PlannedMaintenance, Release, Releases, Schedule, ScheduledDownload,
     ScheduledUpdate, State, UpdateRun, UpdateServer)
-from .timeutil import UTC, format_timestamp, parse_timestamp
+from ..timeutil import UTC, format_timestamp, parse_timestamp
 
 _VERSION = re.compile(r"^\d{1,9}(\.\d{1,9}){0,5}$")
 
@@ -296,7 +296,8 @@ def parse_status(document, flags=model.NO_FLAGS, origin=""):
     state = State(
         tag, generated, node, releases, server, hotfixes, schedule, cluster, maintenance,
         top.boolean("vnc_login_disabled"), run,
-        top.integer("active_sessions", minimum=0, maximum=MAX_SESSIONS), flags, origin)
+        top.integer("active_sessions", minimum=0, maximum=MAX_SESSIONS), flags, origin,
+        bool(top.boolean("new_logins_blocked", required=False)))
     _nothing_after(generated, top.stamps)
     return state
 
@@ -369,6 +370,7 @@ def to_document(state):
                         "reason": maint.planned.reason} if maint.planned else None,
         },
         "vnc_login_disabled": state.vnc_login_disabled,
+        "new_logins_blocked": state.new_logins_blocked,
         "last_update_run": {"kind": run.kind, "start": _ts(run.start),
                             "end": _ts(run.end), "result": run.result,
                             "message": run.message} if run else None,

@@ -1,7 +1,7 @@
 """The exporter's bearer token, read from a file on both sides (never a command line)."""
 
-from .errors import UsageError
-from .safefile import read_option_file
+from ..errors import UsageError
+from .files import read_option_file
 
 MAX_TOKEN = 4096
 

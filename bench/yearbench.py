@@ -3,8 +3,8 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from ..model import WEEKDAYS, ScheduledUpdate
-from .simulation import Simulation
+from tgmon.state.model import WEEKDAYS, ScheduledUpdate
+from tgmon.sim.simulation import Simulation
 
 
 def cluster_year(nodes=20, hotfixes=50, releases=3):

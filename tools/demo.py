@@ -13,9 +13,9 @@ import subprocess
 import sys
 import tempfile
 
-from . import examples
-from .stateformat import write_state
-from .timeutil import local_zone, utcnow
+from tgmon.state import examples
+from tgmon.state.layout import write_state
+from tgmon.timeutil import local_zone, utcnow
 
 # (example, plugins to show on it)
 SHOWCASE = (
@@ -64,8 +64,8 @@ DEMO_SCENARIO = "cluster-download-fails.yml"
 
 
 def show_timeline(name=DEMO_SCENARIO):
-    from .sim.scenario import load_scenario
-    from .sim.timeline import format_timeline
+    from tgmon.sim.scenario import load_scenario
+    from tgmon.sim.timeline import format_timeline
     path = os.path.join(SCENARIOS, name)
     print("\n== Simulated: scenarios/%s (tgmon-sim timeline) ==" % name)
     print("Each line: an event on a node, or '=>' what a check now reports for it.\n")
@@ -76,8 +76,8 @@ def show_timeline(name=DEMO_SCENARIO):
 
 def show_transitions(scenario):
     """Per node and check: when it left OK and when it came back."""
-    from .sim.timeline import timeline
-    from .verdict import status_name
+    from tgmon.sim.timeline import timeline
+    from tgmon.verdict import status_name
     history = {}
     for instant, _, changes in timeline(scenario):
         for node, name, status, _ in changes:
@@ -99,10 +99,10 @@ DOWNTIMES_SCENARIO = "planned-windows.yml"
 def show_downtimes(name=DOWNTIMES_SCENARIO):
     """What tgmon downtimes sync would hold as the scenario's time passes."""
     from datetime import timedelta
-    from .downtimes.plan import PlanSettings
-    from .lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
-    from .sim.downtimes import format_downtimes
-    from .sim.scenario import load_scenario
+    from tgmon.downtimes.plan import PlanSettings
+    from tgmon.state.lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
+    from tgmon.sim.downtimes import format_downtimes
+    from tgmon.sim.scenario import load_scenario
     scenario = load_scenario(os.path.join(SCENARIOS, name))
     print("\n== Downtimes from the plan: scenarios/%s (tgmon-sim downtimes) ==" % name)
     print("Planned is silent, failed is loud: what tgmon downtimes sync adds and removes.\n")

@@ -15,7 +15,7 @@ from ..verdict import MAX_FIRST_LINE
 # controls, invisible format characters (bidi overrides turn "gpj.exe" around;
 # zero-width and soft hyphens, tag characters hide text), lone surrogates
 # (invalid UTF-8), private-use and unassigned code points, line and paragraph
-# separators. sanitize drops them; the writers refuse them (textcheck).
+# separators. sanitize drops them; the writers refuse them (safeio.text).
 UNSAFE_CATEGORIES = {"Cc": "a control character", "Cf": "an invisible format character",
                      "Cs": "no character (invalid UTF-8)", "Co": "a private-use character",
                      "Cn": "an unassigned code point", "Zl": "a line separator",

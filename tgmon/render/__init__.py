@@ -1,0 +1,1 @@
+"""Presentation: a Verdict as text a monitoring core or a program reads."""

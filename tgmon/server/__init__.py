@@ -1,0 +1,1 @@
+"""`tgmon serve`: the bounded HTTP engine (protocol only) and the exporter app."""

@@ -1,0 +1,253 @@
+"""``tgmon serve``: a read-only HTTP(S) exporter of one state dir.
+
+    GET /v1/status   status.json as written plus a ``flags`` object from the markers
+    GET /healthz     200 "ok" while the process runs
+
+127.0.0.1 by default; optional bearer token (read from a file, compared in
+constant time) and TLS. The serving engine (``httpserver.BoundedServer``)
+keeps answering under abuse: idle connections cost no thread, TLS handshakes
+run in a bounded worker pool under a timeout, answers are written without
+waiting for the client, connections are capped. One log line per request
+(a log nobody reads is never waited for), a stop within a second on SIGTERM,
+SIGHUP re-reads the token file and the TLS certificate. No part of a URL ever
+becomes a file path: routes are a fixed table.
+"""
+
+import signal
+import ssl
+
+from ..errors import TgmonError
+
+class StateDirApp:
+    """Routes of the exporter of one state dir.
+
+    An answer is kept while none of the files it was made from has changed
+    (identity, size, times), so that a burst of clients costs one read, not
+    one each. Only files that were last changed ``SETTLED_SECONDS`` ago count
+    as unchanged: a file's times tick coarsely, and a rewrite within one tick
+    must not go unseen.
+    """
+
+    def __init__(self, state_dir):
+        self.state_dir = state_dir
+        self._kept = (None, None)     # (the files' identities, the encoded answer)
+
+    def route(self, path):
+        if path != "/v1/status":
+            return 404, {"error": "not found; the state is at /v1/status"}
+        from .wire import json_body
+        from ..state.schema import check_schema_tag
+        from ..sources.statedir import read_document
+        from ..state.layout import paths_for, served_document
+        paths = paths_for(self.state_dir)
+        before = _identities(paths)
+        kept_for, kept = self._kept
+        if before is not None and before == kept_for:
+            return 200, kept
+        document, flags = read_document(paths)
+        try:
+            check_schema_tag(document)
+        except ValueError as exc:
+            return 503, {"error": "status.json: %s" % exc}
+        body = json_body(served_document(document, flags))
+        if before is not None and _settled(before) and _identities(paths) == before:
+            self._kept = (before, body)
+        return 200, body
+
+
+SETTLED_SECONDS = 2
+
+
+def _identities(paths):
+    """What identifies the state files as they are now; None when one cannot be told."""
+    import os
+    names = list(paths) + [paths.reboot_required + ".pkgs"]   # Debian's package list
+    found = []
+    for name in names:
+        try:
+            info = os.stat(name)
+        except FileNotFoundError:
+            found.append(None)
+            continue
+        except (OSError, ValueError):
+            return None
+        found.append((info.st_dev, info.st_ino, info.st_mode, info.st_size,
+                      info.st_mtime_ns, info.st_ctime_ns))
+    return tuple(found)
+
+
+def _settled(identities):
+    import time
+    recent = time.time_ns() - SETTLED_SECONDS * 10 ** 9
+    return all(info is None or max(info[4], info[5]) < recent for info in identities)
+
+
+DEFAULT_PORT = 9740
+STOP_LOG_SECONDS = 0.5       # at exit, the log gets this long to take its last lines
+
+
+SIGNALS_HELP = ("signals: SIGTERM or SIGINT stop it (exit 0, within a second, even when "
+                "nobody reads its log); SIGHUP re-reads --token-file and the TLS certificate "
+                "and key, and keeps the ones it has when the new ones are bad. One log line "
+                "per request on stderr; lines a full log cannot take are dropped and counted.")
+
+
+def add_serve_arguments(parser, default_port=DEFAULT_PORT):
+    """The listening options of ``tgmon serve`` and ``tgmon-sim serve``."""
+    from .engine import DEFAULT_MAX_CONNECTIONS, DEFAULT_WORKERS
+    parser.epilog = SIGNALS_HELP
+    parser.add_argument("--bind", default="127.0.0.1", metavar="ADDRESS",
+                        help="address to listen on (default: 127.0.0.1; 0.0.0.0 for all)")
+    parser.add_argument("--port", type=_port, default=default_port,
+                        help="TCP port (default: %d; 0 picks a free one)" % default_port)
+    parser.add_argument("--token-file", metavar="FILE",
+                        help="require 'Authorization: Bearer <token>' with the token in FILE")
+    parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate")
+    parser.add_argument("--tls-key", metavar="FILE", help="the certificate's private key")
+    parser.add_argument("--workers", type=_bounded_int(1, 1024), default=DEFAULT_WORKERS,
+                        metavar="N", help="requests served at once (default: %d)"
+                        % DEFAULT_WORKERS)
+    parser.add_argument("--max-connections", type=_bounded_int(1, 100000),
+                        default=DEFAULT_MAX_CONNECTIONS, metavar="N",
+                        help="open connections at most, idle ones included; more are closed "
+                             "(default: %d)" % DEFAULT_MAX_CONNECTIONS)
+
+
+def _port(text):
+    return _bounded_int(0, 65535)(text)
+
+
+def _bounded_int(low, high):
+    def convert(text):
+        import argparse
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError("the value is not a number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError("the value must be %d to %d" % (low, high))
+        return value
+    return convert
+
+
+def serve_from_arguments(app, args, ready=None, name="tgmon serve"):
+    """``serve`` with the options ``add_serve_arguments`` added."""
+    return serve(app, args.bind, args.port, args.token_file, args.tls_cert, args.tls_key,
+                 ready=ready, workers=args.workers, max_connections=args.max_connections,
+                 name=name)
+
+
+def tls_context(cert, key):
+    if not cert and not key:
+        return None
+    if not (cert and key):
+        raise TgmonError("TLS needs both --tls-cert and --tls-key", "give both files")
+    from ..safeio.files import FileProblem, check_regular
+    for option, path in (("--tls-cert", cert), ("--tls-key", key)):
+        try:
+            check_regular(path)
+        except FileProblem as exc:
+            raise TgmonError("%s %s %s" % (option, path, exc.words), "check the file") from None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    try:
+        context.load_cert_chain(cert, key)
+    except (OSError, ssl.SSLError) as exc:
+        raise TgmonError("cannot load the TLS certificate/key: %s"
+                         % (getattr(exc, "reason", None) or getattr(exc, "strerror", None)
+                            or type(exc).__name__),
+                         "check --tls-cert and --tls-key") from None
+    return context
+
+
+def read_server_token(path):
+    if path is None:
+        return None
+    from ..safeio.tokenfile import read_token
+    return read_token(path)
+
+
+def serve(app, bind, port, token_file=None, tls_cert=None, tls_key=None, ready=None,
+          workers=None, max_connections=None, name="tgmon serve"):
+    """Run until SIGTERM/SIGINT; SIGHUP re-reads the token file and the TLS certificate
+    and key. Returns the exit code. After the start everything it says goes through
+    a ServerLog: a log nobody reads never keeps it from answering or from stopping."""
+    from .engine import DEFAULT_MAX_CONNECTIONS, DEFAULT_WORKERS, BoundedServer
+    from .log import ServerLog
+    from ..safeio.stdio import reopen_closed_std_fds
+    signals = _Signals()    # from now on no signal of ours ends the process unannounced
+    reopen_closed_std_fds()    # else a client's socket could take fd 2 and get the log
+
+    def files():
+        return read_server_token(token_file), tls_context(tls_cert, tls_key)
+    token, tls = files()
+    log = ServerLog()
+    server = BoundedServer((bind, port), app, token, tls, workers or DEFAULT_WORKERS,
+                           fits_file_limit(max_connections or DEFAULT_MAX_CONNECTIONS),
+                           log=log, reload=files, reload_what=_reloaded(token_file, tls_cert))
+    host, real_port = server.server_address[:2]
+    scheme = "https" if tls_cert else "http"
+    log.say("%s: listening on %s://%s:%d (token %s)"
+            % (name, scheme, host if ":" not in host else "[%s]" % host, real_port,
+               "required" if server.token else "off"))
+    signals.hand_to(server)
+    if ready:
+        ready(real_port)
+    server.serve_forever()
+    log.close("%s: stopped" % name, STOP_LOG_SECONDS)
+    return 0
+
+
+def _reloaded(token_file, tls_cert):
+    what = [text for given, text in ((token_file, "the token file"),
+                                     (tls_cert, "the TLS certificate and key")) if given]
+    return " and ".join(what) or None
+
+
+class _Signals:
+    """SIGTERM and SIGINT stop the server, SIGHUP asks it to re-read its files; one that
+    arrives before the server runs is kept for it."""
+
+    def __init__(self):
+        self.server = None
+        self.stop = self.reload = False
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGHUP, self._reload)
+
+    def hand_to(self, server):
+        self.server = server
+        if self.reload:
+            server.request_reload()
+        if self.stop:
+            server.shutdown()
+
+    def _stop(self, signum, frame):
+        self.stop = True
+        if self.server is not None:
+            self.server.shutdown()
+
+    def _reload(self, signum, frame):
+        self.reload = True
+        if self.server is not None:
+            self.server.request_reload()
+
+
+def raise_file_limit():
+    """Allow as many open files as the hard limit does (idle connections are fds)."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY:
+            hard = 65536
+        if soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, ValueError, OSError):
+        return 1024
+
+
+def fits_file_limit(max_connections):
+    """max_connections, lowered to what the open-file limit allows (with room to spare)."""
+    limit = raise_file_limit()
+    return max(1, min(max_connections, limit - 64))
