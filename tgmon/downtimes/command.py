@@ -138,8 +138,8 @@ def add_arguments(parser):
     marks.add_argument("--host-name-format", type=host_name_format, default="{node}",
                        metavar="FORMAT", help="the core's host name of a node from its "
                        "configured name (NAME=SOURCE, or its URL's host or state dir's name; "
-                       "never what its state claims), e.g. {node}.example.net "
-                       "(default: {node})")
+                       "never what its state claims): {node} once, without !conversion or "
+                       ":format, e.g. {node}.example.net (default: {node})")
     marks.add_argument("--service-command", type=command_name, action="append", metavar="NAME",
                        help="services with this check command get downtimes too (repeatable; "
                        "default: %s)" % ", ".join(DEFAULT_SERVICE_COMMANDS))
