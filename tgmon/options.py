@@ -9,6 +9,7 @@ import argparse
 from . import __version__
 from .docpaths import doc_path
 from .errors import UsageError
+from .safeargs import SafeArgumentParser
 from .state.layout import DEFAULT_STATE_DIR
 from .timeutil import DURATION_HELP, parse_duration
 from .verdict import SEVERITY_CHOICES, status_name
@@ -64,12 +65,12 @@ class _HelpFormatter(argparse.HelpFormatter):
                              break_on_hyphens=False)
 
 
-class PluginArgumentParser(argparse.ArgumentParser):
+class PluginArgumentParser(SafeArgumentParser):
     def __init__(self, **kwargs):
         kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(**kwargs)
 
-    def error(self, message):
+    def usage_error(self, message):
         raise UsageError("bad option: %s" % message,
                          "see %s --help" % self.prog)
 
@@ -88,7 +89,7 @@ class PluginArgumentParser(argparse.ArgumentParser):
 
 def duration(text):
     try:
-        return parse_duration(text)
+        return parse_duration(text, what="the value")
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -100,10 +101,10 @@ def _seconds_between(low, high, text, low_included):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text[:40]) from None
+        raise argparse.ArgumentTypeError("the value is not a number of seconds") from None
     if not ((low <= value) if low_included else (low < value)) or not value <= high:
         rule = "between %d and %d" if low_included else "more than %d and at most %d"
-        raise argparse.ArgumentTypeError("%r must be %s seconds" % (text[:40], rule % (low, high)))
+        raise argparse.ArgumentTypeError("the value must be %s seconds" % (rule % (low, high)))
     return value
 
 
@@ -119,17 +120,16 @@ MAX_RANGE = 1e9    # a count or an age threshold beyond this is no threshold
 def nagios_range(text):
     # nagiosplugin is imported by the runtime anyway; Range is its parser.
     from nagiosplugin import Range
-    shown = text if len(text) <= 20 else text[:17] + "..."
     try:
         value = Range(text[:100])
     except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(
-            "%r is not a Nagios range (e.g. 5, 10:, @1:3)" % shown) from None
+            "the value is not a Nagios range (e.g. 5, 10:, @1:3)") from None
     finite = [bound for bound in (value.start, value.end)
               if bound not in (float("inf"), float("-inf"))]
     if len(text) > 100 or any(bound != bound or abs(bound) > MAX_RANGE for bound in finite):
-        raise argparse.ArgumentTypeError("%r: a Nagios range's numbers must lie within +-%g"
-                                         % (shown, MAX_RANGE))
+        raise argparse.ArgumentTypeError("a Nagios range's numbers must lie within +-%g"
+                                         % MAX_RANGE)
     return value
 
 
@@ -157,7 +157,7 @@ def severity(text):
     lowered = str(text).lower()
     if lowered not in SEVERITY_CHOICES:
         raise argparse.ArgumentTypeError(
-            "%r is not a state: use %s" % (text[:40], "|".join(SEVERITY_CHOICES)))
+            "the value is not a state: use %s" % "|".join(SEVERITY_CHOICES))
     return SEVERITY_CHOICES.index(lowered)
 
 
