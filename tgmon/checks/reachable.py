@@ -20,7 +20,7 @@ UNREACHABLE = Condition("unreachable", CRITICAL,
                         "refused, state dir missing, state stale or invalid)")
 # A source that could not be read: the reader's cause and fix (generated and
 # origin as a State has them, for the runtime: none).
-Unreadable = record("Unreadable", "source cause fix generated origin", (None, None))
+Unreadable = record("Unreadable", "source cause fix generated origin", (None, None, None))
 
 
 def read(opts, now):

@@ -12,6 +12,7 @@ from ..docpaths import doc_path
 from ..errors import UsageError
 from ..stateformat import DEFAULT_STATE_DIR
 from ..timeutil import DURATION_HELP, parse_duration
+from ..urls import redact_url
 from ..verdict import SEVERITY_CHOICES, status_name
 
 DEFAULT_TIMEOUT = 10
@@ -154,7 +155,9 @@ def runbook_base(text):
     if not text.strip():
         return None
     if len(text) > 300 or not _RUNBOOK_URL.fullmatch(text):
-        raise argparse.ArgumentTypeError("%r is not a plain http(s) base URL" % text[:40])
+        # shown without a user:password@ it may hold
+        raise argparse.ArgumentTypeError("%s is not a plain http(s) base URL"
+                                         % redact_url(text)[:60])
     return text.rstrip("/")
 
 
