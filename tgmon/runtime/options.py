@@ -17,7 +17,7 @@ from ..verdict import SEVERITY_CHOICES, status_name
 
 DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_AGE = "30m"
-# Where the rendered docs are served: the package's Apache snippet (tgmon-docs.conf)
+# Where the rendered docs are served: the package's Apache snippet (tgmon.conf)
 # on the monitoring host itself. Set the real host's name: the person paged follows it.
 DEFAULT_RUNBOOK_URL = "http://localhost/tgmon-docs"
 
