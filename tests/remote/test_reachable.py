@@ -47,7 +47,7 @@ def _garbage(path):
 
 # state dir -> argv, expected exit code, words the first line must hold
 DIRS = [
-    ("fresh", lambda p: ["--state-dir", _state(p)], 0, "state of tg-single read, written"),
+    ("fresh", lambda p: ["--state-dir", _state(p)], 0, "state of tg-single read, fresh"),
     ("missing", lambda p: ["--state-dir", str(p / "nothing")], 2, "does not exist"),
     ("stale", lambda p: ["--state-dir", _state(p, T - 2 * HOUR)], 2, "is stale"),
     ("from the future", lambda p: ["--state-dir", _state(p, T + 2 * HOUR)], 2, "in the future"),
