@@ -5,17 +5,22 @@ line, before anything is read.
 """
 
 import argparse
+import re
 
 from . import __version__
 from .docpaths import doc_path
 from .errors import UsageError
 from .safeargs import SafeArgumentParser
 from .state.layout import DEFAULT_STATE_DIR
+from .safeio.urls import redact_url
 from .timeutil import DURATION_HELP, parse_duration
 from .verdict import SEVERITY_CHOICES, status_name
 
 DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_AGE = "30m"
+# Where the rendered docs are served: the package's Apache snippet (tgmon.conf)
+# on the monitoring host itself. Set the real host's name: the person paged follows it.
+DEFAULT_RUNBOOK_URL = "http://localhost/tgmon-docs"
 
 SHARED_HELP = {
     "verbose": "more output: -v lists every aspect, -vv adds where the state "
@@ -40,6 +45,9 @@ SHARED_HELP = {
             "it (repeatable)",
     "cluster_file": "file listing the cluster's nodes, one per line: [NAME] SOURCE "
                     "[TIMEZONE] (state dir or URL), '#' starts a comment",
+    "runbook_url": "base URL of the rendered docs: a problem's long output ends with "
+                   "Runbook: URL/checks/<check>.html#<finding> (Icinga 2: the constant "
+                   "TgmonDocsUrl; empty: the default; default: %s)" % DEFAULT_RUNBOOK_URL,
     "max_age": "UNKNOWN when status.json was generated longer ago than this: "
                "the writer has stopped (%s; default: %s)"
                % (DURATION_HELP, DEFAULT_MAX_AGE),
@@ -136,6 +144,27 @@ def nagios_range(text):
 nagios_range.expects = "a Nagios range, e.g. 5, 10:, @1:3"
 
 
+_RUNBOOK_URL = re.compile(r"https?://[A-Za-z0-9._:/%+,=()*!\[\]-]+")
+
+
+def runbook_base(text):
+    """A base URL for the runbook links; empty means not given (a Nagios macro without
+    a value). Printable ASCII only, and none of the characters Nagios strips from
+    notification macros: the link must reach the pager as written. No query, fragment
+    or user:password@ (it would travel in every alert)."""
+    if not text.strip():
+        return None
+    if len(text) > 300 or not _RUNBOOK_URL.fullmatch(text):
+        # shown without a user:password@ it may hold
+        raise argparse.ArgumentTypeError("%s is not a plain http(s) base URL"
+                                         % redact_url(text)[:60])
+    return text.rstrip("/")
+
+
+runbook_base.expects = ("an http(s) URL without ?, # or @, "
+                        "e.g. https://nagios.example.net/tgmon-docs")
+
+
 def optional_file(text):
     """A file option; empty means not given (a Nagios macro without a value)."""
     return text if text.strip() else None
@@ -184,6 +213,8 @@ def build_parser(definition):
                         help=SHARED_HELP["config"])
     common.add_argument("--max-age", type=duration, default=DEFAULT_MAX_AGE,
                         metavar="DURATION", help=SHARED_HELP["max_age"])
+    common.add_argument("--runbook-url", metavar="URL", type=runbook_base,
+                        default=DEFAULT_RUNBOOK_URL, help=SHARED_HELP["runbook_url"])
     definition.add_source_arguments(common)
 
     own = parser.add_argument_group("%s options" % definition.prog)
