@@ -193,13 +193,18 @@ def _as_nobody(function):
 
 
 @pytest.mark.parametrize("args, cause", [
-    (["--max-age", "soon"], "argument --max-age: 'soon' is not a duration (e.g. 90, 15m, 24h, 7d)"),
+    # a value given is never quoted (it may be a secret in the wrong place)
+    (["--max-age", "soon"],
+     "argument --max-age: the value is not a duration (e.g. 90, 15m, 24h, 7d)"),
     (["--warning-age", "-1d"], "argument --warning-age: expected one argument"),
-    (["--timeout", "0"], "argument -t/--timeout: '0' must be more than 0 and at most 3600 seconds"),
-    (["--timeout", "x"], "argument -t/--timeout: 'x' is not a number of seconds"),
-    (["--warn-flag-severity", "bad"], "argument --warn-flag-severity: 'bad' is not a state"),
+    (["--timeout", "0"],
+     "argument -t/--timeout: the value must be more than 0 and at most 3600 seconds"),
+    (["--timeout", "x"], "argument -t/--timeout: the value is not a number of seconds"),
+    (["--warn-flag-severity", "bad"], "argument --warn-flag-severity: the value is not a state"),
     (["--bogus"], "unrecognized arguments: --bogus"),
-    (["extra"], "unrecognized arguments: extra"),
+    (["extra"], "unrecognized arguments: 1 value (not shown)"),
+    # no abbreviations
+    (["--max-ag", "1h"], "unrecognized arguments: --max-ag, 1 value (not shown)"),
 ])
 def test_bad_options(args, cause):
     outcome = run_check(DEFINITION, args)

@@ -131,6 +131,8 @@ def test_problems_have_their_long_output_and_v_adds_the_ok_details(state_dir):
         "    release 4.12 released 2026-11-12 06:00 +01:00 (3d ago)",
         "    skipping a release breaks later updates: catch up from oldstable",
         "[OK] update server checked 2h ago",
+        # last, so a mail carrying the long output carries the link (issue 21)
+        "Runbook: http://localhost/tgmon-docs/checks/check_versions.html#skipped-release",
     ]
     healthy = run_check(DEFINITION, ["--state-dir", state_dir(pending(2 * DAY)), "-v"])
     assert healthy.lines[1:] == [

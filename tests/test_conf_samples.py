@@ -79,7 +79,7 @@ def test_nrpe_commands_run(tmp_path):
     write_state(state_dir, examples.build("update-locked-cluster-node", utcnow().astimezone()))
     with open(os.path.join(ROOT, "icinga-conf", "nrpe", "tgmon.cfg")) as handle:
         commands = [line.split("=", 1) for line in handle if line.startswith("command[")]
-    assert len(commands) == len(SINGLE_NODE_CHECKS) + 1
+    assert len(commands) == len(SINGLE_NODE_CHECKS) + 2    # + check_tightgate, check_reachable
     codes = {}
     for key, command in commands:
         argv = shlex.split(command.replace("/usr/lib/nagios/plugins", VENV_BIN))
@@ -91,6 +91,7 @@ def test_nrpe_commands_run(tmp_path):
     assert codes["command[tgmon_update_lock]"] == 2
     assert codes["command[tgmon_tightgate]"] == 2
     assert codes["command[tgmon_hotfixes]"] == 0
+    assert codes["command[tgmon_reachable]"] == 0
 
 
 def _nagios_command(name):

@@ -14,7 +14,8 @@ from tgmon.checks.registry import SINGLE_NODE_CHECKS, all_checks
 from helpers import NOW, ROOT
 
 DEFINITIONS = all_checks()
-SECTIONS = ("Overview", "Options", "States", "Perfdata", "Troubleshooting")
+# Runbook: one entry per finding, where the alerts link to (tests/test_runbooks.py)
+SECTIONS = ("Overview", "Options", "States", "Perfdata", "Troubleshooting", "Runbook")
 
 
 def _doc(definition):

@@ -178,14 +178,20 @@ def test_usage_errors_are_exit_2_with_one_line(argv, words):
 
 @pytest.mark.parametrize("option, value", [
     ("--host-name-format", "{host}"), ("--host-name-format", "{node}{node}"),
+    # a conversion or format spec would fail later, or make every node one host
+    ("--host-name-format", "{node:d}"), ("--host-name-format", "{node!r}"),
+    ("--host-name-format", "{node:.0}"), ("--host-name-format", "{node:{node}}"),
+    ("--host-name-format", "{node:x<5000}"), ("--host-name-format", "{node.real}"),
+    ("--host-name-format", "{node[0]}"), ("--host-name-format", "{0}"),
     ("--author", "a;b"), ("--timezone", "Mars/Olympus"), ("--lookahead", "soon"),
     ("--service-command", "x;y"),
 ])
 def test_bad_option_values_are_refused(option, value):
-    """argparse's errors too: one sanitised line, exit 2 (they may quote the value)."""
+    """argparse's errors too: one sanitised line, exit 2, the value never quoted."""
     code, out, err = run(["sync", "--node", "/x", "--nagios-command-file", "/x", option, value])
     assert (code, out) == (2, "")
     assert len(err.splitlines()) == 1 and option in err, err
+    assert value not in err, err
 
 
 def test_the_config_file_has_a_downtimes_section(tmp_path):

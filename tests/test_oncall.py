@@ -1,7 +1,8 @@
 """What the person paged reads: every check, in every state every shipped
 scenario reaches (and every example state), prints a first line of at most
 160 characters, with none of the characters Nagios strips from notification
-macros and no rule id, in its first line or its long output."""
+macros and no rule id, in its first line or its long output; a problem's long
+output ends with the link to a runbook anchor its check's page has."""
 
 import os
 import re
@@ -18,6 +19,8 @@ from helpers import ROOT, run_check
 
 SCENARIOS = os.path.join(ROOT, "scenarios")
 RULE_ID = re.compile(r"\bR\d{1,2}\b")
+LINK = re.compile(r"Runbook: http://localhost/tgmon-docs/checks/(\w+)\.html#([\w-]+)")
+ANCHORS = {(d.prog, anchor) for d in all_checks() for anchor in d.runbook_ids}
 NODE_CHECKS = [d for d in all_checks() if d.scope != "cluster"]
 CLUSTER_CHECK = [d for d in all_checks() if d.scope == "cluster"][0]
 
@@ -48,6 +51,12 @@ def assert_pager_safe(outcome, where):
     assert not set(first) & set(ILLEGAL_MACRO_CHARS + NAGIOS_REWRITES), (where, first)
     for line in outcome.lines:
         assert not RULE_ID.search(line.split(" | ", 1)[0]), (where, line)
+    links = [line for line in outcome.lines if line.startswith("Runbook: ")]
+    if outcome.code == 0:
+        assert links == [], (where, outcome.output)
+    else:
+        assert links == [outcome.lines[-1]], (where, outcome.output)
+        assert LINK.fullmatch(links[0]).groups() in ANCHORS, (where, links)
 
 
 @pytest.mark.parametrize("name, scenario", list(_moments()), ids=lambda v: str(v)[:30])

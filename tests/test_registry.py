@@ -24,7 +24,7 @@ def _read(*parts):
 
 
 def test_registry_lists_each_plugin_once_with_a_known_scope():
-    assert len(PROGS) == len(CHECKS) == 8
+    assert len(PROGS) == len(CHECKS) == 9
     assert {d.scope for d in CHECKS} == {"node", "all-in-one", "cluster"}
     assert all(d.scope == "node" for d in SINGLE_NODE_CHECKS)
     assert by_prog("check_versions") is SINGLE_NODE_CHECKS[0]
@@ -69,12 +69,16 @@ def test_icinga_commands_and_constants_are_the_registry():
         "icinga-conf", "global-templates", "tgmon-commands.conf"), re.M))
     assert commands == {"tgmon_" + d.short_name for d in CHECKS}
     constants = _read("icinga-conf", "master", "tgmon-constants.conf")
-    listed = dict(re.findall(r'^  "(\w+)" = \{[^}]*doc = "(\w+)"', constants, re.M))
-    assert listed == {d.short_name: d.prog for d in SINGLE_NODE_CHECKS}
+    listed = set(re.findall(r'^  "(\w+)" = \{', constants, re.M))
+    assert listed == {d.short_name for d in SINGLE_NODE_CHECKS}
     services = _read("icinga-conf", "master", "tgmon-services.conf")
     used = set(re.findall(r'check_command = "(tgmon_\w+)"', services))
     assert used <= commands
-    assert {"tgmon_tightgate", "tgmon_cluster_updates"} <= used
+    assert {"tgmon_tightgate", "tgmon_reachable", "tgmon_cluster_updates"} <= used
+    # every check's runbook template (notes, notes_url), generated from the registry
+    oncall = _read("icinga-conf", "master", "tgmon-oncall.conf")
+    templates = set(re.findall(r'^template Service "tgmon-runbook-(\w+)"', oncall, re.M))
+    assert templates == {d.short_name for d in CHECKS} | {"agent"}
 
 
 def test_nagios_and_nrpe_samples_are_the_registry():

@@ -22,13 +22,14 @@ import sys
 from .errors import TgmonError
 from .render.nagios import sanitize
 from .safeio.stdio import say_stderr, write_stdout
+from .safeargs import SafeArgumentParser
 from .state.layout import DEFAULT_STATE_DIR
 
 
-class _Parser(argparse.ArgumentParser):
-    """A usage error is one safe line: argparse would echo a bad value as given."""
+class _Parser(SafeArgumentParser):
+    """A usage error is one safe line that quotes no value given."""
 
-    def error(self, message):
+    def usage_error(self, message):
         _say("%s: %s - see %s --help" % (self.prog, message, self.prog))
         self.exit(2)
 
@@ -141,7 +142,7 @@ def add_state_parser(sub):
 def _timestamp(text):
     from .timeutil import parse_timestamp
     try:
-        return parse_timestamp(text)
+        return parse_timestamp(text, what="the value")
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

@@ -5,16 +5,22 @@ line, before anything is read.
 """
 
 import argparse
+import re
 
 from . import __version__
 from .docpaths import doc_path
 from .errors import UsageError
+from .safeargs import SafeArgumentParser
 from .state.layout import DEFAULT_STATE_DIR
+from .safeio.urls import redact_url
 from .timeutil import DURATION_HELP, parse_duration
 from .verdict import SEVERITY_CHOICES, status_name
 
 DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_AGE = "30m"
+# Where the rendered docs are served: the package's Apache snippet (tgmon.conf)
+# on the monitoring host itself. Set the real host's name: the person paged follows it.
+DEFAULT_RUNBOOK_URL = "http://localhost/tgmon-docs"
 
 SHARED_HELP = {
     "verbose": "more output: -v lists every aspect, -vv adds where the state "
@@ -39,6 +45,9 @@ SHARED_HELP = {
             "it (repeatable)",
     "cluster_file": "file listing the cluster's nodes, one per line: [NAME] SOURCE "
                     "[TIMEZONE] (state dir or URL), '#' starts a comment",
+    "runbook_url": "base URL of the rendered docs: a problem's long output ends with "
+                   "Runbook: URL/checks/<check>.html#<finding> (Icinga 2: the constant "
+                   "TgmonDocsUrl; empty: the default; default: %s)" % DEFAULT_RUNBOOK_URL,
     "max_age": "UNKNOWN when status.json was generated longer ago than this: "
                "the writer has stopped (%s; default: %s)"
                % (DURATION_HELP, DEFAULT_MAX_AGE),
@@ -64,12 +73,12 @@ class _HelpFormatter(argparse.HelpFormatter):
                              break_on_hyphens=False)
 
 
-class PluginArgumentParser(argparse.ArgumentParser):
+class PluginArgumentParser(SafeArgumentParser):
     def __init__(self, **kwargs):
         kwargs.setdefault("formatter_class", _HelpFormatter)
         super().__init__(**kwargs)
 
-    def error(self, message):
+    def usage_error(self, message):
         raise UsageError("bad option: %s" % message,
                          "see %s --help" % self.prog)
 
@@ -88,7 +97,7 @@ class PluginArgumentParser(argparse.ArgumentParser):
 
 def duration(text):
     try:
-        return parse_duration(text)
+        return parse_duration(text, what="the value")
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -100,10 +109,10 @@ def _seconds_between(low, high, text, low_included):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text[:40]) from None
+        raise argparse.ArgumentTypeError("the value is not a number of seconds") from None
     if not ((low <= value) if low_included else (low < value)) or not value <= high:
         rule = "between %d and %d" if low_included else "more than %d and at most %d"
-        raise argparse.ArgumentTypeError("%r must be %s seconds" % (text[:40], rule % (low, high)))
+        raise argparse.ArgumentTypeError("the value must be %s seconds" % (rule % (low, high)))
     return value
 
 
@@ -119,21 +128,41 @@ MAX_RANGE = 1e9    # a count or an age threshold beyond this is no threshold
 def nagios_range(text):
     # nagiosplugin is imported by the runtime anyway; Range is its parser.
     from nagiosplugin import Range
-    shown = text if len(text) <= 20 else text[:17] + "..."
     try:
         value = Range(text[:100])
     except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(
-            "%r is not a Nagios range (e.g. 5, 10:, @1:3)" % shown) from None
+            "the value is not a Nagios range (e.g. 5, 10:, @1:3)") from None
     finite = [bound for bound in (value.start, value.end)
               if bound not in (float("inf"), float("-inf"))]
     if len(text) > 100 or any(bound != bound or abs(bound) > MAX_RANGE for bound in finite):
-        raise argparse.ArgumentTypeError("%r: a Nagios range's numbers must lie within +-%g"
-                                         % (shown, MAX_RANGE))
+        raise argparse.ArgumentTypeError("a Nagios range's numbers must lie within +-%g"
+                                         % MAX_RANGE)
     return value
 
 
 nagios_range.expects = "a Nagios range, e.g. 5, 10:, @1:3"
+
+
+_RUNBOOK_URL = re.compile(r"https?://[A-Za-z0-9._:/%+,=()*!\[\]-]+")
+
+
+def runbook_base(text):
+    """A base URL for the runbook links; empty means not given (a Nagios macro without
+    a value). Printable ASCII only, and none of the characters Nagios strips from
+    notification macros: the link must reach the pager as written. No query, fragment
+    or user:password@ (it would travel in every alert)."""
+    if not text.strip():
+        return None
+    if len(text) > 300 or not _RUNBOOK_URL.fullmatch(text):
+        # shown without a user:password@ it may hold
+        raise argparse.ArgumentTypeError("%s is not a plain http(s) base URL"
+                                         % redact_url(text)[:60])
+    return text.rstrip("/")
+
+
+runbook_base.expects = ("an http(s) URL without ?, # or @, "
+                        "e.g. https://nagios.example.net/tgmon-docs")
 
 
 def optional_file(text):
@@ -157,7 +186,7 @@ def severity(text):
     lowered = str(text).lower()
     if lowered not in SEVERITY_CHOICES:
         raise argparse.ArgumentTypeError(
-            "%r is not a state: use %s" % (text[:40], "|".join(SEVERITY_CHOICES)))
+            "the value is not a state: use %s" % "|".join(SEVERITY_CHOICES))
     return SEVERITY_CHOICES.index(lowered)
 
 
@@ -184,6 +213,8 @@ def build_parser(definition):
                         help=SHARED_HELP["config"])
     common.add_argument("--max-age", type=duration, default=DEFAULT_MAX_AGE,
                         metavar="DURATION", help=SHARED_HELP["max_age"])
+    common.add_argument("--runbook-url", metavar="URL", type=runbook_base,
+                        default=DEFAULT_RUNBOOK_URL, help=SHARED_HELP["runbook_url"])
     definition.add_source_arguments(common)
 
     own = parser.add_argument_group("%s options" % definition.prog)

@@ -12,11 +12,11 @@ MAX_DURATION_DAYS = 3650   # ten years: beyond that a limit means "never"
 DURATION_HELP = "seconds, or a number with s/m/h/d suffix (90, 15m, 24h, 7d)"
 
 
-def parse_duration(text):
+def parse_duration(text, what=None):
     """'90' / '90s' / '15m' / '24h' / '7d' -> seconds (float), at most ten years.
 
-    ValueError otherwise (its message quotes what was given: only for text
-    from the command line or a scenario, never from a file given as option).
+    ValueError otherwise: its message begins with ``what``, else it quotes what
+    was given (only for text from a scenario, never from a file given as option).
     """
     if isinstance(text, (int, float)) and not isinstance(text, bool):
         seconds = float(text)
@@ -25,15 +25,18 @@ def parse_duration(text):
         return seconds
     match = _DURATION.match(str(text)[:100])
     if not match:
-        raise ValueError("%r is not a duration (e.g. 90, 15m, 24h, 7d)" % str(text)[:40])
+        raise ValueError("%s is not a duration (e.g. 90, 15m, 24h, 7d)"
+                         % (what or repr(str(text)[:40])))
     seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
     if seconds > MAX_DURATION_DAYS * 86400:
-        raise ValueError("%r is more than %dd (ten years)" % (str(text)[:40], MAX_DURATION_DAYS))
+        raise ValueError("%s is more than %dd (ten years)"
+                         % (what or repr(str(text)[:40]), MAX_DURATION_DAYS))
     return seconds
 
 
-def parse_timestamp(text):
-    """ISO-8601 with a UTC offset -> aware datetime. ValueError says what is off."""
+def parse_timestamp(text, what=None):
+    """ISO-8601 with a UTC offset -> aware datetime. ValueError says what is off, of
+    ``what`` or else of the text quoted."""
     if not isinstance(text, str):
         raise ValueError("expected an ISO-8601 timestamp string, got %s"
                          % type(text).__name__)
@@ -43,11 +46,11 @@ def parse_timestamp(text):
     try:
         stamp = datetime.fromisoformat(raw)
     except ValueError:
-        raise ValueError("%r is not an ISO-8601 timestamp "
-                         "(expected e.g. 2026-11-22T03:00:00+01:00)" % text) from None
+        raise ValueError("%s is not an ISO-8601 timestamp (expected e.g. "
+                         "2026-11-22T03:00:00+01:00)" % (what or repr(text))) from None
     if stamp.tzinfo is None or stamp.utcoffset() is None:
-        raise ValueError("%r has no UTC offset; every timestamp must carry one "
-                         "(e.g. +01:00)" % text)
+        raise ValueError("%s has no UTC offset; every timestamp must carry one "
+                         "(e.g. +01:00)" % (what or repr(text)))
     return stamp
 
 

@@ -12,6 +12,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from tgmon.checks.registry import all_checks  # noqa: E402
+from tgmon.checks.runbook import SECTION  # noqa: E402
 from generated import sync  # noqa: E402
 
 # what runs on one node (NRPE, the state dir/URL variants); the cluster check reads several
@@ -34,6 +35,7 @@ def commands():
            "# thresholds and severities from a file: docs/configuration.rst; nothing here",
            "# sets a plugin default, so the file applies); for the _nrpe variants,",
            "# options of check_nrpe, e.g. '-p 5666 -t 30'.", ""]
+    out += runbook_templates()
     for definition in SINGLE:
         name = definition.short_name
         out += ["define command {",
@@ -58,6 +60,25 @@ def commands():
             "'$_HOSTTGMON_TOKEN_FILE$' --ca-file '$_HOSTTGMON_CA_FILE$' $ARG1$",
             "}", ""]
     return "\n".join(out)
+
+
+def runbook_templates():
+    """A service template per check: notes and notes_url (its runbook, below the base
+    URL in the service's custom variable _TGMON_DOCS)."""
+    out = ["# tgmon-runbook-<check>: notes (what the service watches) and notes_url (the",
+           "# check's runbook, below the base URL in the service's _TGMON_DOCS; the sample's",
+           "# tgmon-service sets it). Pass the same base to the plugin, so that a",
+           "# problem's long output ends with the link to its finding's runbook:",
+           "#   check_command  tgmon_versions!--runbook-url $_SERVICETGMON_DOCS$", ""]
+    for definition in all_checks():
+        out += ["define service {",
+                "    name                    tgmon-runbook-%s" % definition.short_name,
+                "    register                0",
+                "    notes                   %s" % definition.notes,
+                "    notes_url               $_SERVICETGMON_DOCS$/checks/%s.html#%s"
+                % (definition.prog, SECTION),
+                "}", ""]
+    return out
 
 
 def nrpe():

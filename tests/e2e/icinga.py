@@ -97,13 +97,14 @@ def pki(work, names, ips=None):
 
 
 def shipped_zones(work):
-    """The shipped examples (templates, constants, apply rules) as an admin copies them."""
+    """The shipped examples (templates, constants, apply rules, the on-call templates and
+    dependencies) as an admin copies them."""
     zones = work.sub("zones.d")
     os.makedirs(os.path.join(zones, "master"))
     os.makedirs(os.path.join(zones, "global-templates"))
     shutil.copy(os.path.join(EXAMPLES, "icinga2", "tgmon-templates.conf"),
                 os.path.join(zones, "global-templates"))
-    for name in ("tgmon-constants.conf", "tgmon-services.conf"):
+    for name in ("tgmon-constants.conf", "tgmon-services.conf", "tgmon-oncall.conf"):
         shutil.copy(os.path.join(EXAMPLES, "icinga2", name), os.path.join(zones, "master"))
     return zones
 

@@ -49,6 +49,11 @@ EXPECTED = {
     "tgmon-agent!tightgate-maintenance": 2, "tgmon-agent!tightgate-update_schedule": 2,
     "tg-agent-aio!tightgate": 2,
     "tgc-berlin!tightgate-cluster": 2,
+    # every node's state can be read; the agent hosts' agent is connected
+    "tg-node1!tightgate-reachable": 0, "tg-node2!tightgate-reachable": 0,
+    "tgmon-agent!tightgate-reachable": 0, "tg-agent-aio!tightgate-reachable": 0,
+    "tg-config!tightgate-reachable": 0,
+    "tgmon-agent!tightgate-agent": 0, "tg-agent-aio!tightgate-agent": 0,
     "tg-config!tightgate-versions": 2, "tg-config!tightgate-update_lock": 2,
     "tg-config!tightgate-hotfixes": 0, "tg-config!tightgate-reboot_required": 0,
     "tg-config!tightgate-maintenance": 2, "tg-config!tightgate-update_schedule": 2,
@@ -204,8 +209,10 @@ def test_master_and_agent_run_every_documented_mode():
             assert "Traceback" not in output and "timed out" not in output.lower(), output
             assert int(result["state"]) == EXPECTED[name], (name, output)
             assert result["performance_data"], name
-            # the agent's services ran on the agent, the others on the master
-            on_agent = name.startswith((AGENT + "!", "tg-agent-aio!"))
+            # the agent's services ran on the agent, the others on the master (and
+            # tightgate-agent, the master's look at the agent's connection)
+            on_agent = (name.startswith((AGENT + "!", "tg-agent-aio!"))
+                        and not name.endswith("!tightgate-agent"))
             assert attrs["command_endpoint"] == (AGENT if on_agent else ""), name
             assert result["check_source"] == (AGENT if on_agent else MASTER), (name, result)
             assert len(output.split("\n")[0]) <= 160
@@ -268,9 +275,10 @@ def test_the_readme_icinga_steps_work_on_stock_settings():
         services = sorted(re.findall(r"Object '([^']+)' of type 'Service'", listed.stdout))
         node_services = ["tightgate-" + aspect for aspect in (
             "hotfixes", "maintenance", "reboot_required", "update_lock", "update_schedule",
-            "versions")]
-        assert services == sorted(["tg1!" + s for s in node_services]
+            "versions", "reachable")]
+        assert services == sorted(["tg1!" + s for s in node_services] + ["tg1!tightgate-agent"]
                                   + ["tg2!" + s for s in node_services]
-                                  + ["tg3!tightgate", "tgc-berlin!tightgate-cluster"]), listed
+                                  + ["tg3!tightgate", "tg3!tightgate-reachable",
+                                     "tgc-berlin!tightgate-cluster"]), listed
     finally:
         work.remove()

@@ -41,6 +41,8 @@ EXPECTED = {
     "tg2;TightGate maintenance": 2,
     "tg3;TightGate all checks": 2,
     "tgc-berlin;TightGate cluster updates": 2,
+    # every node's state can be read (tg3's through NRPE)
+    "tg1;TightGate reachable": 0, "tg2;TightGate reachable": 0, "tg3;TightGate reachable": 0,
 }
 STATES = ("OK", "WARNING", "CRITICAL", "UNKNOWN")
 
@@ -55,7 +57,7 @@ class Nrpe:
         commands_dir = work.sub("nrpe.d")
         with open(NRPE_COMMANDS) as handle:
             shipped = handle.read()
-        assert len(NRPE_COMMAND.findall(shipped)) == 7, "the shipped NRPE commands changed"
+        assert len(NRPE_COMMAND.findall(shipped)) == 8, "the shipped NRPE commands changed"
         work.write(os.path.join("nrpe.d", "tgmon.cfg"),
                    NRPE_COMMAND.sub(r"\1 --state-dir " + state_dir, shipped))
         user, group = daemon_user()
@@ -99,6 +101,7 @@ def adapted_sample(work, nodes, exporters, token, ca_file, nrpe_port, notificati
         ("/etc/nagios4/tgmon/token", token),
         ("/etc/nagios4/tgmon/ca.pem", ca_file),
         ("tgmon_tightgate_nrpe!-t 30", "tgmon_tightgate_nrpe!-t 30 -p %d" % nrpe_port),
+        ("tgmon_reachable_nrpe!-t 30", "tgmon_reachable_nrpe!-t 30 -p %d" % nrpe_port),
         ("/var/lib/nagios4/tgmon-notifications.log", notifications),
     ]
     for old, new in replacements:
@@ -205,7 +208,7 @@ def test_nrpe_runs_every_shipped_command_as_the_plugin_would_locally():
         nrpe = Nrpe(work, nodes["tg-node2"])
         with open(NRPE_COMMANDS) as handle:
             commands = re.findall(r"^command\[(\w+)\]=(.*)$", handle.read(), re.M)
-        assert len(commands) == 7
+        assert len(commands) == 8
         codes = set()
         for name, command_line in commands:
             code, output = nrpe.query(name)

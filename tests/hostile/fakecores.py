@@ -2,14 +2,17 @@
 
 FakeNagios: a real FIFO read the way Nagios reads its command file (the raw
 bytes of every line are kept), and a status.dat rewritten after each command,
-applied with Nagios' own field splitting - so a field that shifts shows. The
-tests assert with ``sound_commands`` that every line is one a faithful encoder
-writes for the objects that exist. FakeIcinga: Icinga 2's API on a real TLS
-socket that keeps every action's body; it can ignore its filters (answer
-everything) or refuse chosen downtimes, as a hostile or broken API would.
-The real cores are in tests/e2e.
+applied with Nagios' own field splitting - so a field that shifts shows; it
+can write status.dat in another encoding, or ignore the commands for objects
+a reload removed. The tests assert with ``sound_commands`` that every line is
+one a faithful encoder writes for the objects that exist. FakeIcinga: Icinga
+2's API on a real TLS socket that keeps every action's body; it can ignore
+its filters (answer everything), refuse chosen downtimes, check the password
+(HTTP basic auth, UTF-8) or answer anything at all through ``answer``, as a
+hostile or broken API would. The real cores are in tests/e2e.
 """
 
+import base64
 import json
 import os
 import re
@@ -24,7 +27,8 @@ DELETE = re.compile(r"^\[\d+\] DEL_(HOST|SVC)_DOWNTIME;(\d+)$")
 
 
 class FakeNagios:
-    def __init__(self, tmp, hosts, services=(), command="tgmon_maintenance"):
+    def __init__(self, tmp, hosts, services=(), command="tgmon_maintenance", encoding="utf-8",
+                 removed=(), extra="", newline="\n"):
         self.dir = tmp / "nagios"
         self.dir.mkdir()
         self.command_file = str(self.dir / "nagios.cmd")
@@ -32,6 +36,9 @@ class FakeNagios:
         os.mkfifo(self.command_file, 0o660)
         self.hosts = list(hosts)
         self.services = dict.fromkeys(services, command)
+        self.encoding = encoding          # of status.dat, as the Nagios configuration's
+        self.removed = set(removed)       # (host, service) gone with a reload: ignored
+        self.extra, self.newline = extra, newline     # what status.dat holds besides
         self.downtimes = {}
         self.next_id = 1
         self.received = []
@@ -95,7 +102,8 @@ class FakeNagios:
                 return
             host, rest = fields[0], fields[1:]
             name = rest.pop(0) if service else None
-            if host not in self.hosts or (service and (host, name) not in self.services):
+            if host not in self.hosts or (service and (host, name) not in self.services) \
+                    or (host, name) in self.removed:
                 return                           # Nagios: unknown object, logged, ignored
             start, end, _fixed, _trigger, _duration, author, comment = rest
             self._add(host, name, int(start), int(end), author, comment)
@@ -124,8 +132,8 @@ class FakeNagios:
                               if d["service"] else "", number, d["start"], d["end"],
                               d["author"], d["comment"]))
         temp = self.status_file + ".tmp"
-        with open(temp, "w") as handle:
-            handle.write("".join(blocks))
+        with open(temp, "w", encoding=self.encoding, newline=self.newline) as handle:
+            handle.write("".join(blocks) + self.extra)
         os.replace(temp, self.status_file)
 
 
@@ -177,7 +185,8 @@ class FakeIcinga:
     filter. ``refuse(body)`` True: that schedule-downtime is answered with an error."""
 
     def __init__(self, tmp, hosts, services=(), honest=True, refuse=None,
-                 refusal="Invalid downtime", forged=(), vanish=False):
+                 refusal="Invalid downtime", forged=(), vanish=False, answer=None,
+                 user="tgmon", password=None):
         self.hosts = list(hosts)
         self.services = [dict(host_name=h, name=s, check_command=c) for h, s, c in services]
         self.downtimes = {}
@@ -186,6 +195,9 @@ class FakeIcinga:
         self.refusal = refusal
         self.forged = list(forged)      # raw objects every downtimes answer carries too
         self.vanish = vanish            # every removal finds nothing (HTTP 404)
+        # answer(api, path, body): (status, document) instead of the API's, or None
+        self.answer = answer
+        self.user, self.password = user, password     # checked when a password is given
         self.actions = []
         self.lock = threading.Lock()
         context, self.ca = tls_context(tmp, "good")
@@ -193,7 +205,7 @@ class FakeIcinga:
 
     def args(self, password_file):
         return ["--icinga-url", "https://127.0.0.1:%d" % self.server.port, "--icinga-user",
-                "tgmon", "--icinga-password-file", str(password_file), "--icinga-ca-file",
+                self.user, "--icinga-password-file", str(password_file), "--icinga-ca-file",
                 self.ca]
 
     def add(self, host, service, start, end, author, comment, name=None):
@@ -216,22 +228,34 @@ class FakeIcinga:
         path = request.split(b" ", 2)[1].decode()
         body = json.loads(request_body(conn, request) or b"{}")
         with self.lock:
-            status, document = self._route(path, body)
+            if self.password is not None and not self._authorized(request):
+                status, document = 401, {"error": 401, "status": "Unauthorized"}
+            else:
+                status, document = (self.answer and self.answer(self, path, body)) \
+                    or self._route(path, body)
         payload = json.dumps(document).encode()
         conn.sendall(b"HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %d"
                      b"\r\nConnection: close\r\n\r\n%s" % (status, len(payload), payload))
 
+    def _authorized(self, request):
+        expected = b"Basic " + base64.b64encode(
+            ("%s:%s" % (self.user, self.password)).encode("utf-8"))
+        head = request.partition(b"\r\n\r\n")[0].split(b"\r\n")
+        return any(name.strip().lower() == b"authorization" and value.strip() == expected
+                   for name, _, value in (line.partition(b":") for line in head))
+
     def _route(self, path, body):
         variables = body.get("filter_vars") or {}
-        if path == "/v1/objects/hosts":
-            names = self.hosts if not self.honest else [
-                h for h in self.hosts if h in variables.get("names", ())]
+        if path == "/v1/objects/hosts":      # "host.name in names" or "host.name == h"
+            asked = variables.get("names") or [variables.get("h")]
+            names = self.hosts if not self.honest else [h for h in self.hosts if h in asked]
             return 200, {"results": [{"name": h, "type": "Host", "attrs": {"name": h}}
                                      for h in names]}
         if path == "/v1/objects/services":
             found = [s for s in self.services if not self.honest or (
                 s["host_name"] in variables.get("hosts", ())
-                and s["check_command"] in variables.get("cmds", ()))]
+                and s["check_command"] in variables.get("cmds", ())) or (
+                (s["host_name"], s["name"]) == (variables.get("h"), variables.get("s")))]
             return 200, {"results": [{"name": "%s!%s" % (s["host_name"], s["name"]),
                                       "attrs": s} for s in found]}
         if path == "/v1/objects/downtimes":

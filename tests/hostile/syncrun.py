@@ -82,9 +82,11 @@ def expected(nagios_hosts, icinga_hosts):
 
 
 def cores(tmp, hosts=("tg-node1", "tg-node2"), nagios_services=None, icinga_services=None,
-          **icinga):
+          nagios=None, **icinga):
+    """Both stand-ins with ``hosts`` and their maintenance services; ``nagios`` and the
+    other options are FakeNagios' and FakeIcinga's own."""
     nagios = FakeNagios(tmp, hosts, nagios_services if nagios_services is not None else
-                        [(h, NAGIOS_SERVICE) for h in hosts])
+                        [(h, NAGIOS_SERVICE) for h in hosts], **(nagios or {}))
     api = FakeIcinga(tmp, hosts, icinga_services if icinga_services is not None else
                      [(h, ICINGA_SERVICE, "tgmon_maintenance") for h in hosts], **icinga)
     return nagios, api

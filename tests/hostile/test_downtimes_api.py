@@ -4,14 +4,16 @@ tool (not a plugin): exit 2, one line on stderr naming cause and fix, within
 -t, bounded memory, never the password, nothing changed.
 
 Classes (issue 10): 1 everything under -t, 2 bounded reading, 5 safe output,
-6 every error names its cause.
+6 every error names its cause. The answers made of the smallest objects JSON has,
+up to the size bound, are review finding 8: bounded in memory too (MAX_RSS_KB).
 """
 
 import pytest
 
+from tgmon.cores.icinga import MAX_ANSWER, MAX_OBJECTS, MAX_RESULTS
 from tgmon.state import examples
-from tgmon.state.model import PlannedMaintenance
 from tgmon.state.layout import write_state
+from tgmon.state.model import PlannedMaintenance
 
 from .common import now, write
 from .fakecores import request_body
@@ -35,11 +37,18 @@ def after_body(respond):
 
 
 def flood(conn, request, srv):
-    """40 MB of chunks, more than any answer the sync reads (32 MB)."""
+    """40 MB of chunks, more than any answer the sync reads (MAX_ANSWER)."""
     conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
     chunk = b"%x\r\n%s\r\n" % (1 << 20, b" " * (1 << 20))
     for _ in range(40):
         conn.sendall(chunk)
+
+
+def filled(item, size=MAX_ANSWER):
+    """{"results": [item, item, ...]} of ``size`` bytes, the smallest objects JSON has."""
+    frame = b'{"results": [%s""]}'
+    return frame % (item * ((size - len(frame) + 2) // len(item))).ljust(
+        size - len(frame) + 2, b" ")
 
 
 CASES = [
@@ -50,7 +59,25 @@ CASES = [
      "without a list of results"),
     ("results_of_garbage", "6", answer("200 OK", b'{"results": [1, "x"]}'),
      "without a list of results"),
-    ("deeply_nested", "2", answer("200 OK", b"[" * 100000 + b"]" * 100000), "without JSON"),
+    ("deeply_nested", "2", answer("200 OK", b"[" * 100000 + b"]" * 100000),
+     "answered more than %d objects" % MAX_OBJECTS),
+    ("deeply_nested_within_the_object_bound", "2",
+     answer("200 OK", b"[" * MAX_OBJECTS + b"]" * MAX_OBJECTS), "without JSON"),
+    ("tiny_objects", "2", answer("200 OK", filled(b"{},")),
+     "answered more than %d objects" % MAX_OBJECTS),
+    ("nested_lists", "2", answer("200 OK", filled(b"[[[[[[[[[[]]]]]]]]]],")),
+     "answered more than %d objects" % MAX_OBJECTS),
+    ("tiny_strings_up_to_the_size_bound", "2", answer("200 OK", filled(b'"ab",')),
+     "without a list of results"),
+    ("floats_up_to_the_size_bound", "2", answer("200 OK", filled(b"1.5,")),
+     "without a list of results"),
+    ("more_results_than_the_bound", "2", answer("200 OK", b'{"results": [%s]}' % b",".join(
+        [b'{"name": "x"}'] * (MAX_RESULTS + 1))), "answered more than %d objects" % MAX_RESULTS),
+    ("thirty_megabytes_of_objects", "2", answer("200 OK", filled(
+        b'{"name": "a", "attrs": {"x": [1, 2, 3, 4, 5, 6, 7, 8, 9, 0]}},', 30 << 20)),
+     "sent more than %d bytes - sync fewer nodes per run" % MAX_ANSWER),
+    ("one_byte_over_the_size_bound", "2", answer("200 OK", filled(b" ", MAX_ANSWER + 1)),
+     "sent more than %d bytes" % MAX_ANSWER),
     ("flood", "2", flood, "sent more than"),
     ("flood_cut_off", "2", endless_chunks, "broke off"),
     ("drip_headers", "1", drip_headers, "within -t"),

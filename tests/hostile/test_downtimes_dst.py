@@ -104,6 +104,48 @@ def test_the_update_window_in_real_time(name, zone, clock, now, begin, end, span
             "tgmon: scheduled update of tg-node1, " + span)
 
 
+def friday_update(clock):
+    update = sunday_update(clock)
+    return update._replace(schedule=update.schedule._replace(
+        update=update.schedule.update._replace(weekday="friday")))
+
+
+APIA = ZoneInfo("Pacific/Apia")     # skipped all of Friday 2011-12-30 (UTC-10 to UTC+14)
+SKIPPED_DAY = [
+    # (id, Friday's update time): it runs at the first valid minute after it, Saturday
+    # 00:00 +14:00 (10:00 UTC); the window from an hour before to an hour after
+    ("apia_midnight_of_the_skipped_day", "00:00"),
+    ("apia_morning_of_the_skipped_day", "03:00"),
+    ("apia_last_minute_of_the_skipped_day", "23:59"),
+]
+
+
+@pytest.mark.parametrize("name, clock", SKIPPED_DAY, ids=[c[0] for c in SKIPPED_DAY])
+def test_a_zone_that_skips_a_whole_day(name, clock):
+    """lifecycle.resolve_local searches past the skipped day (review finding 12)."""
+    result = plan([friday_update(clock)], utc(2011, 12, 29), SETTINGS._replace(zone=APIA))
+    assert [(w.start, w.end) for w in result.windows] == [(utc(2011, 12, 30, 9),
+                                                           utc(2011, 12, 30, 11))]
+    assert comment_for(result.windows[0], APIA) == (
+        "tgmon: scheduled update of tg-node1, 2011-12-29 23:00 -10:00 to 2011-12-31 01:00 "
+        "+14:00")
+
+
+@pytest.mark.parametrize("start, end, seconds", [
+    (utc(2026, 3, 29, 0, 0, 0, 500000), utc(2026, 3, 29, 2, 0, 0, 1), (0, 7201)),
+    (utc(2026, 3, 29, 0, 0, 0, 999999), utc(2026, 3, 29, 2, 0, 0, 999999), (0, 7201)),
+    (utc(2026, 3, 29), utc(2026, 3, 29, 2), (0, 7200)),
+])
+def test_a_downtime_covers_its_whole_window(start, end, seconds):
+    """Whole seconds: the start rounded down, the end up - never a second short."""
+    from tgmon.downtimes.plan import MAINTENANCE, Window
+    from tgmon.downtimes.wanted import wanted_downtimes
+    (downtime,) = wanted_downtimes([Window("tg-node1", MAINTENANCE, start, end, None)],
+                                   {"tg-node1": BERLIN}, lambda node: node, {})
+    base = int(utc(2026, 3, 29).timestamp())
+    assert (downtime.start - base, downtime.end - base) == seconds
+
+
 @pytest.mark.parametrize("path, day", [("dst-update.yml", "2027-03-28"),
                                        ("dst-fall-back.yml", "2027-10-31")])
 def test_the_window_covers_the_simulators_run(path, day):
@@ -157,10 +199,10 @@ def test_a_sync_over_the_dst_day_with_nodes_in_two_zones(short_tmp):
     for code, out, err in outcomes.values():
         assert (code, err) == (0, ""), (out, err)
     first, second = outcomes["ny"][1], outcomes["berlin"][1]
-    assert "add service downtime tg-ny/TightGate maintenance (tgmon: scheduled update of " \
+    assert "added service downtime tg-ny/TightGate maintenance (tgmon: scheduled update of " \
         "tg-ny, 2026-03-08 01:00 -05:00 to 04:00 -04:00)" in first, first
     assert "tg-berlin, 2026-03-08 01:30 to 03:30 +01:00" in first, first
-    assert "add service downtime tg-berlin/TightGate maintenance (tgmon: scheduled update " \
+    assert "added service downtime tg-berlin/TightGate maintenance (tgmon: scheduled update " \
         "of tg-berlin, 2026-03-29 01:00 +01:00 to 04:00 +02:00)" in second, second
     assert "tg-ny, 2026-03-29 01:30 to 03:30 -04:00" in second, second
     assert "Nagios: 2 added, 2 removed, 0 unchanged" in second, second

@@ -63,7 +63,7 @@ CASES = [
                                          os.path.join(s, "x").encode() + b"\xff\xfe"],
      ["is no state dir"], []),
     ("flag_name_hostile", lambda s: ["state", "set-flag", state_dir(s), "update-lock" + HOSTILE],
-     ["invalid choice", "see tgmon state set-flag --help"], ["\x1b"]),
+     ["must be one of", "see tgmon state set-flag --help"], ["\x1b"]),
     ("since_hostile", lambda s: ["state", "set-flag", state_dir(s), "update-lock", "--since",
                                  "2026" + HOSTILE], ["--since"], ["\x1b"]),
     ("unknown_option_hostile", lambda s: ["state", "heartbeat", state_dir(s),

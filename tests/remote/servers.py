@@ -15,8 +15,10 @@ from helpers import VENV_BIN
 class Exporter:
     """``tgmon serve`` (or ``tgmon-sim serve``) as a subprocess on a free port."""
 
-    def __init__(self, *args, program="tgmon", path=None):
-        command = [path or os.path.join(VENV_BIN, program), "serve"] + list(args) + ["--port", "0"]
+    def __init__(self, *args, program="tgmon", path=None, port=0):
+        # port: 0 for a free one; a given one to start it again where it was
+        command = ([path or os.path.join(VENV_BIN, program), "serve"] + list(args)
+                   + ["--port", str(port)])
         self.process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
         line = self.process.stderr.readline()
         match = re.search(r"listening on (https?)://([\d.]+):(\d+)", line)

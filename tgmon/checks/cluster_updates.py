@@ -21,6 +21,10 @@ HALTED = Condition("cluster-halted", CRITICAL,
                    "a node holds the update lock, which halts the cluster's updates (R9)")
 COLLISION = Condition("schedule-collision", WARNING,
                       "more nodes' scheduled update windows overlap than max_parallel_updates")
+# nodes that are no cluster nodes or of several clusters; nodes that cannot be read
+NOT_A_CLUSTER_NODE = "not-a-cluster-node"
+MIXED_CLUSTERS = "mixed-clusters"
+UNREACHABLE = "unreachable"
 RUN_LEAD_SECONDS = int(RUN_LEAD.total_seconds())
 DEFAULT_UPDATE_DURATION = format_duration(UPDATE_DURATION.total_seconds())
 
@@ -69,12 +73,12 @@ def judge(view, opts, now):
     named = [c for c in clusters if c]
     singles = [s.node.name for s in states if s.node.role != "cluster-node"]
     if singles:
-        findings.append(Finding("not-a-cluster-node", UNKNOWN, "%s %s a single system, not a "
+        findings.append(Finding(NOT_A_CLUSTER_NODE, UNKNOWN, "%s %s a single system, not a "
                                 "cluster node" % (clip(", ".join(singles), 60),
                                                   "is" if len(singles) == 1 else "are"),
                                 (), "check the node list"))
     if len(clusters) > 1:
-        findings.append(Finding("mixed-clusters", UNKNOWN, "the nodes belong to different "
+        findings.append(Finding(MIXED_CLUSTERS, UNKNOWN, "the nodes belong to different "
                                 "clusters: %s" % clip(", ".join(c or "none" for c in clusters), 60),
                                 (), "check one cluster per service"))
     limits = sorted({s.cluster.max_parallel_updates for s in states if s.cluster})
@@ -147,7 +151,7 @@ def _known_critical_first(findings, unreachable):
     did not: a shop paging only on CRITICAL must not miss a halted cluster."""
     critical = [f for f in findings if f.status == CRITICAL]
     unknown = [f for f in findings if f.status == UNKNOWN]
-    if not critical or not unknown or any(f.condition != "unreachable" for f in unknown):
+    if not critical or not unknown or any(f.condition != UNREACHABLE for f in unknown):
         return None, None
     first = critical[0]
     both = ", %d node%s unreachable" % (unreachable, "" if unreachable == 1 else "s")
@@ -166,7 +170,7 @@ def _unreachable(failures, total, status):
         which = (": " if count == len(failures) else ", e.g. " if count == groups[1][1]
                  else ", most: ")
         text = "%d of %d nodes unreachable%s%s" % (len(failures), total, which, _words(first))
-    return Finding("unreachable", status, text,
+    return Finding(UNREACHABLE, status, text,
                    tuple("%s: %s" % (f.source, "; ".join(filter(None, (_words(f), f.fix))))
                          for f in failures),
                    first.fix or "check the exporters or state dirs of the nodes")
@@ -238,7 +242,10 @@ DEFINITION = CheckDefinition(
                 "windows, update locks that halt the cluster (R9), nodes out of load "
                 "balancing or in maintenance, and nodes that cannot be read.",
     judge=judge, add_arguments=add_arguments, read=_read, add_source_arguments=add_cluster_source,
-    conditions=(TOO_MANY, HALTED, COLLISION), scope="cluster")
+    conditions=(TOO_MANY, HALTED, COLLISION), scope="cluster",
+    findings=(NOT_A_CLUSTER_NODE, MIXED_CLUSTERS, UNREACHABLE),
+    notes="The updates of the cluster across its nodes: nodes updating at once, "
+          "overlapping update windows, update locks that halt it, unreadable nodes.")
 
 
 main = DEFINITION.main

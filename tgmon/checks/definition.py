@@ -24,7 +24,7 @@ class CheckDefinition:
     def __init__(self, name, prog, description, judge, add_arguments=None,
                  conditions=(), epilog=None, read=None,
                  add_source_arguments=optmod.add_state_source, always_long=False,
-                 scope="node"):
+                 scope="node", findings=(), notes=None):
         if scope not in SCOPES:
             raise ValueError("scope must be one of %s" % ", ".join(SCOPES))
         self.name = name
@@ -33,6 +33,10 @@ class CheckDefinition:
         self.judge = judge
         self._add_arguments = add_arguments
         self.conditions = tuple(conditions)
+        # the other findings the judge can emit as a problem (no severity option)
+        self.findings = tuple(findings)
+        # one sentence: what the service watches (Icinga's and Nagios' notes)
+        self.notes = notes
         self._epilog = epilog
         self.read = read or read_single_node
         self.add_source_arguments = add_source_arguments
@@ -47,6 +51,16 @@ class CheckDefinition:
         return self._epilog or (
             "Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
             "options). Docs: %s" % doc_path("checks", self.prog + ".rst"))
+
+    @property
+    def runbook_ids(self):
+        """Every finding the judge can emit as a problem: each has a runbook anchor."""
+        return tuple(c.name for c in self.conditions) + self.findings
+
+    def runbook_lines(self, verdict, status, opts):
+        """``Runbook: <url>`` for the worst finding of a result that is not OK."""
+        from .runbook import runbook_lines
+        return runbook_lines(self, verdict, status, getattr(opts, "runbook_url", None))
 
     @property
     def short_name(self):

@@ -10,6 +10,9 @@ from ..verdict import CRITICAL, OK, WARNING, Finding, Perf, Verdict, age_status
 DEFAULT_WARNING = "0"
 DEFAULT_WARNING_AGE = "7d"
 DEFAULT_CRITICAL_AGE = "30d"
+# pending hotfixes against -w/-c, the oldest one's age against --warning/critical-age
+PENDING_COUNT = "pending-count"
+PENDING_AGE = "pending-age"
 INSTALL_HINT = "install: %s, then start Auto-Update" % hints.AVAILABLE_HOTFIXES
 
 
@@ -48,17 +51,17 @@ def judge(state, opts, now):
             status = WARNING
         else:
             status = OK
-        findings.append(Finding("pending-count", status, what, details,
+        findings.append(Finding(PENDING_COUNT, status, what, details,
                                 INSTALL_HINT if status else None))
         oldest = pending[0]
         status, limit = age_status(oldest_age, opts.warning_age, opts.critical_age)
         if limit is not None:
-            findings.append(Finding("pending-age", status, "hotfix %s pending for %s, longer than %s"
+            findings.append(Finding(PENDING_AGE, status, "hotfix %s pending for %s, longer than %s"
                                     % (oldest.id, format_duration(oldest_age),
                                        format_duration(limit)),
                                     (), INSTALL_HINT))
     else:
-        findings.append(Finding("pending-count", OK, "no hotfixes pending", details))
+        findings.append(Finding(PENDING_COUNT, OK, "no hotfixes pending", details))
     return Verdict(tuple(findings), (
         Perf("hotfixes_pending", count, "", _range(opts.warning), _range(opts.critical), 0),
         Perf("hotfix_oldest_age", oldest_age, "s", int(opts.warning_age),
@@ -75,7 +78,8 @@ DEFINITION = CheckDefinition(
     name="HOTFIXES", prog="check_hotfixes",
     description="Checks the hotfixes a TightGate-Pro node has not installed. Hotfixes (new "
                 "browser versions, small fixes) are announced only through monitoring (R15).",
-    judge=judge, add_arguments=add_arguments)
+    judge=judge, add_arguments=add_arguments, findings=(PENDING_COUNT, PENDING_AGE),
+    notes="Hotfixes the node has not installed: they are announced only through monitoring.")
 
 
 main = DEFINITION.main

@@ -17,6 +17,8 @@ MAINT_ONLY = Condition("maint-only", CRITICAL,
 # not within NOTICE_LEAD before a planned maintenance: there it is the manual's order (R14)
 VNC_DISABLED = Condition("vnc-disabled", WARNING,
                          "VNC login is disabled while no maintenance is active")
+# maintenance mode on longer than --critical-age
+MAINTENANCE_OVERDUE = "maintenance-overdue"
 DEFAULT_CRITICAL_AGE = "12h"
 NOTICE_SECONDS = NOTICE_LEAD.total_seconds()
 LOGINS_BLOCKED = ("new client logins blocked: a single system blocks them right before its "
@@ -54,7 +56,7 @@ def judge(state, opts, now):
                 "remove the update lock, then end it as admin maint"))
         elif age >= opts.critical_age:
             findings.append(Finding(
-                "maintenance-overdue", CRITICAL, "maintenance mode for %s, longer than %s%s"
+                MAINTENANCE_OVERDUE, CRITICAL, "maintenance mode for %s, longer than %s%s"
                 % (format_duration(age), format_duration(opts.critical_age), reason),
                 tuple(details), "end it when the work is done: %s" % hints.MAINTENANCE))
         else:
@@ -131,7 +133,9 @@ DEFINITION = CheckDefinition(
     description="Checks the maintenance mode of a TightGate-Pro node (as the appliance's own "
                 "check_maint), planned maintenance and whether VNC login is disabled.",
     judge=judge, add_arguments=add_arguments,
-    conditions=(MAINTENANCE_ACTIVE, MAINT_ONLY, VNC_DISABLED))
+    conditions=(MAINTENANCE_ACTIVE, MAINT_ONLY, VNC_DISABLED), findings=(MAINTENANCE_OVERDUE,),
+    notes="Maintenance mode of the node, planned maintenance and whether VNC login is "
+          "disabled.")
 
 
 main = DEFINITION.main

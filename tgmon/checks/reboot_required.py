@@ -8,6 +8,8 @@ from ..timeutil import format_duration
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
 
 REBOOT_REQUIRED = Condition("reboot-required", WARNING, "a reboot is required (R13)")
+# the reboot pending longer than --critical-age
+REBOOT_OVERDUE = "reboot-overdue"
 DEFAULT_CRITICAL_AGE = "24h"
 
 
@@ -28,7 +30,7 @@ def judge(state, opts, now):
             text = ("reboot required since %s" % since_text(marker.since, now) if age is None
                     else "reboot required for %s, longer than %s"
                     % (format_duration(age), format_duration(opts.critical_age)))
-            finding = Finding("reboot-overdue", CRITICAL, text, details, hints.REBOOT)
+            finding = Finding(REBOOT_OVERDUE, CRITICAL, text, details, hints.REBOOT)
         else:
             finding = Finding(REBOOT_REQUIRED.name, severity_of(opts, REBOOT_REQUIRED.name),
                               "reboot required since %s, the new kernel runs only after it"
@@ -43,7 +45,9 @@ DEFINITION = CheckDefinition(
     name="REBOOT", prog="check_reboot_required",
     description="Checks whether a TightGate-Pro node waits for a reboot: an Auto-Update that "
                 "installed a kernel update does not reboot by itself (R13).",
-    judge=judge, add_arguments=add_arguments, conditions=(REBOOT_REQUIRED,))
+    judge=judge, add_arguments=add_arguments, conditions=(REBOOT_REQUIRED,),
+    findings=(REBOOT_OVERDUE,),
+    notes="Whether the node waits for a reboot after an Auto-Update installed a new kernel.")
 
 
 main = DEFINITION.main

@@ -3,8 +3,9 @@ generated configuration read their list of checks from here.
 
 ``SINGLE_NODE_CHECKS`` are the checks of one node's state, in the order the
 timeline, the demo and check_tightgate show them. ``all_checks()`` adds the
-all-in-one check and the cluster check (imported on demand: check_tightgate
-itself is built from this module).
+all-in-one check, the reachability check the others depend on, and the
+cluster check (imported on demand: check_tightgate itself is built from this
+module).
 """
 
 from . import hotfixes, maintenance, reboot_required, update_lock, update_schedule, versions
@@ -20,9 +21,11 @@ SINGLE_NODE_CHECKS = (
 
 
 def all_checks():
-    """Every plugin, each once: the single-node checks, check_tightgate, check_cluster_updates."""
-    from . import cluster_updates, tightgate
-    return SINGLE_NODE_CHECKS + (tightgate.DEFINITION, cluster_updates.DEFINITION)
+    """Every plugin, each once: the single-node checks, check_tightgate, check_reachable,
+    check_cluster_updates."""
+    from . import cluster_updates, reachable, tightgate
+    return SINGLE_NODE_CHECKS + (tightgate.DEFINITION, reachable.DEFINITION,
+                                 cluster_updates.DEFINITION)
 
 
 def by_prog(prog):

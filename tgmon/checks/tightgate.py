@@ -61,9 +61,10 @@ def judge(state, opts, now):
             if finding.status != OK:
                 lines.extend(finding.details)
         if problems:
-            findings.append(Finding(definition.name, lead.status,
+            # the aspect's own finding, explained in its check's runbook
+            findings.append(Finding(lead.condition, lead.status,
                                     "%s: %s" % (definition.name, lead.text), tuple(lines),
-                                    lead.action))
+                                    lead.action, definition.prog))
         else:
             findings.append(Finding(definition.name, worst_status(verdict.findings),
                                     "%s: %s" % (definition.name, summary_line(verdict)),
@@ -82,7 +83,9 @@ DEFINITION = CheckDefinition(
                 "reboot, maintenance, schedule) from one read of the state in one process. "
                 "The worst state wins; the long output has one line per aspect. Each check's "
                 "options are here with the check's name in front (e.g. --hotfixes-warning).",
-    judge=judge, add_arguments=add_arguments, always_long=True, scope="all-in-one")
+    judge=judge, add_arguments=add_arguments, always_long=True, scope="all-in-one",
+    notes="Every update aspect of the node in one service: versions, update lock, "
+          "hotfixes, reboot, maintenance, schedule.")
 
 
 main = DEFINITION.main

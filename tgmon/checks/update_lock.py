@@ -56,7 +56,9 @@ DEFINITION = CheckDefinition(
     description="Checks whether the update lock of a TightGate-Pro node is set: it blocks "
                 "every scheduled update and Auto-Update, and in a cluster it halts the "
                 "updates of every node (R9).",
-    judge=judge, conditions=(UPDATE_LOCK,))
+    judge=judge, conditions=(UPDATE_LOCK,),
+    notes="The update lock of the node: while it is set no update runs, in a cluster on "
+          "no node.")
 
 
 main = DEFINITION.main

@@ -94,7 +94,9 @@ DEFINITION = CheckDefinition(
     description="Checks the scheduled download and update settings of a TightGate-Pro node: "
                 "switched off by a failed download (R6), download timing (R3), the "
                 'cluster-wide update lock (R16) and "Always install all hotfixes" (R15).',
-    judge=judge, conditions=(SWITCHED_OFF, SHORT_LEAD, CLUSTER_LOCK, NOT_ALL_HOTFIXES))
+    judge=judge, conditions=(SWITCHED_OFF, SHORT_LEAD, CLUSTER_LOCK, NOT_ALL_HOTFIXES),
+    notes="The scheduled download and update settings of the node: switched off by a "
+          "failure, download timing, cluster-wide update lock, hotfix setting.")
 
 
 main = DEFINITION.main

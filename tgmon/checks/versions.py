@@ -18,6 +18,9 @@ STALE_SERVER_CHECK = Condition(
     "stale-server-check", WARNING,
     "the update server has not been checked successfully within --check-age")
 
+# a newer release not installed (--warning-age/--critical-age)
+PENDING_RELEASE = "pending-release"
+
 DEFAULT_WARNING_AGE = "7d"
 DEFAULT_CRITICAL_AGE = "30d"
 DEFAULT_CHECK_AGE = "2d"
@@ -66,11 +69,11 @@ def judge(state, opts, now):
         status, limit = age_status(pending_age, opts.warning_age, opts.critical_age)
         if limit is not None:
             text += ", longer than %s" % format_duration(limit)
-        findings.append(Finding("pending-release", status, text,
+        findings.append(Finding(PENDING_RELEASE, status, text,
                                 released + ("or let the scheduled update install it",),
                                 INSTALL_HINT if limit is not None else None))
     else:
-        findings.append(Finding("pending-release", OK,
+        findings.append(Finding(PENDING_RELEASE, OK,
                                 "release %s installed, up to date" % installed))
 
     last_check = state.update_server.last_successful_check
@@ -113,7 +116,9 @@ DEFINITION = CheckDefinition(
                 '("Update download failed"), releases available but not installed, '
                 "skipped releases and the last update-server check.",
     judge=judge, add_arguments=add_arguments,
-    conditions=(WARN_FLAG, SKIPPED_RELEASE, STALE_SERVER_CHECK))
+    conditions=(WARN_FLAG, SKIPPED_RELEASE, STALE_SERVER_CHECK), findings=(PENDING_RELEASE,),
+    notes="Release state of the node: the warn flag Update download failed, releases "
+          "offered but not installed or skipped, and the last update-server check.")
 
 
 main = DEFINITION.main

@@ -38,6 +38,8 @@ def unsafe_character(text, separators=""):
     """Why ``text`` cannot be a name in a core's command, or None: a line break, a
     control or format character (bidi, zero-width), or one of ``separators``."""
     for char in text:
+        if "\udc80" <= char <= "\udcff":    # status.dat read with surrogateescape
+            return "a byte that is not UTF-8 (0x%02X)" % (ord(char) - 0xdc00)
         if char in LINE_BREAKS:
             return "a line break"
         if char in separators:
@@ -50,6 +52,7 @@ def unsafe_character(text, separators=""):
 def owned(downtime, owner, author):
     """Whether a downtime a core answered is tgmon's to change: by its author, with its
     comment prefix, on a host this run read. Checked on every object, whatever the
-    core was asked for."""
-    return (author == owner.author and downtime.host in owner.hosts
+    core was asked for, whatever type its fields came in as."""
+    return (isinstance(author, str) and author == owner.author
+            and isinstance(downtime.host, str) and downtime.host in owner.hosts
             and isinstance(downtime.comment, str) and downtime.comment.startswith(owner.prefix))

@@ -9,8 +9,8 @@ is bounded in size and time. What the API answers is input: every object is
 re-checked here (asked-for host, tgmon's author and comment prefix, a usable
 name) whatever filter it was asked with, and a removal carries the same
 conditions in its own filter, so the API cannot make tgmon remove another's
-downtime. A failure of the API is a CoreError; a refused action for one
-downtime is Refused and the rest go on.
+downtime. A failure of the API is a CoreError; an action refused for one
+downtime, or whose object is gone (HTTP 404), is Refused and the rest go on.
 """
 
 import json
@@ -26,7 +26,16 @@ from ..sources.http import (CONNECT_TIMEOUT, BodyTooLarge, make_session, network
 from ..safeio.urls import check_url, redact_url
 from . import MAX_NAME, CoreError, Downtime, Found, Refused, owned, unsafe_character
 
-MAX_ANSWER = 32 * 1024 * 1024
+# An answer is parsed whole, so its size and its number of objects ('{' and '['
+# counted before parsing, those in strings too) are bounded: 3 MB of JSON held
+# as Python objects stay below the 100 MB every tgmon process keeps to, also
+# when made of nothing but the smallest strings or objects. tgmon's downtimes
+# of 1000 nodes with two windows each fit (some 6000, of 400 bytes and 2
+# objects each).
+MAX_ANSWER = 3 * 1024 * 1024
+MAX_RESULTS = 7500
+MAX_OBJECTS = 3 * MAX_RESULTS
+FEWER_NODES = "sync fewer nodes per run (split --cluster-file)"
 MAX_PASSWORD = 4096
 PERMISSIONS_DOC = "grant it to the ApiUser (docs/downtimes.rst)"
 
@@ -60,6 +69,7 @@ class IcingaApi:
     name = "Icinga 2"
     separator = "!"          # how Icinga 2 names a service: host!service
     host_downtime = True     # Icinga 2 keeps notifying for the services of a host in downtime
+    applies_at_once = True   # every action is done when the API answers it
 
     def __init__(self, settings, warn):
         check_url(settings.url, "remove it; the password goes in --icinga-password-file")
@@ -80,14 +90,16 @@ class IcingaApi:
         self.http = settings.http._replace(token_file=None, ca_file=settings.ca_file,
                                            insecure=settings.insecure)
         self.session = make_session(self.http, ca_option="--icinga-ca-file")
-        self.session.auth = (settings.user, read_password(settings.password_file))
+        self.password = read_password(settings.password_file)
+        # UTF-8, as Icinga 2 reads its config: requests would encode Latin-1 only
+        self.session.auth = (settings.user.encode("utf-8"), self.password.encode("utf-8"))
         self.user = sanitize(settings.user)[:40]
         self.warn = warn
 
     # ------------------------------------------------------------ queries
     def hosts(self, names):
         results = self._query("hosts", "host.name in names", {"names": sorted(names)}, ["name"])
-        return {r.get("name") for r in results} & set(names)
+        return {r.get("name") for r in results if isinstance(r.get("name"), str)} & set(names)
 
     def services(self, hosts, commands):
         """{host: sorted service names} whose check_command is one of ``commands``, of
@@ -97,9 +109,11 @@ class IcingaApi:
                               ["name", "host_name", "check_command"])
         services = {}
         for item in results:
-            attrs = item.get("attrs") or {}
+            attrs = _attributes(item)
             host, name = attrs.get("host_name"), attrs.get("name")
-            if host not in hosts or attrs.get("check_command") not in commands:
+            if not (isinstance(host, str) and host in hosts
+                    and isinstance(attrs.get("check_command"), str)
+                    and attrs["check_command"] in commands):
                 continue      # not asked for: the API's word is not enough
             if not usable_name(name):
                 self.warn("service %s of %s is not one printable line - it gets no downtime; "
@@ -117,7 +131,7 @@ class IcingaApi:
             ["host_name", "service_name", "start_time", "end_time", "comment", "author", "name"])
         found, ignored = [], 0
         for item in results:
-            attrs = item.get("attrs") or {}
+            attrs = _attributes(item)
             try:
                 downtime = Downtime(attrs["host_name"], attrs.get("service_name") or None,
                                     int(attrs["start_time"]), int(attrs["end_time"]),
@@ -151,22 +165,39 @@ class IcingaApi:
                     duration=downtime.end - downtime.start,
                     fixed=True,   # always given: the default changed between Icinga versions
                     author=author, comment=downtime.comment)
-        self._action("schedule-downtime", body)
+        kind = "host" if downtime.service is None else "service"
+        try:
+            self._action("schedule-downtime", body)
+        except _NoObjects:
+            # the object went with a reload - or it is there, and the ApiUser lacks the
+            # permission (Icinga 2 answers both alike): that is the whole core's
+            if self._query(kind + "s", target["filter"], target["filter_vars"], ["name"]):
+                raise CoreError("ApiUser %s may not use /v1/actions/schedule-downtime (HTTP "
+                                "404: no objects for this user)" % self.user,
+                                PERMISSIONS_DOC) from None
+            raise Refused("Icinga 2 no longer has that %s (HTTP 404): a reload removed it"
+                          % kind, "nothing to do if it was meant to go") from None
 
     def remove(self, found, owner):
         """Remove by the full name (host!service!id) and, in the same filter, only if it is
         still ``owner``'s: the API itself re-checks what tgmon checked."""
         if "*" in owner.prefix or "?" in owner.prefix:
             raise ValueError("the comment prefix is matched literally")
-        self._action("remove-downtime", gone="it is gone, or no longer tgmon's", body={
-            "type": "Downtime",
-            "filter": "downtime.__name == n && downtime.author == a && downtime.host_name == h "
-                      "&& match(p, downtime.comment)",
-            "filter_vars": {"n": found.ident, "a": owner.author, "h": found.downtime.host,
-                            "p": owner.prefix + "*"}})
+        try:
+            self._action("remove-downtime", {
+                "type": "Downtime",
+                "filter": "downtime.__name == n && downtime.author == a "
+                          "&& downtime.host_name == h && match(p, downtime.comment)",
+                "filter_vars": {"n": found.ident, "a": owner.author, "h": found.downtime.host,
+                                "p": owner.prefix + "*"}})
+        except _NoObjects:
+            raise Refused("Icinga 2 found no such downtime (HTTP 404): it is gone, or no "
+                          "longer tgmon's", "if every removal says so, grant "
+                          "actions/remove-downtime (docs/downtimes.rst)") from None
 
     def finish(self, expected_adds, expected_removes):
-        """Icinga 2 applies every action before it answers: nothing to wait for."""
+        """Icinga 2 applies every action before it answers: nothing is late."""
+        return (), ()
 
     # ------------------------------------------------------------ transport
     def _query(self, kind, filter_, variables, attrs):
@@ -174,18 +205,10 @@ class IcingaApi:
                                                         "filter_vars": variables,
                                                         "attrs": attrs}, query=True)
 
-    def _action(self, action, body, gone=None):
-        """Refused when the API refuses this one action; with ``gone``, also when it
-        finds no object for it (HTTP 404: removed meanwhile, or not tgmon's)."""
-        try:
-            results = self._request("/v1/actions/%s" % action, body)
-        except _NoObjects:
-            if gone is None:
-                raise CoreError("ApiUser %s may not use /v1/actions/%s (HTTP 404: no objects "
-                                "for this user)" % (self.user, action), PERMISSIONS_DOC) from None
-            raise Refused("Icinga 2 found no such downtime (HTTP 404): %s" % gone,
-                          "if every removal says so, grant actions/remove-downtime "
-                          "(docs/downtimes.rst)") from None
+    def _action(self, action, body):
+        """Refused when the API refuses this one action; _NoObjects when it finds no
+        object for it (HTTP 404), for the caller to tell why."""
+        results = self._request("/v1/actions/%s" % action, body)
         if not results:
             raise Refused("Icinga 2 answered no result to %s" % action.replace("-", " "),
                           "look at the Icinga 2 log on the master")
@@ -193,7 +216,7 @@ class IcingaApi:
             code = result.get("code")
             if not isinstance(code, (int, float)) or not 200 <= code < 300:
                 raise Refused("Icinga 2 refused to %s: %s" % (
-                    action.replace("-", " "), _words(result.get("status"))),
+                    action.replace("-", " "), self._words(result.get("status"))),
                     "look at the Icinga 2 log on the master")
 
     def _request(self, path, body, query=False):
@@ -235,6 +258,9 @@ class IcingaApi:
             raise CoreError("Icinga 2 at %s redirects elsewhere (HTTP %d), tgmon follows none"
                             % (shown, status), "point --icinga-url at the API itself")
         body = self._body(response)
+        if body.count(b"{") + body.count(b"[") > MAX_OBJECTS:
+            raise CoreError("Icinga 2 at %s answered more than %d objects to %s"
+                            % (shown, MAX_OBJECTS, path), FEWER_NODES)
         try:
             document = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):
@@ -245,19 +271,23 @@ class IcingaApi:
                             "check that --icinga-url is Icinga 2's API (port 5665)")
         results = document.get("results")
         if status == 404:
-            # Icinga 2 answers "No objects found" when the ApiUser lacks the permission
-            # (the hosts and services were found before, with the query permission)
+            # "No objects found": to a query, the ApiUser lacks the permission; to an
+            # action, the object went (a reload) or the permission is missing - the
+            # action's caller tells which
             if path.startswith("/v1/actions/"):
                 raise _NoObjects()
             raise CoreError("ApiUser %s may not use %s (HTTP 404: no objects for this user)"
                             % (self.user, path), PERMISSIONS_DOC)
         if status >= 400 and not isinstance(results, list):
             raise CoreError("Icinga 2 at %s answered HTTP %d: %s"
-                            % (shown, status, _words(document.get("status"))),
+                            % (shown, status, self._words(document.get("status"))),
                             "look at the Icinga 2 log on the master")
         if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
             raise CoreError("Icinga 2 at %s answered without a list of results" % shown,
                             "check that --icinga-url is Icinga 2's API (port 5665)")
+        if len(results) > MAX_RESULTS:
+            raise CoreError("Icinga 2 at %s answered more than %d objects to %s"
+                            % (shown, MAX_RESULTS, path), FEWER_NODES)
         return results
 
     def _body(self, response):
@@ -265,11 +295,22 @@ class IcingaApi:
             return read_body(response, MAX_ANSWER)
         except BodyTooLarge:
             raise CoreError("Icinga 2 at %s sent more than %d bytes" % (self.shown, MAX_ANSWER),
-                            "sync fewer nodes per run") from None
+                            FEWER_NODES) from None
         except (requests.exceptions.RequestException, OSError, ValueError) as exc:
             raise CoreError("the answer of Icinga 2 at %s broke off (%s)"
                             % (self.shown, network_words(exc)),
                             "check the master, or raise -t") from None
+
+    def _words(self, status):
+        """Icinga's status text, one short safe line; should it echo the password, not that."""
+        text = status if isinstance(status, str) else "no reason given"
+        return sanitize(text.replace(self.password, "***"))[:160]
+
+
+def _attributes(item):
+    """An object's attrs: a dict, or empty (the API's answer is input)."""
+    attrs = item.get("attrs")
+    return attrs if isinstance(attrs, dict) else {}
 
 
 def _full_name(downtime, attrs):
@@ -278,7 +319,3 @@ def _full_name(downtime, attrs):
     return "!".join([downtime.host] + ([downtime.service] if downtime.service else [])
                     + [str(attrs.get("name"))])
 
-
-def _words(status):
-    """Icinga's status text, one short safe line."""
-    return sanitize(status if isinstance(status, str) else "no reason given")[:160]

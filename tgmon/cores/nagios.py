@@ -7,12 +7,26 @@ control character is refused, so no field can shift and no second command
 can follow; free text (a comment) is cleaned to one such line instead. The
 pipe is checked at the moment of writing, on the descriptor that is written
 to: not a symlink (O_NOFOLLOW), opened without blocking, and fstat must say it
-is the FIFO that lstat saw - a file put in its place meanwhile gets nothing.
+is the FIFO that lstat saw, the one there when the run began - a file or
+another pipe put in its place meanwhile gets nothing.
 
 Nagios applies the commands on its own time and writes status.dat every
 status_update_interval seconds, so after sending them the sync waits, within
 -t, until status.dat shows them: a second sync right after the first then
-sees what the first did and changes nothing.
+sees what the first did and changes nothing. A command Nagios ignores (its
+object went with a reload) is named as not applied; the others count.
+
+status.dat is read as Nagios writes it: a tab of indentation, then key=value
+as the object has it (a value's own spaces are part of it), in the bytes of
+the Nagios configuration. A name that is not UTF-8 cannot be written back
+as Nagios spells it, so its object is skipped, named; a block that lost its
+closing '}' is dropped, never merged into the next one.
+
+status.dat is read as Nagios writes it: a tab of indentation, then key=value
+as the object has it (a value's own spaces are part of it), in the bytes of
+the Nagios configuration. A name that is not UTF-8 cannot be written back
+as Nagios spells it, so its object is skipped, named; a block that lost its
+closing '}' is dropped, never merged into the next one.
 
 Nagios mutes every service notification of a host while the host is in a
 downtime (Icinga 2 does not): host downtimes are only scheduled on request
@@ -41,6 +55,7 @@ _COMMAND = re.compile(r"^[A-Z][A-Z_]{1,63}$")
 _WRITE = os.O_WRONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NOCTTY
 _READ = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
 FIX_NAME = "rename it in the Nagios configuration (no ';', line breaks or controls)"
+FIX_BYTES = "save the Nagios configuration as UTF-8 (Nagios writes its names as they are)"
 
 NagiosSettings = record("NagiosSettings", "command_file status_file host_downtime deadline")
 
@@ -54,7 +69,8 @@ def check_name(value, what, of=None):
     if why or bad:
         raise Refused("%s %s%s %s" % (what, sanitize(value)[:80] or "''",
                                       " of %s" % sanitize(of)[:80] if of else "",
-                                      why or "holds " + bad), FIX_NAME)
+                                      why or "holds " + bad),
+                      FIX_BYTES if bad and "not UTF-8" in bad else FIX_NAME)
     return value
 
 
@@ -131,10 +147,16 @@ def check_pipe(path, error=UsageError):
     return info
 
 
-def write_commands(path, lines, deadline):
+def write_commands(path, lines, deadline, first_seen):
     """Write the encoded ``lines`` into the pipe at ``path``: checked now, on the very
-    descriptor written to. CoreError if it is no longer Nagios' pipe."""
+    descriptor written to, against the pipe ``first_seen`` there when the run began.
+    CoreError if it is no longer that pipe."""
     seen = check_pipe(path, CoreError)
+    if (seen.st_dev, seen.st_ino) != (first_seen.st_dev, first_seen.st_ino):
+        raise CoreError("Nagios' command file %s is another pipe than when the run began, "
+                        "nothing written" % path,
+                        "if Nagios restarted meanwhile, run the sync again; else check who "
+                        "replaced it")
     try:
         fd = os.open(path, _WRITE)
     except OSError as exc:
@@ -206,13 +228,15 @@ def _blocks(handle, kinds, keep, deadline):
                             "give status_file of nagios.cfg")
         if number % 4096 == 0 and time.monotonic() > deadline:
             raise CoreError("reading Nagios' status file took until -t", "raise -t")
-        line = raw.strip()
-        if current is None:
-            if line.endswith("{"):
-                kind = line[:-1].strip()
-                current = {"_kind": kind} if kind in kinds else False
+        line = raw.lstrip(" \t").rstrip("\r\n")     # the indentation and the line end only
+        if "=" not in line and line.rstrip().endswith("{"):
+            # a block opens: one still open lost its '}' and is dropped
+            kind = line.rstrip()[:-1].strip()
+            current = {"_kind": kind} if kind in kinds else False
             continue
-        if line == "}":
+        if current is None:
+            continue
+        if line.rstrip() == "}":
             if current and keep(current):
                 blocks.append(current)
             current = None
@@ -223,7 +247,8 @@ def _blocks(handle, kinds, keep, deadline):
 
 
 def _lines(handle):
-    """Lines of at most MAX_STATUS_LINE bytes, decoded (a longer one is cut)."""
+    """Lines of at most MAX_STATUS_LINE bytes (a longer one is cut), decoded: a byte
+    that is not UTF-8 stays a lone surrogate, which no name check lets through."""
     while True:
         raw = handle.readline(MAX_STATUS_LINE)
         if not raw:
@@ -233,7 +258,7 @@ def _lines(handle):
                 rest = handle.readline(MAX_STATUS_LINE)
                 if not rest or rest.endswith(b"\n"):
                     break
-        yield raw.decode("utf-8", "replace")
+        yield raw.decode("utf-8", "surrogateescape")
 
 
 # ----------------------------------------------------------------- the core
@@ -243,12 +268,14 @@ class NagiosCore:
 
     name = "Nagios"
     separator = "/"
+    applies_at_once = False   # commands are queued, sent by finish, applied by Nagios later
 
     def __init__(self, settings, warn):
         if not settings.status_file:
             raise UsageError("--nagios-command-file needs --nagios-status-file",
                              "give Nagios' status.dat (status_file in nagios.cfg)")
-        check_pipe(settings.command_file)   # a usage error early; checked again when written
+        # a usage error early; checked again when written, against this one
+        self.pipe = check_pipe(settings.command_file)
         self.settings = settings
         self.warn = warn
         self.host_downtime = settings.host_downtime
@@ -296,26 +323,29 @@ class NagiosCore:
         self.pending.append(delete_downtime(*found.ident))
 
     def finish(self, expected_adds, expected_removes):
-        """Send the commands, then wait (within -t) until status.dat shows them."""
+        """Send the commands, then wait (within -t) until status.dat shows them. The
+        ones it does not show by then, as (adds, removes): Nagios ignored them (an
+        object gone with a reload) or did not get to them."""
         if not self.pending:
-            return
-        write_commands(self.settings.command_file, self.pending, self.settings.deadline)
-        self.pending = []
+            return (), ()
+        write_commands(self.settings.command_file, self.pending, self.settings.deadline,
+                       self.pipe)
+        sent, self.pending = len(self.pending), []
         hosts = {d.host for d in expected_adds} | {f.downtime.host for f in expected_removes}
         while True:
-            present = [f for f in map(_found, self._read(
-                {"hostdowntime", "servicedowntime"}, lambda b: b.get("host_name") in hosts)) if f]
+            try:
+                present = [f for f in map(_found, self._read(
+                    {"hostdowntime", "servicedowntime"},
+                    lambda b: b.get("host_name") in hosts)) if f]
+            except CoreError as exc:
+                raise CoreError("%s, after %d commands were sent" % (exc.cause, sent),
+                                exc.fix) from None
             downtimes = {f.downtime for f in present}
             idents = {f.ident for f in present}
-            if (all(d in downtimes for d in expected_adds)
-                    and not any(f.ident in idents for f in expected_removes)):
-                return
-            if time.monotonic() > self.settings.deadline:
-                raise CoreError(
-                    "Nagios did not apply the downtime commands within -t (status file %s "
-                    "unchanged)" % self.settings.status_file,
-                    "check that Nagios runs with check_external_commands=1 and reads %s"
-                    % self.settings.command_file)
+            late = ([d for d in expected_adds if d not in downtimes],
+                    [f for f in expected_removes if f.ident in idents])
+            if not any(late) or time.monotonic() + POLL > self.settings.deadline:
+                return late
             time.sleep(POLL)
 
 

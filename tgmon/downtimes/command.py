@@ -24,6 +24,8 @@ from ..state.lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
 from ..options import (add_cluster_source, duration, optional_file,
                                positive_seconds)
 from ..render.nagios import sanitize
+from ..safeargs import SafeArgumentParser
+from ..safeio.stdio import say_stderr, write_stdout
 from ..timeutil import DURATION_HELP, format_duration, utcnow
 from .sync import sync, words
 from .wanted import DEFAULT_SERVICE_COMMANDS
@@ -38,13 +40,18 @@ _AUTHOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
 # ----------------------------------------------------------------- options
 def host_name_format(text):
+    """{node} once, as it is: no conversion (!r) or format spec (:d, :.0) that could
+    fail later or turn every node into the same host."""
     try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
-    except ValueError:
-        fields = None
-    if fields != ["node"] or unsafe_character(text, ";") or len(text) > 200:
-        raise argparse.ArgumentTypeError("must hold {node} once, nothing else in braces, "
-                                         "and no ';' or control character")
+        fields = [(f, spec, conversion) for _, f, spec, conversion
+                  in string.Formatter().parse(text) if f is not None]
+        trial = text.format(node="tg1")
+    except (ValueError, KeyError, IndexError, AttributeError):
+        fields, trial = None, ""
+    if fields != [("node", "", None)] or "tg1" not in trial or unsafe_character(text, ";") \
+            or len(text) > 200:
+        raise argparse.ArgumentTypeError("must hold {node} once, nothing else in braces (no "
+                                         "!conversion or :format), no ';' or control character")
     return text
 
 
@@ -75,7 +82,8 @@ def zone_name(text):
     try:
         return ZoneInfo(text)
     except Exception:   # ZoneInfoNotFoundError, ValueError for odd keys
-        raise argparse.ArgumentTypeError("is not a time zone (e.g. Europe/Berlin)") from None
+        raise argparse.ArgumentTypeError(
+            "the value is not a time zone (e.g. Europe/Berlin)") from None
 
 
 zone_name.expects = "an IANA time zone, e.g. Europe/Berlin"
@@ -83,7 +91,7 @@ zone_name.expects = "an IANA time zone, e.g. Europe/Berlin"
 
 def command_name(text):
     if not re.match(r"^[A-Za-z0-9_.-]{1,128}$", text):
-        raise argparse.ArgumentTypeError("is not a check command name")
+        raise argparse.ArgumentTypeError("the value is not a check command name")
     return text
 
 
@@ -130,8 +138,8 @@ def add_arguments(parser):
     marks.add_argument("--host-name-format", type=host_name_format, default="{node}",
                        metavar="FORMAT", help="the core's host name of a node from its "
                        "configured name (NAME=SOURCE, or its URL's host or state dir's name; "
-                       "never what its state claims), e.g. {node}.example.net "
-                       "(default: {node})")
+                       "never what its state claims): {node} once, without !conversion or "
+                       ":format, e.g. {node}.example.net (default: {node})")
     marks.add_argument("--service-command", type=command_name, action="append", metavar="NAME",
                        help="services with this check command get downtimes too (repeatable; "
                        "default: %s)" % ", ".join(DEFAULT_SERVICE_COMMANDS))
@@ -158,10 +166,10 @@ def add_arguments(parser):
     return parser
 
 
-class _Parser(argparse.ArgumentParser):
-    """Option errors as one sanitised line (they may quote what was given), exit 2."""
+class _Parser(SafeArgumentParser):
+    """Option errors as one sanitised line that quotes no value given, exit 2."""
 
-    def error(self, message):
+    def usage_error(self, message):
         raise UsageError("bad option: %s" % message, "see tgmon downtimes sync --help")
 
 
@@ -211,16 +219,22 @@ def parse(argv):
 class Report:
     """What the run prints: changes to stdout, what was skipped and what failed to
     stderr, then a summary; every line sanitised (it holds names from nodes, files
-    and cores). The exit code follows from what was said."""
+    and cores). The exit code follows from what was said, not from whether anybody
+    read it: the process's own streams go through safeio.stdio, so a closed stdout
+    or a reader gone never stops a sync halfway. ``out``, ``err``: other streams
+    to write to instead (a test's)."""
 
-    def __init__(self, out, err):
+    def __init__(self, out=None, err=None):
         self.out, self.err = out, err
         self.errors = 0      # exit 2
         self.skipped = 0     # exit 1
 
     def line(self, text):
-        self.out.write(sanitize(text) + "\n")
-        self.out.flush()
+        line = sanitize(text)
+        if self.out is None:
+            write_stdout(line + "\n")
+        else:
+            self.out.write(line + "\n")
 
     def skip(self, text):
         self.skipped += 1
@@ -231,24 +245,26 @@ class Report:
         self._say(text)
 
     def _say(self, text):
-        self.err.write(sanitize("tgmon downtimes: " + text) + "\n")
-        self.err.flush()
+        line = sanitize("tgmon downtimes: " + text)
+        if self.err is None:
+            say_stderr(line)
+        else:
+            self.err.write(line + "\n")
 
     def code(self):
         return 2 if self.errors else 1 if self.skipped else 0
 
 
 def main(argv=None, out=None, err=None):
-    out, err = out or sys.stdout, err or sys.stderr
+    report = Report(out, err)
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] != "sync":
         if argv and argv[0] in ("-h", "--help"):
-            out.write("usage: tgmon downtimes sync [options]   (tgmon downtimes sync --help)\n")
+            report.line("usage: tgmon downtimes sync [options]   (tgmon downtimes sync --help)")
             return 0
-        err.write("usage: tgmon downtimes sync [options]\n")
+        report.problem("usage: tgmon downtimes sync [options] - see tgmon downtimes sync --help")
         return 2
     started = time.monotonic()
-    report = Report(out, err)
     try:
         opts = parse(argv[1:])
     except TgmonError as exc:
@@ -265,4 +281,7 @@ def main(argv=None, out=None, err=None):
     except TgmonError as exc:
         report.problem(words(exc))
         return 2
-
+    except Exception as exc:     # unforeseen: one line all the same, never a traceback
+        report.problem("stopped by an internal %s, nothing more changed - please report it"
+                       % type(exc).__name__)
+        return 2

@@ -6,7 +6,9 @@ file's NAME SOURCE, or the name its URL or state dir gives it), never by the
 name its state claims: a node whose state calls itself otherwise is skipped,
 so a cloned or hostile appliance cannot put a downtime on another host. One
 bad node, one missing host, one refused downtime is skipped with one line;
-the rest is synced.
+the rest is synced. A core that fails, however it fails, is one line: the
+other cores are synced all the same. stdout says what a core has done, once
+it is done (Nagios: once status.dat shows it).
 """
 
 import time
@@ -18,6 +20,8 @@ from ..options import http_settings
 from ..sources.nodes import configured_nodes, node_name, read_each
 from .plan import PlanSettings, plan, zone_of
 from .wanted import COMMENT_PREFIX, DEFAULT_SERVICE_COMMANDS, changes, wanted_downtimes
+
+DONE = {"add": "added", "remove": "removed"}
 
 
 def sync(opts, report, now):
@@ -37,17 +41,28 @@ def sync(opts, report, now):
                     "its plan (admin maint)" % (node, why))
     states = [s for s in states if s.node.name not in result.refused]
     zones = {s.node.name: zone_of(s, settings) for s in states}
-    summaries = []
-    for core in cores:
-        try:
-            summaries.append(sync_core(core, opts, states, result.windows, zones, report))
-        except CoreError as exc:
-            report.problem("%s: %s" % (core.name, words(exc)))
-            summaries.append("%s: failed" % core.name)
+    summaries = sync_cores(cores, opts, states, result.windows, zones, report)
     report.line("tgmon downtimes%s: %d of %d nodes synced, %d windows; %s" % (
         " (dry run)" if opts.dry_run else "", len(states), len(configured),
         len(result.windows), "; ".join(summaries)))
     return report.code()
+
+
+def sync_cores(cores, opts, states, windows, zones, report):
+    """Each core in turn, the summary of each: one that fails, however it fails, is one
+    line, and the next one is synced all the same."""
+    summaries = []
+    for core in cores:
+        try:
+            summaries.append(sync_core(core, opts, states, windows, zones, report))
+        except CoreError as exc:
+            report.problem("%s: %s" % (core.name, words(exc)))
+            summaries.append("%s: failed" % core.name)
+        except Exception as exc:   # an answer nobody foresaw must not cost the other cores
+            report.problem("%s: stopped by an answer tgmon cannot use (%s) - nothing more "
+                           "changed there; please report it" % (core.name, type(exc).__name__))
+            summaries.append("%s: failed" % core.name)
+    return summaries
 
 
 def nodes_share(opts):
@@ -121,20 +136,34 @@ def sync_core(core, opts, states, windows, zones, report):
             report.line("%s: would add %s" % (core.name, describe(downtime, core)))
         return "%s: %d to add, %d to remove, %d unchanged" % (
             core.name, len(todo.add), len(todo.remove), len(todo.keep))
-    removed = _apply(core, "remove", todo.remove, lambda f: core.remove(f, owner),
-                     lambda f: f.downtime, report)
-    added = _apply(core, "add", todo.add, lambda d: core.schedule(d, opts.author),
-                   lambda d: d, report)
-    core.finish(added, removed)
-    refused = len(todo.add) + len(todo.remove) - len(added) - len(removed)
-    return "%s: %d added, %d removed, %d unchanged%s" % (
+    removes = _send(core, "remove", todo.remove, lambda f: core.remove(f, owner),
+                    lambda f: f.downtime, report)
+    adds = _send(core, "add", todo.add, lambda d: core.schedule(d, opts.author),
+                 lambda d: d, report)
+    late_adds, late_removes = core.finish(adds, removes)
+    removed = [f.downtime for f in removes if f not in late_removes]
+    added = [d for d in adds if d not in late_adds]
+    if not core.applies_at_once:      # only now is it known what was done
+        for verb, downtimes in (("remove", removed), ("add", added)):
+            for downtime in downtimes:
+                report.line("%s: %s %s" % (core.name, DONE[verb], describe(downtime, core)))
+    for verb, downtime in ([("removal", f.downtime) for f in late_removes]
+                           + [("addition", d) for d in late_adds]):
+        report.skip("%s: did not apply the %s of %s within -t - check that it still has "
+                    "that object (a reload?), or raise -t" % (core.name, verb,
+                                                             describe(downtime, core)))
+    refused = len(todo.add) + len(todo.remove) - len(adds) - len(removes)
+    late = len(late_adds) + len(late_removes)
+    return "%s: %d added, %d removed, %d unchanged%s%s" % (
         core.name, len(added), len(removed), len(todo.keep),
-        ", %d refused" % refused if refused else "")
+        ", %d refused" % refused if refused else "",
+        ", %d not applied" % late if late else "")
 
 
-def _apply(core, verb, items, action, downtime_of, report):
-    """Each item's action; one refused is skipped with a line, the others go on."""
-    done = []
+def _send(core, verb, items, action, downtime_of, report):
+    """Each item's action, the items sent; one refused is skipped with a line, the
+    others go on. A core that applies each action at once has done it: said here."""
+    sent = []
     for item in items:
         try:
             action(item)
@@ -142,9 +171,10 @@ def _apply(core, verb, items, action, downtime_of, report):
             report.skip("%s: could not %s %s: %s" % (core.name, verb,
                                                      describe(downtime_of(item), core), words(exc)))
             continue
-        report.line("%s: %s %s" % (core.name, verb, describe(downtime_of(item), core)))
-        done.append(item)
-    return done
+        if core.applies_at_once:
+            report.line("%s: %s %s" % (core.name, DONE[verb], describe(downtime_of(item), core)))
+        sent.append(item)
+    return sent
 
 
 def words(exc):

@@ -9,6 +9,8 @@ compared (``cores.owned``), so a downtime by anybody else, or of a node that
 could not be read, is never touched.
 """
 
+import math
+
 from ..cores import Downtime
 from ..cores.nagios import clean_text
 from ..state.model import record
@@ -50,7 +52,7 @@ def wanted_downtimes(windows, zones, host_of, services_of, host_downtime=True):
     for window in windows:
         host = host_of(window.node)
         comment = comment_for(window, zones[window.node])
-        start, end = _seconds(window.start), _seconds(window.end)
+        start, end = _seconds(window.start, math.floor), _seconds(window.end, math.ceil)
         if host_downtime:
             result.append(Downtime(host, None, start, end, comment))
         for service in services_of.get(host, ()):
@@ -75,5 +77,7 @@ def changes(wanted, found):
     return Changes(add, remove + tuple(duplicates), keep)
 
 
-def _seconds(stamp):
-    return int(stamp.astimezone(UTC).timestamp())
+def _seconds(stamp, rounding):
+    """Whole seconds since the epoch: a window's start rounded down, its end up, so
+    the downtime covers all of it."""
+    return int(rounding(stamp.astimezone(UTC).timestamp()))

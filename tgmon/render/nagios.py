@@ -7,14 +7,21 @@ line also loses the characters Nagios strips from notification macros
 """
 
 import re
+import unicodedata
 
 from ..verdict import MAX_FIRST_LINE
 
-# C0 and C1 controls, DEL, lone surrogates (invalid text), and the invisible
-# format characters that reorder or hide text: bidi controls (U+202E turns
-# "gpj.exe" around), zero-width characters, line/paragraph separators.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e"
-                     "\u2060-\u2069\ufeff\ud800-\udfff]")
+# What no line of text tgmon shows or stores may hold, by Unicode category:
+# controls, invisible format characters (bidi overrides turn "gpj.exe" around;
+# zero-width and soft hyphens, tag characters hide text), lone surrogates
+# (invalid UTF-8), private-use and unassigned code points, line and paragraph
+# separators. sanitize drops them; the writers refuse them (safeio.text).
+UNSAFE_CATEGORIES = {"Cc": "a control character", "Cf": "an invisible format character",
+                     "Cs": "no character (invalid UTF-8)", "Co": "a private-use character",
+                     "Cn": "an unassigned code point", "Zl": "a line separator",
+                     "Zp": "a paragraph separator"}
+# every character but printable ASCII: only these are looked up one by one
+_SUSPECT = re.compile(r"[^ -~]")
 # Nagios' stock illegal_macro_output_chars, and what each becomes in a first
 # line; Nagios also turns ';' in a plugin's first line into ':'.
 ILLEGAL_MACRO_CHARS = "`~$&|'\"<>"
@@ -22,13 +29,22 @@ NAGIOS_REWRITES = ";"
 _FIRST_LINE = str.maketrans({"`": "\u2019", "'": "\u2019", "\"": "", "~": "-", "$": "",
                              "&": "+", "|": "/", "<": "(", ">": ")", ";": ","})
 MAX_LINE = 2000
+MAX_INPUT = 16 * MAX_LINE   # cut first: sanitising stays fast whatever comes in
 
 
 def sanitize(text):
-    """One safe line: printable, no '|' (it starts perfdata), no newlines or controls."""
-    text = _UNSAFE.sub("", str(text)).replace("|", "/")
-    text = " ".join(text.replace("\n", " ").split())
-    return text[:MAX_LINE]
+    """One safe line: printable, no '|' (it starts perfdata), no newlines or controls.
+    Whitespace of any kind (line breaks too) becomes one space."""
+    text = str(text)[:MAX_INPUT]
+    if not text.isprintable():      # fast: printable text holds no C* and no Z* but ' '
+        text = _SUSPECT.sub(_safe_character, text)
+    return " ".join(text.replace("|", "/").split())[:MAX_LINE]
+
+
+def _safe_character(match):
+    char = match.group()
+    return " " if char.isspace() else "" if unicodedata.category(char) in UNSAFE_CATEGORIES \
+        else char
 
 
 # A core shows everything before '|' as the output; Icinga 2 keeps the space

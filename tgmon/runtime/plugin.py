@@ -173,10 +173,12 @@ def run(definition, argv=None, now=None, out=None):
     code = verdict.status if verdict.status is not None else int(check.exitcode)
     perfdata = " ".join(p for p in check.perfdata if p)
     name = status_name(code)
+    lines = long_lines(verdict, opts.verbose, resource.state, definition.always_long, code)
+    # last, so mails and chat messages that carry the long output carry the link
+    lines += definition.runbook_lines(verdict, code, opts)
     out.write(render(definition.name, name,
                      summary_line(verdict, first_line_budget(definition.name, name)),
-                     perfdata, long_lines(verdict, opts.verbose, resource.state,
-                                          definition.always_long, code)))
+                     perfdata, lines))
     return code
 
 

@@ -4,9 +4,10 @@ What a writer stores is shown later by the checks, on a pager, in a core's
 web page. So no text may hold a line break of any kind - anything
 ``str.splitlines()`` splits on - nor a control or format character (escape
 sequences, bidi overrides that turn text around, zero-width characters):
-Unicode categories Cc, Cf, Zl, Zp, and Cs (invalid UTF-8 that came in
-through argv). Input is refused naming the field and the character's code
-point, never quoting the input; where refusing would lose more than the text
+the Unicode categories of render.nagios.UNSAFE_CATEGORIES, which the
+output drops (Cs is invalid UTF-8 that came in through argv). Input is
+refused naming the field and the character's code point, never quoting the
+input; where refusing would lose more than the text
 (a flag's reason), the text is made safe instead, with a warning. A text
 field may stack at most MAX_MARKS combining marks on one character.
 """
@@ -14,11 +15,8 @@ field may stack at most MAX_MARKS combining marks on one character.
 import re
 import unicodedata
 
-from ..render.nagios import sanitize
+from ..render.nagios import UNSAFE_CATEGORIES, sanitize
 
-UNSAFE_CATEGORIES = {"Cc": "a control character", "Cf": "an invisible format character",
-                     "Cs": "no character (invalid UTF-8)", "Zl": "a line separator",
-                     "Zp": "a paragraph separator"}
 # RFC 1123 host names; dots allowed (a fully qualified name), no trailing dot
 _LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 MAX_HOST_NAME = 253

@@ -123,9 +123,9 @@ def _bounded_int(low, high):
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError("%r is not a number" % text[:20]) from None
+            raise argparse.ArgumentTypeError("the value is not a number") from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError("%r must be %d to %d" % (text[:20], low, high))
+            raise argparse.ArgumentTypeError("the value must be %d to %d" % (low, high))
         return value
     return convert
 

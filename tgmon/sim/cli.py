@@ -8,7 +8,7 @@
 
 Exit 0 on success, 2 on a bad scenario or bad arguments (one line, no traceback).
 Everything printed that came from the scenario file is one printable line of
-text (``runtime.output.sanitize``); a reader that stops reading (``| head``)
+text (``render.nagios.sanitize``); a reader that stops reading (``| head``)
 ends the run quietly with 0, any other output that cannot be written is exit 2.
 """
 
@@ -18,13 +18,14 @@ import os
 import sys
 
 from ..render.nagios import sanitize
+from ..safeargs import SafeArgumentParser
 from ..safeio.stdio import say_stderr, settle_stdout, write_stdout
 from ..errors import TgmonError
 from .errors import ScenarioError, SimError
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
+class _Parser(SafeArgumentParser):
+    def usage_error(self, message):
         raise ScenarioError("", "bad arguments: %s (see tgmon-sim --help)" % message)
 
 

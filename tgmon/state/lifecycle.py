@@ -52,6 +52,8 @@ DAY_SECONDS = 86400
 WEEK_SECONDS = 7 * DAY_SECONDS
 
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+# the longest a zone's clock has ever jumped forward is one day: two bound the search
+MAX_SKIPPED_MINUTES = 2 * 24 * 60
 
 
 def parse_clock(text):
@@ -66,10 +68,11 @@ def resolve_local(day, clock, zone):
     """Local date + wall-clock time -> aware instant (R3): a time that does not exist on
     a spring-forward day runs at the first valid minute after it; one that occurs twice
     on a fall-back day runs once, at its first occurrence (as cron does). The simulator
-    and the downtimes' planner both resolve a scheduled time here."""
+    and the downtimes' planner both resolve a scheduled time here. A zone may skip a
+    whole day (Pacific/Apia, 2011-12-30): the search goes on into the next one."""
     naive = datetime.combine(day, clock)
     probe = naive
-    for _ in range(24 * 60):
+    for _ in range(MAX_SKIPPED_MINUTES + 1):
         candidate = probe.replace(tzinfo=zone, fold=0)
         if _wall(candidate, zone) == probe:
             return candidate.astimezone(zone)
