@@ -21,6 +21,7 @@ import icingadsl  # noqa: E402
 
 DIRECTOR = os.path.join(ROOT, "icinga-conf", "director")
 COMMANDS = os.path.join(ROOT, "icinga-conf", "global-templates", "tgmon-commands.conf")
+ONCALL = os.path.join(ROOT, "icinga-conf", "master", "tgmon-oncall.conf")
 TYPE = "Icinga\\Module\\Director\\DataType\\DataType"
 
 
@@ -136,20 +137,22 @@ def test_every_severity_option_is_a_list_of_the_four_states():
     assert severities == {v for v in FIELDS if v.endswith("_severity")} | {"tightgate_mode"}
 
 
-# service set -> (assign filter, its services, where they run)
+# service set -> (assign filter, its services, where they run): every node set has
+# the node's reachability, an agent's also the agent's connection (on the server)
+SIX = ["tightgate-" + d.short_name for d in NODE]          # tightgate-reachable among them
 SETS = {
     "tgmon node (agent)": (
         "host.vars.tightgate_mode=%22agent%22&!(host.vars.tightgate_all_in_one=true)",
-        ["tightgate-" + d.short_name for d in NODE], "agent"),
+        SIX + ["tightgate-agent"], "agent"),
     "tgmon node (agentless)": (
         "host.vars.tightgate_mode=%22agentless%22&!(host.vars.tightgate_all_in_one=true)",
-        ["tightgate-" + d.short_name for d in NODE], "agentless"),
+        SIX, "agentless"),
     "tgmon all-in-one (agent)": (
         "host.vars.tightgate_mode=%22agent%22&host.vars.tightgate_all_in_one=true",
-        ["tightgate"], "agent"),
+        ["tightgate", "tightgate-reachable", "tightgate-agent"], "agent"),
     "tgmon all-in-one (agentless)": (
         "host.vars.tightgate_mode=%22agentless%22&host.vars.tightgate_all_in_one=true",
-        ["tightgate"], "agentless"),
+        ["tightgate", "tightgate-reachable"], "agentless"),
     "tgmon cluster": ("host.vars.tightgate_cluster_nodes=true", ["tightgate-cluster"], None),
 }
 
@@ -163,15 +166,42 @@ def test_a_service_set_is_assigned_by_host_var_and_reads_only_fields(name):
     templates = BASKET["HostTemplate"]
     host_fields = _linked(templates["tgmon-cluster" if runs is None else "tgmon-node"])
     for service, obj in service_set["services"].items():
-        template = [t for t in obj["imports"] if t in BASKET["ServiceTemplate"]]
-        assert template == obj["imports"], service
-        if runs:
-            assert template[-1] == "tgmon-" + runs
-        command = BASKET["ServiceTemplate"][template[0]]["check_command"]
-        for var, value in obj["vars"].items():
+        assert all(t in BASKET["ServiceTemplate"] for t in obj["imports"]), service
+        on_server = service == "tightgate-agent"       # cluster-zone: asks the server
+        assert ("tgmon-agent" in obj["imports"]) == (runs == "agent" and not on_server)
+        assert ("tgmon-agentless" in obj["imports"]) == (runs == "agentless")
+        command = BASKET["ServiceTemplate"][obj["imports"][0]]["check_command"]
+        assert bool(obj.get("vars")) != on_server, service
+        for var, value in obj.get("vars", {}).items():
             # the command's own var, from a host var that has a field
             assert var in _linked(BASKET["ExternalCommand"][command]), (service, var)
             assert re.fullmatch(r"\$host\.vars\.(\w+)\$", value).group(1) in host_fields
+
+
+# Dependency rule -> (parent, the children's assign filter), as tgmon-oncall.conf
+DEPENDENCIES = {
+    "tgmon-reachable": ("tightgate-reachable", "host.vars.tightgate_mode=true&(%s)" % "|".join(
+        "service.check_command=%%22tgmon_%s%%22" % d.short_name for d in all_checks()
+        if d.scope in ("node", "all-in-one") and d.short_name != "reachable")),
+    "tgmon-agent": ("tightgate-agent", "host.vars.tightgate_mode=%22agent%22&("
+                    "service.check_command=%22tgmon_reachable%22)"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DEPENDENCIES))
+def test_a_dependency_rule_waits_for_a_parent_every_set_with_children_has(name):
+    parent, assign = DEPENDENCIES[name]
+    rule = BASKET["Dependency"][name]
+    assert (rule["parent_service_by_name"], rule["assign_filter"]) == (parent, assign)
+    assert (rule["object_type"], rule["apply_to"], rule["states"], rule["ignore_soft_states"],
+            rule["disable_notifications"]) == ("apply", "service", ["OK"], False, True)
+    children = set(re.findall(r"check_command=%22(\w+)%22", assign))
+    for service_set in BASKET["ServiceSet"].values():
+        commands = {BASKET["ServiceTemplate"][s["imports"][0]]["check_command"]
+                    for s in service_set["services"].values()}
+        if commands & children and (name != "tgmon-agent" or "agent)" in
+                                    service_set["object_name"]):
+            assert parent in service_set["services"], service_set["object_name"]
 
 
 def test_only_the_agent_template_runs_on_the_agent():
@@ -182,6 +212,7 @@ def test_only_the_agent_template_runs_on_the_agent():
 # check -> (interval in seconds, or None: its base template's; base template), as
 # tgmon-constants.conf and tgmon-services.conf schedule them
 SCHEDULES = [
+    ("reachable", "60", "tgmon-service"),
     ("versions", "900", "tgmon-service"),
     ("update_lock", "300", "tgmon-service"),
     ("hotfixes", "3660", "tgmon-service"),
@@ -215,12 +246,24 @@ def test_the_base_templates_and_the_night_are_the_samples():
 
 @pytest.mark.parametrize("definition", all_checks(), ids=[d.prog for d in all_checks()])
 def test_a_check_template_carries_notes_and_its_runbook(definition):
+    """As the samples' tgmon-runbook-<check> (tgmon-oncall.conf), from TgmonDocsUrl."""
     template = BASKET["ServiceTemplate"]["tgmon-" + definition.short_name]
-    notes = template["notes"]
-    assert notes.isprintable() and notes.endswith(".") and len(notes) <= 200, notes
-    assert not re.search(r"\bR\d+\b", notes), notes
     base = icingadsl.constant(director.CONSTANTS, "TgmonDocsUrl")
+    runbook = icingadsl.block(ONCALL, "template", "Service", "tgmon-runbook-"
+                              + definition.short_name)
+    assert template["notes"] == runbook["notes"] == definition.notes
     assert template["notes_url"] == "%s/checks/%s.html#runbook" % (base, definition.prog)
+    assert template["vars"] == {"tgmon_%s_runbook_url" % definition.short_name: base}
+
+
+def test_the_agent_connection_is_the_samples_tightgate_agent():
+    template = BASKET["ServiceTemplate"]["tgmon-agent-connection"]
+    runbook = icingadsl.block(ONCALL, "template", "Service", "tgmon-runbook-agent")
+    base = icingadsl.constant(director.CONSTANTS, "TgmonDocsUrl")
+    assert (template["check_command"], template["notes"], template["notes_url"]) == (
+        "cluster-zone", runbook["notes"], base + "/checks/check_reachable.html#agent-disconnected")
+    assert (template["check_interval"], template["retry_interval"],
+            template["max_check_attempts"]) == ("60", "30", "2")
 
 
 # sample text, what is read -> the fact, or the error naming what is missing

@@ -25,19 +25,21 @@ its objects again by name.
 
 import json
 import os
-import re
 import sys
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from tgmon.checks import runbook  # noqa: E402
+from tgmon.checks.reachable import DEFINITION as REACHABLE  # noqa: E402
 from tgmon.checks.registry import all_checks  # noqa: E402
 from tgmon import options as optmod  # noqa: E402
 from tgmon.timeutil import parse_duration  # noqa: E402
 from tgmon.verdict import SEVERITY_CHOICES  # noqa: E402
 from generated import sync  # noqa: E402
-from icingaconf import COMMAND_TIMEOUT, arguments, command_name  # noqa: E402
+from icingaconf import (AGENT_ANCHOR, AGENT_NOTES, COMMAND_TIMEOUT, DEPENDENCY,  # noqa: E402
+                        arguments, command_name, dependencies)
 import icingadsl  # noqa: E402
 
 CONF = os.path.join(ROOT, "icinga-conf")
@@ -89,10 +91,14 @@ SOURCES = {
     "cluster": {"node": "tightgate_cluster_nodes", "token_file": "tightgate_cluster_token_file",
                 "ca_file": "tightgate_cluster_ca_file", "config": "tightgate_cluster_config"},
 }
-# tgmon-services.conf's apply rules (and so the services' names) for the checks of
-# all of a node and of a cluster; a single-node check's is "tightgate-<check>"
-APPLY_RULES = {"all-in-one": "tightgate", "cluster": "tightgate-cluster"}
-RUNBOOK_ANCHOR = "runbook"
+# tgmon-services.conf's apply rules (and so the services' names) for the checks not
+# in TgmonChecks; a check in TgmonChecks is "tightgate-<check>"
+APPLY_RULES = {"tightgate": "tightgate", "reachable": "tightgate-reachable",
+               "cluster_updates": "tightgate-cluster"}
+# the agent's connection (the ITL's cluster-zone, on the Icinga server): its service,
+# and the Director template that carries it, its notes and runbook
+AGENT_SERVICE = "tightgate-agent"
+AGENT_TEMPLATE = "tgmon-agent-connection"
 
 
 def object_uuid(basket_type, name):
@@ -102,18 +108,6 @@ def object_uuid(basket_type, name):
 def seconds(duration):
     """'15m' -> '900': how the Director stores (and exports) an interval."""
     return "%d" % parse_duration(duration)
-
-
-def service_notes(definition):
-    """One sentence: what the service watches (the first of the check's description,
-    without rule ids, which mean nothing to the person paged)."""
-    first = re.split(r"(?<=[.:])\s", definition.description, maxsplit=1)[0].rstrip(":.")
-    return re.sub(r"\s*\(R\d+(?:, R\d+)*\)", "", first) + "."
-
-
-def service_notes_url(base, definition):
-    """The check's runbook in the rendered docs: BASE/checks/<plugin>.html#runbook."""
-    return "%s/checks/%s.html#%s" % (base.rstrip("/"), definition.prog, RUNBOOK_ANCHOR)
 
 
 def field_kind(action, kind):
@@ -215,11 +209,14 @@ def host_templates(basket):
                                           "fields": basket.fields(varnames, required)})
 
 
-def _template(attrs, name):
-    """A Director service template from a template's plain attributes in the samples."""
+def _template(attrs, name, known):
+    """A Director service template from a template's plain attributes in the samples;
+    of its imports those ``known`` (the samples' tgmon-runbook-<check> are not: here
+    each check's own template carries its notes)."""
     result = {"object_name": name, "object_type": "template", "fields": []}
-    if attrs["imports"]:
-        result["imports"] = attrs["imports"]
+    imports = [i for i in attrs["imports"] if i in known]
+    if imports:
+        result["imports"] = imports
     for attr, value in attrs.items():
         if attr in ("check_interval", "retry_interval"):
             result[attr] = seconds(value)
@@ -234,9 +231,12 @@ def _template(attrs, name):
 
 def service_templates(basket, docs_url):
     """tgmon-service, tgmon-nightly, tgmon-agent, tgmon-agentless as the samples define
-    them, the night's TimePeriod, and per check tgmon-<check> with notes and notes_url."""
+    them, the night's TimePeriod; per check tgmon-<check> with its notes, its runbook
+    (notes_url, and the plugin's --runbook-url) and its schedule; and the agent's
+    connection check."""
+    known = basket.types.setdefault("ServiceTemplate", {})
     for name in ("tgmon-service", "tgmon-nightly", "tgmon-agent", "tgmon-agentless"):
-        template = _template(icingadsl.block(TEMPLATES, "template", "Service", name), name)
+        template = _template(icingadsl.block(TEMPLATES, "template", "Service", name), name, known)
         if name == "tgmon-agent":
             template["use_agent"] = True    # command_endpoint = host_name, as the apply rules do
         basket.add("ServiceTemplate", name, template)
@@ -246,25 +246,35 @@ def service_templates(basket, docs_url):
         "display_name": night["display_name"], "ranges": night["ranges"]})
     schedule = icingadsl.dictionary_constant(CONSTANTS, "TgmonChecks")
     for definition in all_checks():
-        if definition.scope == "node":
+        if definition.short_name in schedule:
             spec = schedule[definition.short_name]
             attrs = {"imports": ["tgmon-nightly" if spec["nightly"] else "tgmon-service"],
                      "display_name": "TightGate " + definition.short_name.replace("_", " ")}
             if not spec["nightly"]:
                 attrs["check_interval"] = spec["interval"]
         else:
-            attrs = icingadsl.block(SERVICES, "apply", "Service", APPLY_RULES[definition.scope])
+            attrs = _apply_rule(APPLY_RULES[definition.short_name])
         name = template_name(definition)
-        template = _template(dict(attrs, check_command=command_name(definition)), name)
-        template.update(notes=service_notes(definition),
-                        notes_url=service_notes_url(docs_url, definition))
+        template = _template(dict(attrs, check_command=command_name(definition)), name, known)
+        template.update(notes=definition.notes,
+                        notes_url=runbook.anchor_url(docs_url, definition.prog, runbook.SECTION))
+        template.setdefault("vars", {})["%s_runbook_url" % command_name(definition)] = docs_url
         basket.add("ServiceTemplate", name, template)
+    template = _template(_apply_rule(AGENT_SERVICE), AGENT_TEMPLATE, known)
+    template.update(notes=AGENT_NOTES,
+                    notes_url=runbook.anchor_url(docs_url, REACHABLE.prog, AGENT_ANCHOR))
+    basket.add("ServiceTemplate", AGENT_TEMPLATE, template)
+
+
+def _apply_rule(name):
+    """The plain attributes of tgmon-services.conf's apply rule ``name``."""
+    interval = icingadsl.constant(CONSTANTS, "TgmonReachableInterval")
+    return icingadsl.block(SERVICES, "apply", "Service", name,
+                           {"TgmonReachableInterval": interval})
 
 
 def service_name(definition):
-    if definition.scope == "node":
-        return "tightgate-" + definition.short_name
-    return APPLY_RULES[definition.scope]
+    return APPLY_RULES.get(definition.short_name, "tightgate-" + definition.short_name)
 
 
 def template_name(definition):
@@ -277,10 +287,12 @@ def _is(var, value):
 
 
 def service_sets(basket):
-    """Per place the checks run: one service per single-node check, or all in one; the
-    cluster's service for a host that lists the cluster's nodes."""
-    single = [d for d in all_checks() if d.scope == "node"]
-    whole = [d for d in all_checks() if d.scope == "all-in-one"]
+    """Per place the checks run: one service per single-node check, or all in one, each
+    with the node's reachability (and on an agent the agent's connection) that the
+    Dependency rules make them wait for; the cluster's service for a host that lists
+    the cluster's nodes."""
+    single = [d for d in all_checks() if d.scope == "node"]      # check_reachable too
+    whole = [d for d in all_checks() if d.scope == "all-in-one"] + [REACHABLE]
     cluster = [d for d in all_checks() if d.scope == "cluster"]
     for mode in ("agent", "agentless"):
         only = _is("tightgate_mode", mode)
@@ -307,9 +319,23 @@ def _service_set(basket, name, definitions, mode, assign_filter, description):
             "vars": {"%s_%s" % (command_name(definition), dest): "$host.vars.%s$" % var
                      for dest, var in SOURCES[mode].items()},
             "uuid": object_uuid("Service", "%s/%s" % (name, service))}
+    if mode == "agent":
+        services[AGENT_SERVICE] = {
+            "object_name": AGENT_SERVICE, "object_type": "object", "imports": [AGENT_TEMPLATE],
+            "fields": [], "uuid": object_uuid("Service", "%s/%s" % (name, AGENT_SERVICE))}
     basket.add("ServiceSet", name, {"object_name": name, "object_type": "template",
                                     "description": description, "assign_filter": assign_filter,
                                     "services": services})
+
+
+def dependency_rules(basket):
+    """The samples' Dependency rules (tgmon-oncall.conf), for the hosts of the sets."""
+    for name, parent, children, agent_only in dependencies():
+        hosts = _is("tightgate_mode", "agent") if agent_only else _is("tightgate_mode", True)
+        commands = "|".join("service.check_command=%%22%s%%22" % c for c in children)
+        basket.add("Dependency", name, dict(
+            DEPENDENCY, object_name=name, object_type="apply", apply_to="service",
+            parent_service_by_name=parent, assign_filter="%s&(%s)" % (hosts, commands)))
 
 
 def build():
@@ -320,6 +346,7 @@ def build():
     host_templates(basket)
     service_templates(basket, icingadsl.constant(CONSTANTS, "TgmonDocsUrl"))
     service_sets(basket)
+    dependency_rules(basket)
     result = dict(basket.types)
     result["Datafield"] = basket.datafields()
     return result

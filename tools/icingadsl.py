@@ -9,7 +9,12 @@ file and what was looked for, so a changed sample stops the generator rather
 than letting it guess.
 """
 
+import os
 import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tgmon.timeutil import parse_duration  # noqa: E402
 
 
 class DslError(Exception):
@@ -69,11 +74,25 @@ def dictionary_constant(path, name):
     return entries
 
 
-def block(path, kind, type_name, name):
+def _reference(raw, constants):
+    """``NAME`` or ``NAME / 2`` of a constant in ``constants`` (a duration divided stays a
+    duration, in seconds); DslError for anything else."""
+    found = re.fullmatch(r"(\w+)(?: / (\d+))?", raw.strip())
+    if not found or found.group(1) not in constants:
+        raise DslError("not a literal: %s" % raw)
+    value = constants[found.group(1)]
+    if found.group(2) is None:
+        return value
+    return "%gs" % (parse_duration(value) / int(found.group(2)))
+
+
+def block(path, kind, type_name, name, constants=None):
     """The plain attributes of ``KIND TYPE "NAME" ... { ... }`` (kind: object, template
     or apply): {attribute: literal} (a custom variable as "vars.NAME"), {"imports": [...]}
-    and nested dictionaries of literals (ranges = { "monday" = "03:00-04:00" }). Anything
-    else is left out."""
+    and nested dictionaries of literals (ranges = { "monday" = "03:00-04:00" }); with
+    ``constants`` ({name: literal}), also an attribute that is one of them, or one of
+    them divided (retry_interval = TgmonReachableInterval / 2). Anything else is left
+    out."""
     found = re.search(r'^%s %s "%s"[^{\n]*\{\n(.*?)^\}' % (kind, type_name, re.escape(name)),
                       _read(path), re.M | re.S)
     if not found:
@@ -87,5 +106,8 @@ def block(path, kind, type_name, name):
         try:
             attrs[attr] = _value(raw)
         except DslError:
-            continue      # an expression (TgmonDocsUrl + ...): not a fact to copy
+            try:
+                attrs[attr] = _reference(raw, constants or {})
+            except DslError:
+                continue      # an expression (TgmonDocsUrl + ...): not a fact to copy
     return attrs

@@ -6,6 +6,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 
 import pytest
 import requests
@@ -124,20 +125,25 @@ def endpoint_connected(api, base, name):
     return bool(answer.get("results")) and answer["results"][0]["attrs"]["connected"]
 
 
-def checked_now(api, base, attrs, seconds=90):
-    """A forced check of every service, then {service: attrs} once each has a result
-    (``last_check_result`` is always among the attrs)."""
+def checked_now(api, base, attrs, seconds=90, where="true"):
+    """A forced check of every service ``where`` (an Icinga 2 filter) selects, then
+    {service: attrs} once each has a result from after it (``last_check_result`` is
+    always among the attrs)."""
+    since = time.time()
     forced = api.post(base + "/actions/reschedule-check", timeout=10,
-                      json={"type": "Service", "filter": "true", "force": True})
+                      json={"type": "Service", "filter": where, "force": True})
     assert forced.status_code == 200, forced.text
 
     def all_checked():
-        answer = api.get(base + "/objects/services", timeout=10, params={
-            "attrs": ["last_check_result"] + list(attrs)}).json()
-        results = {r["name"]: r["attrs"] for r in answer["results"]}
-        done = results and all(a["last_check_result"] for a in results.values())
+        answer = api.post(base + "/objects/services", timeout=10,
+                          headers={"X-HTTP-Method-Override": "GET"},
+                          json={"attrs": ["last_check_result"] + list(attrs), "filter": where})
+        assert answer.status_code == 200, answer.text
+        results = {r["name"]: r["attrs"] for r in answer.json()["results"]}
+        done = results and all(a["last_check_result"] and a["last_check_result"][
+            "execution_end"] >= since for a in results.values())
         return results if done else None
-    return wait_for(all_checked, seconds, "a result for every service")
+    return wait_for(all_checked, seconds, "a new result for every service of: " + where)
 
 
 def api_session(user, password):

@@ -16,8 +16,8 @@ import requests
 
 from helpers import ROOT
 from remote.servers import Exporter
-from .cores import (TGMON, WorkDir, chown_to_daemon_user, daemon_user, free_port, need_package,
-                    simulated_nodes, wait_for)
+from .cores import (TGMON, WorkDir, chown_to_daemon_user, daemon_user, free_port,
+                    need_installed_copy, need_package, simulated_nodes, wait_for)
 from .director import Director, Postgres
 from .icinga import (PREAMBLE, Icinga, api_session, api_up, checked_now, endpoint_connected,
                      pki)
@@ -26,8 +26,6 @@ pytestmark = pytest.mark.e2e
 SHIPPED = "/usr/share/tgmon/director/tgmon-basket-director1.10.json"
 SOURCE = os.path.join(ROOT, "icinga-conf", "director", "tgmon-basket-director1.10.json")
 MASTER, AGENT = "tgmon-master", "tgmon-agent"
-NODE_SERVICES = ("versions", "update_lock", "hotfixes", "reboot_required", "maintenance",
-                 "update_schedule")
 
 COMMON = PREAMBLE + """object Endpoint "%(master)s" { host = "127.0.0.1"; port = %(master_port)d }
 object Zone "master" { endpoints = [ "%(master)s" ] }
@@ -53,11 +51,12 @@ object ApiListener "api" { bind_host = "127.0.0.1"; bind_port = %(agent_port)d
 
 def hosts(dirs, url, token):
     """Director host -> (its JSON, {service: expected state}); tg-node1 is healthy,
-    tg-node2 has the warn flag, an update lock, R7 maintenance and its schedule off."""
+    tg-node2 has the warn flag, an update lock, R7 maintenance and its schedule off; both
+    can be read (tightgate-reachable), the agent is connected (tightgate-agent)."""
     node2 = {"versions": 1, "update_lock": 2, "hotfixes": 0, "reboot_required": 0,
-             "maintenance": 2, "update_schedule": 2}
+             "maintenance": 2, "update_schedule": 2, "reachable": 0}
     six = {name: {"tightgate-" + aspect: state for aspect, state in states.items()}
-           for name, states in (("healthy", dict.fromkeys(NODE_SERVICES, 0)), ("node2", node2))}
+           for name, states in (("healthy", dict.fromkeys(node2, 0)), ("node2", node2))}
     node = {"object_type": "object", "check_command": "dummy", "imports": ["tgmon-node"]}
     return {
         "tg-node1": (dict(node, vars={"tightgate_mode": "agentless",
@@ -66,9 +65,10 @@ def hosts(dirs, url, token):
                                       "tightgate_token_file": token}), six["node2"]),
         AGENT: (dict(node, has_agent=True, master_should_connect=False, accept_config=True,
                      vars={"tightgate_mode": "agent", "tightgate_state_dir": dirs["tg-node2"]}),
-                six["node2"]),
+                dict(six["node2"], **{"tightgate-agent": 0})),
         "tg-aio": (dict(node, vars={"tightgate_mode": "agentless", "tightgate_all_in_one": True,
-                                    "tightgate_state_dir": dirs["tg-node2"]}), {"tightgate": 2}),
+                                    "tightgate_state_dir": dirs["tg-node2"]}),
+                   {"tightgate": 2, "tightgate-reachable": 0}),
         "tgc-berlin": ({"object_type": "object", "check_command": "dummy",
                         "imports": ["tgmon-cluster"],
                         "vars": {"tightgate_cluster_nodes": [dirs["tg-node1"], url],
@@ -87,8 +87,7 @@ TABLES = ("director_datafield", "director_datalist", "director_datalist_entry",
 
 def test_the_shipped_basket_restores_deploys_checks_and_restores_again_unchanged():
     need_package()
-    with open(SHIPPED, "rb") as shipped, open(SOURCE, "rb") as source:
-        assert shipped.read() == source.read(), "the installed basket is not this tree's"
+    need_installed_copy(SHIPPED, SOURCE)
     with open(SHIPPED) as handle:
         basket = json.load(handle)
     work = WorkDir("tgmon-e2e-director-")
@@ -158,7 +157,8 @@ def test_the_shipped_basket_restores_deploys_checks_and_restores_again_unchanged
         wait_for(deployed_services, 90, "the Director's services in Icinga 2")
         wait_for(lambda: endpoint_connected(api, base, AGENT), 60,
                  "the agent's connection to the master")
-        results = checked_now(api, base, ["command_endpoint", "notes", "notes_url", "templates"])
+        results = checked_now(api, base, ["check_command", "command_endpoint", "notes",
+                                          "notes_url", "templates"])
         checked = time.monotonic()
 
         templates = basket["ServiceTemplate"]
@@ -170,14 +170,40 @@ def test_the_shipped_basket_restores_deploys_checks_and_restores_again_unchanged
                 result["check_source"], result["output"].split("\n")[0][:70]))
             assert int(result["state"]) == expected[name], (name, result["output"])
             assert "Traceback" not in result["output"], result["output"]
-            assert result["performance_data"], name
-            on_agent = name.startswith(AGENT + "!")
+            ours = attrs["check_command"].startswith("tgmon_")   # not cluster-zone's
+            assert result["performance_data"] or not ours, name
+            on_agent = ours and name.startswith(AGENT + "!")
             assert attrs["command_endpoint"] == (AGENT if on_agent else ""), name
             assert result["check_source"] == (AGENT if on_agent else MASTER), name
             template = templates[next(t for t in attrs["templates"] if t in templates
                                       and "notes" in templates[t])]
             assert (attrs["notes"], attrs["notes_url"]) == (template["notes"],
                                                             template["notes_url"]), name
+
+        # one failure, one page: each node's services wait for its tightgate-reachable,
+        # which on an agent waits for tightgate-agent
+        answer = api.get(base + "/objects/dependencies", timeout=10, params={
+            "attrs": ["parent_host_name", "parent_service_name"]}).json()
+        parents = {r["name"]: (r["attrs"]["parent_host_name"], r["attrs"]["parent_service_name"])
+                   for r in answer["results"]}
+        wanted_parents = {"%s!%s" % (service, "tgmon-reachable"): (
+            service.split("!")[0], "tightgate-reachable") for service in expected
+            if service.split("!")[1] not in ("tightgate-reachable", "tightgate-agent",
+                                             "tightgate-cluster")}
+        wanted_parents[AGENT + "!tightgate-reachable!tgmon-agent"] = (AGENT, "tightgate-agent")
+        assert parents == wanted_parents
+        # tg-node2's exporter gone: its tightgate-reachable fails, its other services
+        # turn unreachable (their notifications wait), the other hosts' stay reachable
+        assert exporter.stop() == 0
+        exporter = None
+        node2 = 'host.name == "tg-node2"'
+        failed = checked_now(api, base, [], where=node2 + ' && service.name == '
+                             '"tightgate-reachable"')["tg-node2!tightgate-reachable"]
+        assert failed["last_check_result"]["state"] == 2, failed
+        after = checked_now(api, base, ["last_reachable"], where="true")
+        unreachable = sorted(n for n, a in after.items() if not a["last_reachable"])
+        assert unreachable == sorted(n for n in expected if n.startswith("tg-node2!")
+                                     and n != "tg-node2!tightgate-reachable")
 
         # again: nothing in the database changes, the config renders as deployed
         counts = {table: director.count(table) for table in TABLES}
