@@ -38,8 +38,9 @@ def as_shown(text):
     return text.translate(_FIRST_LINE)
 
 
-def run_check(definition, argv, now=NOW):
-    """Run a check in-process at ``now``: its exit code and output."""
+def run_check(definition, argv, now=NOW, **run_options):
+    """Run a check in-process at ``now``: its exit code and output (``run_options``:
+    run()'s, e.g. the reader)."""
     out = io.StringIO()
-    code = run(definition, argv, now=now, out=out)
+    code = run(definition, argv, now=now, out=out, **run_options)
     return Outcome(code, out.getvalue())

@@ -185,13 +185,14 @@ def _main(argv):
 def _validate(state_dir, config, max_age):
     """Read a state dir as check_versions would (with --config's paths); say what it is."""
     from .checks.versions import DEFINITION
+    from .runtime.arguments import options_from
     from .state.freshness import check_freshness
     from .sources.statedir import read_state
     from .state.layout import paths_for
     from .timeutil import parse_duration, utcnow
     argv = (["--config", config] if config else []) + (["--state-dir", state_dir]
                                                         if state_dir else [])
-    opts = DEFINITION.parse(argv)
+    opts = options_from(DEFINITION, argv)
     state = read_state(paths_for(opts.state_dir, opts.files))
     set_flags = [name for name, marker in state.flags._asdict().items() if marker.is_set]
     print("%s: valid %s state of %s (%s), generated %s; markers set: %s"

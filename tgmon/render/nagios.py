@@ -1,14 +1,17 @@
 """Nagios plugin output: ``NAME STATUS - text | perfdata`` plus long lines.
 
-Every string from input (node names, reasons, messages, versions) passes
-``sanitize``: one line of printable text, whatever the input held. The first
-line also loses the characters Nagios strips from notification macros
-(its stock illegal_macro_output_chars), so the pager shows what we wrote.
+The default renderer (``render``): the perfdata through nagiosplugin, which
+is imported only then, so that the many users of ``sanitize`` (the exporter,
+the simulator, the writers) do not load it. Every string from input (node
+names, reasons, messages, versions) passes ``sanitize``: one line of
+printable text, whatever the input held. The first line also loses the
+characters Nagios strips from notification macros (its stock
+illegal_macro_output_chars), so the pager shows what we wrote.
 """
 
 import re
 
-from ..verdict import MAX_FIRST_LINE
+from ..verdict import MAX_FIRST_LINE, status_name
 
 # C0 and C1 controls, DEL, lone surrogates (invalid text), and the invisible
 # format characters that reorder or hide text: bidi controls (U+202E turns
@@ -51,10 +54,38 @@ def first_line_budget(name, status):
     return _SHOWN - len("%s %s - " % (name, status))
 
 
-def render(name, status, text, perfdata, lines):
-    first = first_line(name, status, text)
+def render(definition, result):
+    """The plugin's output for a Result: the first line with the perfdata, then the
+    long output."""
+    first = first_line(definition.name, status_name(result.code), result.summary)
+    perfdata = performance(result.perfdata)
     if perfdata:
         first += " | " + perfdata
     body = [sanitize(line) if not line.startswith("    ") else "    " + sanitize(line)
-            for line in lines]
+            for line in result.details]
     return "\n".join([first] + body) + "\n"
+
+
+def performance(perfdata):
+    """Perf records as Nagios perfdata, sorted by label as nagiosplugin's Check does."""
+    if not perfdata:
+        return ""
+    from nagiosplugin import Performance
+    return " ".join(sorted(str(Performance(perf.label, _number(perf.value), perf.uom,
+                                           _threshold(perf.warn), _threshold(perf.crit),
+                                           _number(perf.min), _number(perf.max)))
+                           for perf in perfdata))
+
+
+def _number(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, float):
+        return round(value, 3)
+    return int(value)
+
+
+def _threshold(value):
+    return None if value is None else str(value)
