@@ -14,7 +14,7 @@ from tgmon.checks.registry import SINGLE_NODE_CHECKS, all_checks
 from tgmon.state.layout import write_state
 from tgmon.timeutil import utcnow
 from tgmon.options import build_parser
-from tgmon.runtime.arguments import options_from
+from tgmon.runtime.configure import options_from
 from helpers import ROOT, VENV_BIN, run_check
 
 DEFINITIONS = all_checks()

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from tgmon.state import examples
 from tgmon.checks.registry import all_checks
 from tgmon.options import default_settings, plugin_args
-from tgmon.runtime.arguments import options_from
+from tgmon.runtime.configure import options_from
 from tgmon.state.schema import to_document
 
 from helpers import NOW, run_check

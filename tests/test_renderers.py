@@ -79,3 +79,36 @@ def test_nagios_is_the_default_and_listed_first(test_format):
 def test_an_unknown_format_names_the_known_ones():
     with pytest.raises(KeyError, match="no output format 'yaml' \\(known: nagios\\)"):
         render.renderer("yaml")
+
+
+SANITIZE_CASES = [
+    ("printable_untouched", "Größe 4.12 | ok", "Größe 4.12 / ok"),
+    ("newline_and_tab", "a\nb\tc\r\nd", "a b c d"),
+    ("bidi_override", "invoice\u202egpj.exe", "invoicegpj.exe"),
+    ("zero_width_and_bom", "a\u200bb\ufeffc", "abc"),
+    ("c0_c1_del", "a\x00b\x1bc\x7fd\x85e", "abcde"),
+    ("lone_surrogate", "a\udcffb", "ab"),
+    ("line_separator", "a\u2028b", "ab"),
+    ("only_spaces", " \t \n ", ""),
+]
+
+
+@pytest.mark.parametrize("name, text, expected", SANITIZE_CASES,
+                         ids=[c[0] for c in SANITIZE_CASES])
+def test_sanitize_makes_one_printable_line(name, text, expected):
+    """Printable text skips the pattern (never compiled on a plugin's usual path);
+    anything else loses its unsafe characters."""
+    from tgmon.render.nagios import sanitize
+    assert sanitize(text) == expected
+    assert sanitize(text).isprintable()
+
+
+def test_a_plugin_run_on_printable_text_never_compiles_the_pattern(state_dir):
+    from tgmon.render.nagios import unsafe_characters
+    path = state_dir(examples.build("update-locked-cluster-node", NOW))
+    unsafe_characters.cache_clear()
+    outcome = run_check(SINGLE_NODE_CHECKS[1], ["--state-dir", path, "-vv"])
+    assert outcome.code == 2 and len(outcome.lines) > 3
+    assert unsafe_characters.cache_info().currsize == 0
+    run_check(SINGLE_NODE_CHECKS[1], ["--state-dir", path + "\u202e"])
+    assert unsafe_characters.cache_info().currsize == 1

@@ -185,7 +185,7 @@ def _main(argv):
 def _validate(state_dir, config, max_age):
     """Read a state dir as check_versions would (with --config's paths); say what it is."""
     from .checks.versions import DEFINITION
-    from .runtime.arguments import options_from
+    from .runtime.configure import options_from
     from .state.freshness import check_freshness
     from .sources.statedir import read_state
     from .state.layout import paths_for

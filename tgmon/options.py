@@ -8,9 +8,11 @@ option is exit 3 with one line, before anything is read.
 """
 
 import argparse
+import functools
+import os
+import sys
 
 from . import __version__
-from .docpaths import doc_path
 from .errors import UsageError
 from .state.layout import DEFAULT_STATE_DIR
 from .timeutil import DURATION_HELP, parse_duration
@@ -20,6 +22,25 @@ from .verdict import SEVERITY_CHOICES, status_name
 
 DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_AGE = "30m"
+
+# --help names the installed docs: the Debian package puts them into
+# /usr/share/doc/tgmon (its Python's prefix is /usr), the venv route (make
+# install PREFIX=...) into PREFIX/share/doc/tgmon (its venv's prefix). A source
+# checkout's venv has none: there --help names the package's place, and docs/
+# in the tree holds the same files.
+PACKAGE_DOCS = "/usr/share/doc/tgmon"
+
+
+@functools.lru_cache(maxsize=1)
+def docs_dir():
+    beside = os.path.join(sys.prefix, "share", "doc", "tgmon")
+    return beside if os.path.isdir(beside) else PACKAGE_DOCS
+
+
+def doc_path(*parts):
+    """'/usr/share/doc/tgmon/checks/check_versions.rst' for ('checks', 'check_versions.rst')."""
+    return os.path.join(docs_dir(), *parts)
+
 
 SHARED_HELP = {
     "verbose": "more output: -v lists every aspect, -vv adds where the state "
@@ -314,6 +335,13 @@ def build_parser(definition):
     add_args(common, common_args(definition))
     add_args(parser.add_argument_group("%s options" % definition.prog), own_args(definition))
     return parser
+
+
+def parse_command_line(definition, argv):
+    """The options as given (no file is read yet); UsageError or HelpOrVersion."""
+    opts = build_parser(definition).parse_args(argv)
+    opts.files = {}     # the state files' paths: --config may map them
+    return opts
 
 
 def settings_of(definition, values):

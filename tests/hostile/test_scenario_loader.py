@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tgmon.render.nagios import _UNSAFE
+from tgmon.render.nagios import unsafe_characters
 
 from .common import sparse
 from .daemon import TGMON_SIM
@@ -38,7 +38,7 @@ def clean_lines(data):
     text = data.decode("utf-8")
     lines = text.splitlines()
     for line in lines:
-        assert line.isprintable() and not _UNSAFE.search(line), repr(line)
+        assert line.isprintable() and not unsafe_characters().search(line), repr(line)
     assert text == "" or text.endswith("\n") and text.count("\n") == len(lines), repr(text)
     return lines
 

@@ -29,7 +29,7 @@ def parse(argv):
     opts = build_parser().parse_args(argv)
     if opts.config:
         from ..config import apply_config
-        from ..runtime.arguments import catalogue
+        from ..runtime.configure import catalogue
         apply_config(opts.config, catalogue(), SECTION, opts, given_dests(build_parser, argv))
     if not opts.icinga_url and not opts.nagios_command_file:
         raise UsageError("no monitoring core given",

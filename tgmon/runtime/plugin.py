@@ -1,12 +1,12 @@
 """Run one check: options -> read (under -t) -> judge -> render -> exit code.
 
 The declaration (``checks/``) says what the check is; this runs it: the
-parser from its options (``arguments.py``), then under -t --config and the
-state its scope names (``reading.py``), the judge on a settings record of
-its options and the status (``evaluate.py``, as the simulator's timeline
-computes it too), and the Result rendered by a renderer (``tgmon.render``,
-Nagios text + perfdata by default). Everything that can go wrong ends as one
-UNKNOWN line; exit codes stay within 0-3.
+parser from its options (``options.py``), then under -t --config
+(``configure.py``) and the state its scope names (``read``), the judge on a
+settings record of its options and the status (``tgmon.runtime.evaluate``,
+as the simulator's timeline computes it too), and the Result rendered by a
+renderer (``tgmon.render``, Nagios text + perfdata by default). Everything
+that can go wrong ends as one UNKNOWN line; exit codes stay within 0-3.
 """
 
 import io
@@ -21,19 +21,30 @@ from ..errors import CheckTimeout, TgmonError, UsageError
 from ..safeio.stdio import write_stdout
 from ..timeutil import utcnow
 from ..verdict import UNKNOWN, fit
-from ..options import HelpOrVersion, settings_of
+from ..options import (HelpOrVersion, http_settings, parse_command_line, settings_of,
+                       single_source)
 from ..render import DEFAULT_FORMAT, renderer
 from ..render.nagios import first_line_budget, sanitize
-from . import arguments, reading
-from .evaluate import Result, evaluate
+from . import Result, evaluate
 
 # The bounded waits end this much before the alarm, so their own, more
 # precise message (what did not answer) wins over the generic one.
 DEADLINE_MARGIN = 0.1
 
 
-def run(definition, argv=None, now=None, out=None, read=reading.read,
-        output_format=DEFAULT_FORMAT):
+def read(definition, opts, now):
+    """Acquisition by scope: the State of one node (a state dir or --url; node,
+    all-in-one), or the ClusterView of a cluster's nodes."""
+    if definition.scope == "cluster":
+        from ..sources.nodes import node_sources, read_nodes
+        # no node read is still a verdict: every node's cause in the long output, and perfdata
+        return read_nodes(node_sources(opts.node, opts.cluster_file), http_settings(opts),
+                          opts.max_age, now, require_one=False)
+    from ..sources import read_single_state
+    return read_single_state(single_source(opts), now)
+
+
+def run(definition, argv=None, now=None, out=None, read=read, output_format=DEFAULT_FORMAT):
     """Run a check in-process; print its output; return the exit code.
 
     -t covers everything from the first byte of I/O: the config file is read
@@ -46,7 +57,7 @@ def run(definition, argv=None, now=None, out=None, read=reading.read,
     verbose = _count_verbose(argv)
     presenter = renderer(output_format)
     try:
-        opts = arguments.parse_command_line(definition, argv)
+        opts = parse_command_line(definition, argv)
     except HelpOrVersion as text:
         out.write(str(text) if str(text).endswith("\n") else "%s\n" % text)
         return UNKNOWN
@@ -82,12 +93,29 @@ def _read(definition, read, opts, now):
         return bounded.call(lambda: read(definition, opts, now),
                             opts.deadline - DEADLINE_MARGIN)
     except bounded.Overdue:
-        raise CheckTimeout(*reading.overdue(definition, opts)) from None
+        raise CheckTimeout(*_overdue(definition, opts)) from None
+
+
+def _overdue(definition, opts):
+    """(cause, fix) when reading the state did not finish within -t."""
+    limit = _fmt_seconds(opts.timeout)
+    url = getattr(opts, "url", None)
+    if url:
+        from ..safeio.urls import redact_url   # urllib: only on this path
+        return ("no answer from %s within -t %s s" % (redact_url(url), limit),
+                "check DNS, the exporter and the network, or raise -t")
+    if definition.scope == "cluster":
+        return ("the nodes were not read within -t %s s" % limit,
+                "check the nodes' exporters and the network, or raise -t")
+    return ("reading the state dir %s took longer than -t %s s"
+            % (getattr(opts, "state_dir", "?"), limit),
+            "check its file system (a hung mount?)")
 
 
 def _apply_config(definition, opts, argv):
+    from .configure import apply_config
     try:
-        bounded.call(lambda: arguments.apply_config(definition, opts, argv),
+        bounded.call(lambda: apply_config(definition, opts, argv),
                      opts.deadline - DEADLINE_MARGIN)
     except bounded.Overdue:
         raise CheckTimeout("reading the config file %s did not finish within -t %s s"

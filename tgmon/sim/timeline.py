@@ -17,7 +17,7 @@ from ..checks.definition import dest
 from ..checks.registry import SINGLE_NODE_CHECKS
 from ..options import default_settings
 from ..render.nagios import first_line
-from ..runtime.evaluate import evaluate
+from ..runtime import evaluate
 from ..state.lifecycle import NOTICE_LEAD
 from ..state.model import ClusterView, map_times
 from ..verdict import status_name

@@ -1,19 +1,12 @@
-"""A plugin's command line and --config: the options as given, then the file.
+"""--config for a plugin: the file's values for the options the command line
+did not set. Imported only when --config is given.
 
-The parser comes from the check's declaration (``options.build_parser``);
-the config file (``config.py``) is handed the catalogue of every command it
-may configure, and the dests the command line set, so that those win.
+The config file (``config.py``) is handed the catalogue of every command it
+may configure and the dests the command line set, so that those win.
 """
 
 from ..checks.definition import dest
-from ..options import aspect_prefix, build_parser, given_dests, plugin_args
-
-
-def parse_command_line(definition, argv):
-    """The options as given (no file is read yet); UsageError or HelpOrVersion."""
-    opts = build_parser(definition).parse_args(argv)
-    opts.files = {}
-    return opts
+from ..options import aspect_prefix, build_parser, given_dests, parse_command_line, plugin_args
 
 
 def apply_config(definition, opts, argv):
