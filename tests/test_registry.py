@@ -56,6 +56,9 @@ def test_plugin_wrappers_are_the_registry():
     assert wrappers == PROGS
     for prog in PROGS:
         assert "from tgmon.plugins import %s as main" % prog in _read("plugins", prog)
+    stale = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wrappers.py"), "--check"],
+                           capture_output=True, text=True, timeout=60)
+    assert stale.returncode == 0, stale.stdout + stale.stderr
 
 
 def test_docs_pages_are_the_registry():
