@@ -56,7 +56,7 @@ def plugin(name):
 def local_rows(state_dir):
     row("check_versions (local) / import nagiosplugin",
         [plugin("check_versions"), "--state-dir", state_dir],
-        [sys.executable, "-c", "import nagiosplugin"], 1.3)
+        [sys.executable, "-c", "import nagiosplugin"], 1.10)
     six = " && ".join("%s --state-dir %s >/dev/null" % (plugin(d.prog), state_dir)
                       for d in SINGLE_NODE_CHECKS)
     row("check_tightgate / the six checks one by one",

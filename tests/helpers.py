@@ -34,12 +34,13 @@ class Outcome:
 
 def as_shown(text):
     """``text`` as a plugin's first line shows it (Nagios' illegal macro characters replaced)."""
-    from tgmon.render.nagios import _FIRST_LINE
-    return text.translate(_FIRST_LINE)
+    from tgmon.render.nagios import NOTIFICATION_SAFE
+    return text.translate(NOTIFICATION_SAFE)
 
 
-def run_check(definition, argv, now=NOW):
-    """Run a check in-process at ``now``: its exit code and output."""
+def run_check(definition, argv, now=NOW, **run_options):
+    """Run a check in-process at ``now``: its exit code and output (``run_options``:
+    run()'s, e.g. the reader)."""
     out = io.StringIO()
-    code = run(definition, argv, now=now, out=out)
+    code = run(definition, argv, now=now, out=out, **run_options)
     return Outcome(code, out.getvalue())

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from tgmon.state import examples
-from tgmon.checks import (hotfixes, maintenance, reboot_required, tightgate, update_lock,
-                          update_schedule)
+from tgmon.checks import hotfixes, maintenance, reboot_required, update_lock, update_schedule
+from tgmon.checks.registry import TIGHTGATE
 from tgmon.state.model import (Hotfix, Marker, PlannedMaintenance, ScheduledDownload,
                          ScheduledUpdate, UpdateRun)
 
@@ -48,188 +48,188 @@ FAILED_RUN = NODE._replace(last_update_run=UpdateRun(
 
 CASES = [
     # (id, definition, state, args, code, first-line text, perfdata)
-    ("lock_none", update_lock, HEALTHY, [], 0,
+    ("lock_none", update_lock.DEFINITION, HEALTHY, [], 0,
      "UPDATE_LOCK OK - no update lock, the scheduled run of last Tue 03:10 found no updates",
      "update_lock=0;;0;0;1 update_lock_age=0s;;;0"),
-    ("r9_lock_cluster", update_lock, LOCKED, [], 2,
+    ("r9_lock_cluster", update_lock.DEFINITION, LOCKED, [], 2,
      "UPDATE_LOCK CRITICAL - update lock since today 03:00, cluster tgc-berlin halted - " + REMOVE,
      "update_lock=1;;0;0;1 update_lock_age=10800s;;;0"),
-    ("r9_lock_single_no_reason", update_lock,
+    ("r9_lock_single_no_reason", update_lock.DEFINITION,
      with_flags(HEALTHY, update_lock=Marker(True, NOW - DAY, ())), [], 2,
      "UPDATE_LOCK CRITICAL - update lock since last Sat 06:00, every update run blocked - " + REMOVE,
      "update_lock=1;;0;0;1 update_lock_age=86400s;;;0"),
-    ("r9_lock_severity_warning", update_lock,
+    ("r9_lock_severity_warning", update_lock.DEFINITION,
      with_flags(HEALTHY, update_lock=Marker(True, NOW - DAY, ())),
      ["--update-lock-severity", "warning"], 1, None, None),
-    ("hotfix_none", hotfixes, HEALTHY, [], 0, "HOTFIXES OK - no hotfixes pending",
+    ("hotfix_none", hotfixes.DEFINITION, HEALTHY, [], 0, "HOTFIXES OK - no hotfixes pending",
      "hotfix_oldest_age=0s;604800;2592000;0 hotfixes_installed=1;;;0 hotfixes_pending=0;0;;0"),
-    ("r15_first_pending_hotfix_warns", hotfixes, with_hotfixes(HEALTHY, HOUR), [], 1,
+    ("r15_first_pending_hotfix_warns", hotfixes.DEFINITION, with_hotfixes(HEALTHY, HOUR), [], 1,
      "HOTFIXES WARNING - 1 hotfix pending: HF-0 - " + INSTALL_HOTFIXES,
      "hotfix_oldest_age=3600s;604800;2592000;0 hotfixes_installed=1;;;0 hotfixes_pending=1;0;;0"),
-    ("r15_w1_tolerates_one", hotfixes, with_hotfixes(HEALTHY, HOUR), ["-w", "1"], 0,
+    ("r15_w1_tolerates_one", hotfixes.DEFINITION, with_hotfixes(HEALTHY, HOUR), ["-w", "1"], 0,
      "HOTFIXES OK - 1 hotfix pending: HF-0",
      "hotfix_oldest_age=3600s;604800;2592000;0 hotfixes_installed=1;;;0 hotfixes_pending=1;1;;0"),
-    ("r15_two_fresh_warn", hotfixes, with_hotfixes(HEALTHY, HOUR, 2 * HOUR), [], 1,
+    ("r15_two_fresh_warn", hotfixes.DEFINITION, with_hotfixes(HEALTHY, HOUR, 2 * HOUR), [], 1,
      "HOTFIXES WARNING - 2 hotfixes pending: HF-1, HF-0 - " + INSTALL_HOTFIXES,
      "hotfix_oldest_age=7200s;604800;2592000;0 hotfixes_installed=1;;;0 hotfixes_pending=2;0;;0"),
-    ("r15_w0_warns_on_one", hotfixes, with_hotfixes(HEALTHY, HOUR), ["-w", "0", "-c", "3"], 1,
+    ("r15_w0_warns_on_one", hotfixes.DEFINITION, with_hotfixes(HEALTHY, HOUR), ["-w", "0", "-c", "3"], 1,
      None, "hotfix_oldest_age=3600s;604800;2592000;0 hotfixes_installed=1;;;0 "
      "hotfixes_pending=1;0;3;0"),
-    ("r15_critical_count", hotfixes, with_hotfixes(HEALTHY, *[HOUR] * 4), ["-c", "3"], 2,
+    ("r15_critical_count", hotfixes.DEFINITION, with_hotfixes(HEALTHY, *[HOUR] * 4), ["-c", "3"], 2,
      "HOTFIXES CRITICAL - 4 hotfixes pending: HF-0, HF-1, HF-2, ... - " + INSTALL_HOTFIXES, None),
-    ("r15_age_warning_border", hotfixes, with_hotfixes(HEALTHY, 7 * DAY), ["-w", "1"], 1,
+    ("r15_age_warning_border", hotfixes.DEFINITION, with_hotfixes(HEALTHY, 7 * DAY), ["-w", "1"], 1,
      "HOTFIXES WARNING - hotfix HF-0 pending for 7d, longer than 7d - " + INSTALL_HOTFIXES, None),
-    ("r15_age_below_border", hotfixes, with_hotfixes(HEALTHY, 7 * DAY - timedelta(seconds=1)),
+    ("r15_age_below_border", hotfixes.DEFINITION, with_hotfixes(HEALTHY, 7 * DAY - timedelta(seconds=1)),
      ["-w", "1"], 0, None, None),
-    ("r15_age_critical", hotfixes, with_hotfixes(HEALTHY, 31 * DAY), [], 2,
+    ("r15_age_critical", hotfixes.DEFINITION, with_hotfixes(HEALTHY, 31 * DAY), [], 2,
      "HOTFIXES CRITICAL - hotfix HF-0 pending for 31d, longer than 30d (+1 more) - "
      + INSTALL_HOTFIXES, None),
-    ("reboot_none", reboot_required, HEALTHY, [], 0, "REBOOT OK - no reboot required",
+    ("reboot_none", reboot_required.DEFINITION, HEALTHY, [], 0, "REBOOT OK - no reboot required",
      "reboot_pending_age=0s;;86400;0 reboot_required=0;;;0;1"),
-    ("r13_reboot_required", reboot_required, examples.reboot_required_single(NOW), [], 1,
+    ("r13_reboot_required", reboot_required.DEFINITION, examples.reboot_required_single(NOW), [], 1,
      "REBOOT WARNING - reboot required since today 01:00, the new kernel runs only after it - "
      + REBOOT, "reboot_pending_age=18000s;;86400;0 reboot_required=1;;;0;1"),
-    ("r13_reboot_at_critical_age", reboot_required,
+    ("r13_reboot_at_critical_age", reboot_required.DEFINITION,
      with_flags(HEALTHY, reboot_required=Marker(True, NOW - DAY, ("linux-image",))), [], 2,
      "REBOOT CRITICAL - reboot required for 1d, longer than 1d - " + REBOOT,
      "reboot_pending_age=86400s;;86400;0 reboot_required=1;;;0;1"),
-    ("r13_reboot_severity_critical", reboot_required, examples.reboot_required_single(NOW),
+    ("r13_reboot_severity_critical", reboot_required.DEFINITION, examples.reboot_required_single(NOW),
      ["--reboot-required-severity", "critical"], 2, None, None),
-    ("r13_many_packages", reboot_required,
+    ("r13_many_packages", reboot_required.DEFINITION,
      with_flags(HEALTHY, reboot_required=Marker(True, NOW - HOUR, tuple("p%d" % i for i in range(5)))),
      [], 1, "REBOOT WARNING - reboot required since today 05:00, the new kernel runs only after it - "
      + REBOOT, None),
-    ("maint_none", maintenance, HEALTHY, [], 0, "MAINTENANCE OK - no maintenance mode",
+    ("maint_none", maintenance.DEFINITION, HEALTHY, [], 0, "MAINTENANCE OK - no maintenance mode",
      "active_sessions=17;;;0 maintenance=0;;;0;1 maintenance_age=0s;;43200;0 "
      "vnc_login_disabled=0;;;0;1"),
-    ("r14_planned_within_2h", maintenance, with_maintenance(HEALTHY, planned=PlannedMaintenance(
+    ("r14_planned_within_2h", maintenance.DEFINITION, with_maintenance(HEALTHY, planned=PlannedMaintenance(
         NOW + HOUR, NOW + 3 * HOUR, "hardware")), [], 0,
      "MAINTENANCE OK - planned maintenance today 07:00 until today 09:00: hardware, users are being "
      "notified", None),
-    ("r11_maintenance_active", maintenance, with_maintenance(
+    ("r11_maintenance_active", maintenance.DEFINITION, with_maintenance(
         NODE, active=True, since=NOW - HOUR, reason="scheduled update at 03:00"), [], 1,
      "MAINTENANCE WARNING - maintenance mode since today 05:00: scheduled update at 03:00 - it "
      "ends after the update, else end it as admin maint",
      "active_sessions=17;;;0 maintenance=1;;;0;1 maintenance_age=3600s;;43200;0 "
      "vnc_login_disabled=0;;;0;1"),
-    ("r14_planned_maintenance_running", maintenance, with_maintenance(
+    ("r14_planned_maintenance_running", maintenance.DEFINITION, with_maintenance(
         NODE, active=True, since=NOW - HOUR, reason="hardware",
         planned=PlannedMaintenance(NOW - HOUR, NOW + HOUR, "hardware")), [], 1,
      "MAINTENANCE WARNING - maintenance mode since today 05:00: hardware - planned until today "
      "07:00, admin maint ends it", None),
-    ("r14_planned_maintenance_running_without_end", maintenance, with_maintenance(
+    ("r14_planned_maintenance_running_without_end", maintenance.DEFINITION, with_maintenance(
         NODE, active=True, since=NOW - HOUR, reason="hardware",
         planned=PlannedMaintenance(NOW - HOUR, None, "hardware")), [], 1,
      "MAINTENANCE WARNING - maintenance mode since today 05:00: hardware - planned, admin maint "
      "ends it when the work is done", None),
-    ("r9_maintenance_after_a_failed_run", maintenance, with_maintenance(
+    ("r9_maintenance_after_a_failed_run", maintenance.DEFINITION, with_maintenance(
         FAILED_RUN, active=True, since=NOW - 2 * HOUR,
         reason="scheduled update failed: installation error"), [], 1,
      "MAINTENANCE WARNING - maintenance mode since today 04:00: scheduled update failed... - "
      "the update failed, it stays: fix the cause, then end it as admin maint", None),
-    ("r14_vnc_disabled_for_the_planned_maintenance", maintenance, with_maintenance(
+    ("r14_vnc_disabled_for_the_planned_maintenance", maintenance.DEFINITION, with_maintenance(
         NODE._replace(vnc_login_disabled=True),
         planned=PlannedMaintenance(NOW + HOUR, None, "update 4.12")), [], 0,
      "MAINTENANCE OK - planned maintenance today 07:00: update 4.12, VNC login disabled for it, "
      "users are being notified",
      "active_sessions=17;;;0 maintenance=0;;;0;1 maintenance_age=0s;;43200;0 "
      "vnc_login_disabled=1;;;0;1"),
-    ("r14_vnc_disabled_at_the_notice_border", maintenance, with_maintenance(
+    ("r14_vnc_disabled_at_the_notice_border", maintenance.DEFINITION, with_maintenance(
         NODE._replace(vnc_login_disabled=True),
         planned=PlannedMaintenance(NOW + 2 * HOUR, None, "update 4.12")), [], 0, None, None),
-    ("r14_vnc_disabled_too_early_for_the_plan", maintenance, with_maintenance(
+    ("r14_vnc_disabled_too_early_for_the_plan", maintenance.DEFINITION, with_maintenance(
         NODE._replace(vnc_login_disabled=True),
         planned=PlannedMaintenance(NOW + 2 * HOUR + MINUTE, None, "update 4.12")), [], 1,
      "MAINTENANCE WARNING - VNC login disabled outside maintenance, nobody can log in - as admin "
      "maint enable VNC login", None),
-    ("maintenance_overdue", maintenance, with_maintenance(
+    ("maintenance_overdue", maintenance.DEFINITION, with_maintenance(
         HEALTHY, active=True, since=NOW - 12 * HOUR, reason="hardware"), [], 2,
      "MAINTENANCE CRITICAL - maintenance mode for 12h, longer than 12h: hardware - end it when "
      "the work is done: " + MAINT, None),
-    ("r7_maint_only", maintenance, LOCKED, [], 2,
+    ("r7_maint_only", maintenance.DEFINITION, LOCKED, [], 2,
      "MAINTENANCE CRITICAL - maintenance since today 03:00 after a failed download, only admin "
      "maint ends it - remove the update lock, then end it as admin maint",
      "active_sessions=0;;;0 maintenance=1;;;0;1 maintenance_age=10800s;;43200;0 "
      "vnc_login_disabled=0;;;0;1"),
-    ("r14_vnc_disabled_outside", maintenance, NODE._replace(vnc_login_disabled=True), [], 1,
+    ("r14_vnc_disabled_outside", maintenance.DEFINITION, NODE._replace(vnc_login_disabled=True), [], 1,
      "MAINTENANCE WARNING - VNC login disabled outside maintenance, nobody can log in - as admin "
      "maint enable VNC login", None),
-    ("r14_vnc_disabled_in_maintenance_ok_severity", maintenance, with_maintenance(
+    ("r14_vnc_disabled_in_maintenance_ok_severity", maintenance.DEFINITION, with_maintenance(
         NODE._replace(vnc_login_disabled=True), active=True, since=NOW, reason="planned"),
      ["--maintenance-active-severity", "ok"], 0, None, None),
-    ("schedule_healthy", update_schedule, HEALTHY, [], 0,
+    ("schedule_healthy", update_schedule.DEFINITION, HEALTHY, [], 0,
      "SCHEDULE OK - scheduled update Tue 03:00, download Tue 01:30 (1h 30m before)",
      "download_lead=5400s;3600:;;0 scheduled_download_active=1;;;0;1 "
      "scheduled_update_active=1;;;0;1 switched_off_by_failure=0;;0;0;1"),
-    ("r6_switched_off", update_schedule, LOCKED, [], 2,
+    ("r6_switched_off", update_schedule.DEFINITION, LOCKED, [], 2,
      "SCHEDULE CRITICAL - schedule switched off since today 03:00 by a failed download - fix the "
      "download, remove the update lock, switch the schedule on",
      "download_lead=0s;;;0 scheduled_download_active=0;;;0;1 scheduled_update_active=0;;;0;1 "
      "switched_off_by_failure=1;;0;0;1"),
-    ("r3_short_lead", update_schedule, with_schedule(
+    ("r3_short_lead", update_schedule.DEFINITION, with_schedule(
         HEALTHY, download=ScheduledDownload(True, "tuesday", "02:30", None)), [], 1,
      "SCHEDULE WARNING - download Tue 02:30 starts only 30m before the update Tue 03:00 - move "
      "it 1h 30m earlier " + SETTINGS, None),
-    ("r3_lead_exactly_1h_ok", update_schedule, with_schedule(
+    ("r3_lead_exactly_1h_ok", update_schedule.DEFINITION, with_schedule(
         HEALTHY, download=ScheduledDownload(True, "tuesday", "02:00", None)), [], 0,
      "SCHEDULE OK - scheduled update Tue 03:00, download Tue 02:00 (1h before)", None),
-    ("r3_lead_across_midnight", update_schedule, with_schedule(
+    ("r3_lead_across_midnight", update_schedule.DEFINITION, with_schedule(
         HEALTHY, download=ScheduledDownload(True, "monday", "23:30", None),
         update=ScheduledUpdate(True, "tuesday", "00:30")), [], 0, None,
      "download_lead=3600s;3600:;;0 scheduled_download_active=1;;;0;1 "
      "scheduled_update_active=1;;;0;1 switched_off_by_failure=0;;0;0;1"),
-    ("r3_download_end_past_update", update_schedule, with_schedule(
+    ("r3_download_end_past_update", update_schedule.DEFINITION, with_schedule(
         HEALTHY, download=ScheduledDownload(True, "tuesday", "01:30", "03:15")), [], 1,
      "SCHEDULE WARNING - download may run until 03:15, past the update start Tue 03:00 - end "
      "it before the update " + SETTINGS, None),
-    ("r16_cluster_lock_yes", update_schedule, NODE._replace(
+    ("r16_cluster_lock_yes", update_schedule.DEFINITION, NODE._replace(
         cluster=NODE.cluster._replace(update_lock=True)), [], 1,
      "SCHEDULE WARNING - Cluster-wide update lock is yes, the scheduled update Tue 03:00 will "
      "not run - set it to no in the cluster settings", None),
-    ("r16_cluster_lock_yes_update_off", update_schedule, with_schedule(NODE._replace(
+    ("r16_cluster_lock_yes_update_off", update_schedule.DEFINITION, with_schedule(NODE._replace(
         cluster=NODE.cluster._replace(update_lock=True)),
         update=ScheduledUpdate(False, "tuesday", "03:00")), [], 0,
      "SCHEDULE OK - no scheduled update, Auto-Update only", None),
-    ("r15_not_all_hotfixes", update_schedule, with_hotfixes(HEALTHY, always=False), [], 1,
+    ("r15_not_all_hotfixes", update_schedule.DEFINITION, with_hotfixes(HEALTHY, always=False), [], 1,
      "SCHEDULE WARNING - Always install all hotfixes is no, update runs skip unselected "
      "hotfixes - as admin update set Always install all hotfixes to yes", None),
-    ("r15_not_all_hotfixes_severity_ok", update_schedule, with_hotfixes(HEALTHY, always=False),
+    ("r15_not_all_hotfixes_severity_ok", update_schedule.DEFINITION, with_hotfixes(HEALTHY, always=False),
      ["--always-install-all-off-severity", "ok"], 0, None, None),
-    ("tightgate_healthy", tightgate, HEALTHY, [], 0,
+    ("tightgate_healthy", TIGHTGATE, HEALTHY, [], 0,
      "TIGHTGATE OK - tg-single: all 6 aspects OK (VERSIONS, UPDATE_LOCK, HOTFIXES, REBOOT, "
      "MAINTENANCE, SCHEDULE)", None),
-    ("tightgate_locked", tightgate, LOCKED, [], 2,
+    ("tightgate_locked", TIGHTGATE, LOCKED, [], 2,
      "TIGHTGATE CRITICAL - UPDATE_LOCK: update lock since today 03:00, cluster... "
      "(+3 more) - " + REMOVE, None),
-    ("r8_tightgate_keeps_the_since", tightgate,
+    ("r8_tightgate_keeps_the_since", TIGHTGATE,
      with_flags(HEALTHY, warn_flag=Marker(True, NOW - 4 * HOUR, ("proxy refused",))), [], 1,
      "TIGHTGATE WARNING - VERSIONS: Update download failed since today 02:00 - check the "
      "update server access, then as admin update choose Download", None),
-    ("tightgate_prefixed_options", tightgate, with_hotfixes(HEALTHY, HOUR),
+    ("tightgate_prefixed_options", TIGHTGATE, with_hotfixes(HEALTHY, HOUR),
      ["--hotfixes-warning", "0", "--versions-warn-flag-severity", "ok"], 1,
      "TIGHTGATE WARNING - HOTFIXES: 1 hotfix pending: HF-0 - " + INSTALL_HOTFIXES, None),
-    ("tightgate_prefixed_tolerance", tightgate, with_hotfixes(HEALTHY, HOUR),
+    ("tightgate_prefixed_tolerance", TIGHTGATE, with_hotfixes(HEALTHY, HOUR),
      ["--hotfixes-warning", "1"], 0, None, None),
 ]
 
 
-@pytest.mark.parametrize("name, module, state, args, code, text, perfdata", CASES,
+@pytest.mark.parametrize("name, definition, state, args, code, text, perfdata", CASES,
                          ids=[c[0] for c in CASES])
-def test_companion_check(state_dir, name, module, state, args, code, text, perfdata):
-    outcome = run_check(module.DEFINITION, ["--state-dir", state_dir(state)] + args)
+def test_companion_check(state_dir, name, definition, state, args, code, text, perfdata):
+    outcome = run_check(definition, ["--state-dir", state_dir(state)] + args)
     assert outcome.code == code, outcome.output
     assert len(outcome.shown) <= 160, outcome.text
     if text is not None:
         assert outcome.text == text
     else:
-        assert outcome.text.startswith("%s %s - " % (module.DEFINITION.name,
+        assert outcome.text.startswith("%s %s - " % (definition.name,
                                                       ("OK", "WARNING", "CRITICAL")[code]))
     if perfdata is not None:
         assert outcome.perfdata == perfdata
 
 
 def test_tightgate_long_output_has_one_line_per_aspect(state_dir):
-    outcome = run_check(tightgate.DEFINITION, ["--state-dir", state_dir(LOCKED)])
+    outcome = run_check(TIGHTGATE, ["--state-dir", state_dir(LOCKED)])
     aspects = [line.split(" ", 2)[:2] for line in outcome.lines[1:] if line.startswith("[")]
     assert aspects == [   # worst first, then in the registry's order
         ["[CRITICAL]", "UPDATE_LOCK:"], ["[CRITICAL]", "MAINTENANCE:"], ["[CRITICAL]", "SCHEDULE:"],
@@ -244,7 +244,7 @@ def test_tightgate_perfdata_is_the_union_of_the_single_checks(state_dir):
         union.extend(run_check(module.DEFINITION, ["--state-dir", path]).perfdata.split())
     from tgmon.checks import versions
     union.extend(run_check(versions.DEFINITION, ["--state-dir", path]).perfdata.split())
-    assert sorted(run_check(tightgate.DEFINITION, ["--state-dir", path]).perfdata.split()) == sorted(union)
+    assert sorted(run_check(TIGHTGATE, ["--state-dir", path]).perfdata.split()) == sorted(union)
 
 
 def test_tightgate_equals_the_single_checks_worst_state(state_dir):
@@ -255,7 +255,7 @@ def test_tightgate_equals_the_single_checks_worst_state(state_dir):
                    for m in (update_lock, hotfixes, reboot_required, maintenance, update_schedule)]
         from tgmon.checks import versions
         singles.append(run_check(versions.DEFINITION, ["--state-dir", path]).code)
-        assert run_check(tightgate.DEFINITION, ["--state-dir", path]).code == max(singles)
+        assert run_check(TIGHTGATE, ["--state-dir", path]).code == max(singles)
 
 
 def test_missing_optional_fields(tmp_path):
@@ -272,7 +272,7 @@ def test_missing_optional_fields(tmp_path):
            "maintenance": {"active": False},
            "vnc_login_disabled": False, "active_sessions": 0, "unknown_future_field": 1}
     (tmp_path / "status.json").write_text(json.dumps(doc))
-    outcome = run_check(tightgate.DEFINITION, ["--state-dir", str(tmp_path)])
+    outcome = run_check(TIGHTGATE, ["--state-dir", str(tmp_path)])
     assert outcome.code == 1
     assert outcome.text == ("TIGHTGATE WARNING - VERSIONS: update server never checked "
                             "successfully - check the update server access (proxy, firewall, "

@@ -103,7 +103,7 @@ def test_served_reads_during_writes(tmp_path):
 def test_checks_never_write_into_the_state_dir(tmp_path):
     """Read-only: a read-only state dir (and files) is all a check needs."""
     from helpers import run_check
-    from tgmon.checks import tightgate
+    from tgmon.checks.registry import TIGHTGATE
     path = tmp_path / "state"
     write_state(str(path), examples.build("update-locked-cluster-node"))
     before = {name: os.stat(path / name).st_mtime_ns for name in os.listdir(path)}
@@ -111,7 +111,7 @@ def test_checks_never_write_into_the_state_dir(tmp_path):
         os.chmod(path / name, 0o444)
     os.chmod(path, 0o555)
     try:
-        outcome = run_check(tightgate.DEFINITION, ["--state-dir", str(path)])
+        outcome = run_check(TIGHTGATE, ["--state-dir", str(path)])
         assert outcome.code == 2
         assert {name: os.stat(path / name).st_mtime_ns for name in os.listdir(path)} == before
     finally:

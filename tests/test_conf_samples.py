@@ -13,7 +13,9 @@ from tgmon.state import examples
 from tgmon.checks.registry import SINGLE_NODE_CHECKS, all_checks
 from tgmon.state.layout import write_state
 from tgmon.timeutil import utcnow
-from helpers import ROOT, VENV_BIN
+from tgmon.options import build_parser
+from tgmon.runtime.configure import options_from
+from helpers import ROOT, VENV_BIN, run_check
 
 DEFINITIONS = all_checks()
 COMMANDS = os.path.join(ROOT, "icinga-conf", "global-templates", "tgmon-commands.conf")
@@ -34,9 +36,10 @@ def _commands():
 
 
 def _options(definition):
-    parser = definition.parser()
-    return {max(a.option_strings, key=len) for a in parser._actions
-            if a.dest not in ("help", "version")}
+    """Every option's long form as --help lists it, but -h and -V."""
+    help_text = run_check(definition, ["--help"]).output
+    return set(re.findall(r"^  (?:-\w(?: \S+)?, )?(--[\w-]+)", help_text, re.M)) - {
+        "--help", "--version"}
 
 
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=[d.prog for d in DEFINITIONS])
@@ -48,7 +51,7 @@ def test_every_option_is_an_argument_and_back(definition):
     for var in re.findall(r"\$(tgmon_\w+)\$", body):
         assert var.startswith("tgmon_%s_" % definition.short_name)
     timeout = int(re.search(r"^  timeout = (\d+)", body, re.M).group(1))
-    assert timeout > definition.parser().get_default("timeout")
+    assert timeout > build_parser(definition).get_default("timeout")
 
 
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=[d.prog for d in DEFINITIONS])
@@ -114,8 +117,8 @@ def test_nagios_empty_macros_leave_the_config_file_in_charge(short_tmp):
                          ("$ARG1$", "--config %s" % config)):
         line = line.replace(macro, value)
     argv = shlex.split(line)[1:]
-    opts = VERSIONS.parse(argv)
+    opts = options_from(VERSIONS, argv)
     assert (opts.token_file, opts.ca_file) == ("/etc/tgmon/token", "/etc/tgmon/ca.pem")
     assert (opts.warn_flag_severity, opts.warning_age) == (2, 3600)
-    given = VERSIONS.parse(argv + ["--token-file", "/other", "--warning-age", "2h"])
+    given = options_from(VERSIONS, argv + ["--token-file", "/other", "--warning-age", "2h"])
     assert (given.token_file, given.warning_age) == ("/other", 7200)   # the command line wins

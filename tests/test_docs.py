@@ -10,6 +10,7 @@ import pytest
 from tgmon.state import examples
 from tgmon.checks import cluster_updates
 from tgmon.checks.registry import SINGLE_NODE_CHECKS, all_checks
+from tgmon.options import default_settings
 
 from helpers import NOW, ROOT
 
@@ -40,7 +41,7 @@ def test_sections(definition):
 def test_every_perfdata_label_is_documented(definition):
     labels = set()
     for name in examples.EXAMPLES:
-        verdict = definition.judge(examples.build(name, NOW), definition.default_options(), NOW)
+        verdict = definition.judge(examples.build(name, NOW), default_settings(definition), NOW)
         labels |= {p.label for p in verdict.perfdata}
     text = _doc(definition)
     assert all("``%s``" % label in text for label in labels), labels

@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tgmon.state import examples
 from tgmon.checks.registry import all_checks
+from tgmon.options import default_settings, plugin_args
+from tgmon.runtime.configure import options_from
 from tgmon.state.schema import to_document
 
 from helpers import NOW, run_check
@@ -160,7 +162,7 @@ def _judge_everything(state):
     for definition in all_checks():
         subject = (ClusterView((("x", state),), (), now, "x") if definition.scope == "cluster"
                    else state)
-        verdict = definition.judge(subject, definition.default_options(), now)
+        verdict = definition.judge(subject, default_settings(definition), now)
         assert verdict.findings
 
 
@@ -198,7 +200,7 @@ def test_any_flags_object(name, value):
 def _option_names():
     names = set()
     for definition in all_checks():
-        names |= {a.dest for a in definition.parser()._actions}
+        names |= set(plugin_args(definition))
     return sorted(names)
 
 
@@ -223,6 +225,6 @@ def test_any_config_shape_is_taken_or_refused_by_name(document):
             handle.write(yaml.safe_dump(document))
         for definition in all_checks():
             try:
-                definition.parse(["--config", path])
+                options_from(definition, ["--config", path])
             except UsageError as exc:
                 assert str(exc).startswith("config %s" % path), str(exc)

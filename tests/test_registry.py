@@ -25,25 +25,29 @@ def _read(*parts):
 
 def test_registry_lists_each_plugin_once_with_a_known_scope():
     assert len(PROGS) == len(CHECKS) == 9
-    assert {d.scope for d in CHECKS} == {"node", "all-in-one", "cluster"}
+    assert {d.scope for d in CHECKS} == {"node", "all-in-one", "cluster", "reachability"}
     assert all(d.scope == "node" for d in SINGLE_NODE_CHECKS)
     assert by_prog("check_versions") is SINGLE_NODE_CHECKS[0]
     with pytest.raises(KeyError):
         by_prog("check_nothing")
 
 
-def test_setup_cfg_entry_points_are_the_registry():
+def test_setup_cfg_entry_points_are_the_registry(monkeypatch):
+    """Each console script is tgmon.plugins.<prog>, which runs that plugin's definition."""
+    import tgmon.plugins
     config = configparser.ConfigParser()
     config.read(os.path.join(ROOT, "setup.cfg"))
     entries = dict(line.split(" = ") for line in
                    config["options.entry_points"]["console_scripts"].strip().splitlines())
     plugins = {name: target for name, target in entries.items() if name.startswith("check_")}
     assert set(plugins) == PROGS
-    for prog, target in plugins.items():
-        module, _, attribute = target.partition(":")
-        loaded = __import__(module, fromlist=[attribute])
-        assert loaded.DEFINITION is by_prog(prog)
-        assert attribute == "main"
+    ran = []
+    monkeypatch.setattr(tgmon.plugins, "_run", ran.append)
+    for prog, target in sorted(plugins.items()):
+        assert target == "tgmon.plugins:%s" % prog
+        getattr(tgmon.plugins, prog)()
+        assert ran[-1] is by_prog(prog)
+    assert len(ran) == len(PROGS)
 
 
 def test_plugin_wrappers_are_the_registry():
@@ -51,8 +55,10 @@ def test_plugin_wrappers_are_the_registry():
                 if name.startswith("check_")}
     assert wrappers == PROGS
     for prog in PROGS:
-        module = by_prog(prog).judge.__module__
-        assert "from %s import main" % module in _read("plugins", prog)
+        assert "from tgmon.plugins import %s as main" % prog in _read("plugins", prog)
+    stale = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "wrappers.py"), "--check"],
+                           capture_output=True, text=True, timeout=60)
+    assert stale.returncode == 0, stale.stdout + stale.stderr
 
 
 def test_docs_pages_are_the_registry():

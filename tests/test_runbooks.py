@@ -10,7 +10,8 @@ from docutils.core import publish_doctree
 
 from tgmon.state import examples
 from tgmon.checks import runbook
-from tgmon.checks.reachable import Unreadable
+from tgmon.options import default_settings
+from tgmon.sources import Unreadable
 from tgmon.checks.registry import all_checks, by_prog
 from tgmon.state.model import ClusterView, Hotfix, NodeFailure
 from tgmon.sim.scenario import load_scenario
@@ -60,7 +61,7 @@ def test_every_page_has_the_runbook_section_notes_url_points_at(definition):
 
 
 def _problems(definition, subject, now):
-    verdict = definition.judge(subject, definition.default_options(), now)
+    verdict = definition.judge(subject, default_settings(definition), now)
     return {runbook.explained_by(definition, f) for f in verdict.findings if f.status != OK}
 
 

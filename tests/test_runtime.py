@@ -12,6 +12,8 @@ from tgmon.verdict import Finding, Perf, Verdict
 
 from helpers import NOW, as_shown, run_check
 
+HEALTHY = lambda definition, opts, now: examples.healthy_single(NOW)  # noqa: E731
+
 
 def test_help_exits_3():
     outcome = run_check(versions.DEFINITION, ["-h"])
@@ -25,19 +27,18 @@ def test_version_exits_3_without_metadata_lookup():
     assert (outcome.code, outcome.output) == (3, "check_versions (tgmon) 0.1.0\n")
 
 
-def _definition(read=None, judge=None):
+def _definition(judge=None):
     return CheckDefinition(
         name="TEST", prog="check_test", description="test",
-        judge=judge or versions.judge, add_arguments=versions.add_arguments,
-        conditions=versions.DEFINITION.conditions,
-        read=read or (lambda opts, now: examples.healthy_single(NOW)))
+        judge=judge or versions.judge, options=versions.OPTIONS,
+        conditions=versions.DEFINITION.conditions)
 
 
 def test_timeout_covers_the_read():
-    def slow_read(opts, now):
+    def slow_read(definition, opts, now):
         time.sleep(5)
     started = time.monotonic()
-    outcome = run_check(_definition(read=slow_read), ["-t", "0.3"])
+    outcome = run_check(_definition(), ["-t", "0.3"], read=slow_read)
     assert time.monotonic() - started < 3
     assert (outcome.code, outcome.text) == (3, (
         "TEST UNKNOWN - reading the state dir /var/lib/tgmon took longer than -t 0.3 s - "
@@ -48,7 +49,7 @@ def test_timeout_covers_the_judge_too():
     def slow_judge(state, opts, now):
         time.sleep(5)
     started = time.monotonic()
-    outcome = run_check(_definition(judge=slow_judge), ["-t", "0.3"])
+    outcome = run_check(_definition(judge=slow_judge), ["-t", "0.3"], read=HEALTHY)
     assert time.monotonic() - started < 3
     assert (outcome.code, outcome.text) == (3, (
         "TEST UNKNOWN - timed out after 0.3 s - raise -t/--timeout or look at why the state "
@@ -63,7 +64,7 @@ def _broken_judge(state, opts, now):
                                                          (["-vv"], False), (["-vvv"], True),
                                                          (["-v", "-v", "-v"], True)])
 def test_internal_error_is_one_unknown_line(verbosity, traceback_shown):
-    outcome = run_check(_definition(judge=_broken_judge), verbosity)
+    outcome = run_check(_definition(judge=_broken_judge), verbosity, read=HEALTHY)
     assert outcome.code == 3
     assert outcome.lines[0] == as_shown("TEST UNKNOWN - internal error: KeyError: 'boom' - "
                                         "rerun with -vvv and report it")
@@ -84,7 +85,7 @@ def test_perfdata_present_with_exotic_values():
     judge = lambda state, opts, now: Verdict(  # noqa: E731
         (Finding("x", 0, "fine"),), (Perf("ratio", 0.12345, "", None, None, 0, 1),
                                      Perf("count", 3.0, "")))
-    outcome = run_check(_definition(judge=judge), [])
+    outcome = run_check(_definition(judge=judge), [], read=HEALTHY)
     assert (outcome.code, outcome.text, outcome.perfdata) == (
         0, "TEST OK - fine", "count=3 ratio=0.123;;;0;1")
 

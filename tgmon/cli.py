@@ -20,7 +20,7 @@ import argparse
 import sys
 
 from .errors import TgmonError
-from .render.nagios import sanitize
+from .safeio.text import sanitize
 from .safeio.stdio import say_stderr, write_stdout
 from .safeargs import SafeArgumentParser
 from .state.layout import DEFAULT_STATE_DIR
@@ -220,13 +220,14 @@ def _main(argv):
 def _validate(state_dir, config, max_age):
     """Read a state dir as check_versions would (with --config's paths); say what it is."""
     from .checks.versions import DEFINITION
+    from .runtime.configure import options_from
     from .state.freshness import check_freshness
     from .sources.statedir import read_state
     from .state.layout import paths_for
     from .timeutil import parse_duration, utcnow
     argv = (["--config", config] if config else []) + (["--state-dir", state_dir]
                                                         if state_dir else [])
-    opts = DEFINITION.parse(argv)
+    opts = options_from(DEFINITION, argv)
     state = read_state(paths_for(opts.state_dir, opts.files))
     set_flags = [name for name, marker in state.flags._asdict().items() if marker.is_set]
     _print("%s: valid %s state of %s (%s), generated %s; markers set: %s"

@@ -18,9 +18,11 @@ aspect (``check_hotfixes: warning_age`` is its ``--hotfixes-warning-age``).
 Command-line options win over the file; a plugin's section wins over the
 common part. Imported only when --config is given, so the plain path never
 loads yaml. Errors name the file and the line, never the file's content.
-"""
 
-import argparse
+The caller hands over the catalogue of commands the file may configure:
+{section: {dest: option}}, each option an ``options.Arg`` (its form, type);
+this module knows no check and no command itself.
+"""
 
 from .errors import UsageError
 from .safeio.files import read_option_file
@@ -28,14 +30,14 @@ from .safeio.files import read_option_file
 FILE_KEYS = ("status", "warn_flag", "update_lock", "reboot_required")
 MAX_CONFIG_BYTES = 256 * 1024
 MAX_PATH_CHARS = 4096
-NOT_FROM_CONFIG = ("help", "version", "config")
+NOT_FROM_CONFIG = ("config",)   # a config file names no other
 DOCS = "see docs/configuration.rst"
 
 
 class ConfigFile:
     """A loaded config file: its common part, its sections, and its lines."""
 
-    def __init__(self, path):
+    def __init__(self, path, catalogue):
         from .safeio import yaml as yamlsafe
         self.path = path
         data = read_option_file(path, "--config", MAX_CONFIG_BYTES, UsageError)
@@ -49,7 +51,7 @@ class ConfigFile:
         if not isinstance(document, dict):
             raise UsageError("config %s must be a mapping of option: value" % path, DOCS)
         self.document = document
-        self.checks = _commands()
+        self.catalogue = catalogue
         self.common, self.sections, self.files = {}, {}, {}
         for key, value in document.items():
             line = document.line_of(key)
@@ -58,7 +60,7 @@ class ConfigFile:
                                  % (path, _at(line)), DOCS)
             if key == "files":
                 self.files = self._files(value, line)
-            elif key in self.checks:
+            elif key in self.catalogue:
                 if not isinstance(value, dict):
                     raise UsageError("config %s%s: section %s must be a mapping"
                                      % (path, _at(line), key), DOCS)
@@ -70,7 +72,7 @@ class ConfigFile:
             else:
                 self.common[_dest(key)] = (key, value, line)
         for key, value, line in self.common.values():
-            if not any(_dest(key) in _actions(d) for d in self.checks.values()):
+            if not any(_dest(key) in options for options in self.catalogue.values()):
                 raise UsageError("config %s%s: unknown option" % (path, _at(line)),
                                  "use the long option names of --help, without dashes")
 
@@ -79,11 +81,11 @@ class ConfigFile:
         mapping = self.sections.get(prog)
         if mapping is None:
             return {}
-        actions = _actions(self.checks[prog])
+        options = self.catalogue[prog]
         result = {}
         for key, value in mapping.items():
             line = mapping.line_of(key)
-            if not isinstance(key, str) or _dest(key) not in actions:
+            if not isinstance(key, str) or _dest(key) not in options:
                 raise UsageError("config %s%s: unknown option for %s"
                                  % (self.path, _at(line), prog),
                                  "use the long option names of %s --help" % prog)
@@ -107,56 +109,41 @@ class ConfigFile:
         return result
 
 
-def _commands():
-    """Everything a config file has a section for: the plugins, and tgmon downtimes."""
-    from .checks.registry import all_checks
-    from .downtimes.command import SYNC
-    commands = {d.prog: d for d in all_checks()}
-    commands[SYNC.prog] = SYNC
-    return commands
-
-
-def apply_config(definition, opts, path):
-    """Fill the options not given on the command line from the config file."""
-    config = ConfigFile(path)
-    given = set(getattr(opts, "_given", ()))
-    actions = _actions(definition)
-    layers = [_only(config.common, actions), config.section(definition.prog)]
-    if definition.scope == "all-in-one":
-        layers = _aspect_layers(config, definition) + layers
+def apply_config(path, catalogue, section, opts, given, aspects=()):
+    """Set the options of ``section`` (a plugin, or downtimes) not in ``given`` (the
+    dests the command line set) from the file. ``aspects``: for the all-in-one check,
+    (section, dest prefix) of each aspect, whose common options and section apply
+    to it under its prefix."""
+    config = ConfigFile(path, catalogue)
+    options = catalogue[section]
+    layers = [_only(config.common, options), config.section(section)]
+    if aspects:
+        layers = _aspect_layers(config, options, aspects) + layers
     for layer in layers:
         for dest, (key, value, line) in layer.items():
             if dest in NOT_FROM_CONFIG:
                 continue
             # converted even when the command line wins: a bad value is always reported
-            converted = _convert(actions[dest], value, config.path, key, line)
+            converted = _convert(options[dest], value, config.path, key, line)
             if dest not in given:
                 setattr(opts, dest, converted)
     opts.files = config.files
     return opts
 
 
-def _aspect_layers(config, definition):
+def _aspect_layers(config, own, aspects):
     """check_tightgate: each aspect's common options and section, under its prefix."""
-    from .checks.tightgate import aspect_prefix
-    from .checks.registry import SINGLE_NODE_CHECKS
-    own = _actions(definition)
     layers = []
-    for aspect in SINGLE_NODE_CHECKS:
-        head = aspect_prefix(aspect).replace("-", "_") + "_"
-        aspect_actions = _actions(aspect)
-        for source in (_only(config.common, aspect_actions), config.section(aspect.prog)):
+    for section, head in aspects:
+        aspect_options = config.catalogue[section]
+        for source in (_only(config.common, aspect_options), config.section(section)):
             layers.append({head + dest: item for dest, item in source.items()
                            if head + dest in own})
     return layers
 
 
-def _only(layer, actions):
-    return {dest: item for dest, item in layer.items() if dest in actions}
-
-
-def _actions(definition):
-    return {a.dest: a for a in definition.parser()._actions}
+def _only(layer, options):
+    return {dest: item for dest, item in layer.items() if dest in options}
 
 
 def _dest(key):
@@ -167,49 +154,44 @@ def _at(line):
     return " line %d" % line if line else ""
 
 
-def _convert(action, value, path, key, line):
+def _convert(option, value, path, key, line):
     """A config value as the option's type would take it; errors never echo the value."""
     where = "config %s%s: %s" % (path, _at(line), key)
-    if action.nargs == 0:  # store_true flags, and -v (a count)
-        if isinstance(action, argparse._CountAction):
-            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3:
-                raise UsageError("%s must be 0 to 3" % where, "write a number 0-3")
-            return value
+    if option.form == "count":   # -v
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3:
+            raise UsageError("%s must be 0 to 3" % where, "write a number 0-3")
+        return value
+    if option.form == "flag":
         if not isinstance(value, bool):
             raise UsageError("%s must be true or false" % where, "write true or false")
         return value
-    if isinstance(action, argparse._AppendAction):
+    if option.form == "list":
         items = value if isinstance(value, list) else [value]
         if not items or len(items) > 1000:
             raise UsageError("%s must be a list of 1 to 1000 values" % where,
                              "write a YAML list")
-        return [_scalar(action, item, where) for item in items]
-    return _scalar(action, value, where)
+        return [_scalar(option, item, where) for item in items]
+    return _scalar(option, value, where)
 
 
-def _scalar(action, value, where):
+def _scalar(option, value, where):
     if isinstance(value, (dict, list)) or value is None or isinstance(value, bool):
         raise UsageError("%s must be a single value" % where, "write one value")
     try:
         text = str(value)
     except ValueError:   # an integer of thousands of digits
-        raise UsageError("%s is not a valid value (too long)" % where, _expects(action)) from None
+        raise UsageError("%s is not a valid value (too long)" % where, _expects(option)) from None
     if len(text) > MAX_PATH_CHARS:
         raise UsageError("%s is longer than %d characters" % (where, MAX_PATH_CHARS),
-                         _expects(action))
-    if action.type is None:
-        converted = text
-    else:
-        try:
-            converted = action.type(text)
-        except Exception:   # argparse types raise ArgumentTypeError/ValueError
-            raise UsageError("%s is not a valid value" % where, _expects(action)) from None
-    if action.choices is not None and converted not in action.choices:
-        raise UsageError("%s is not one of %s" % (where, ", ".join(map(str, action.choices))),
-                         "fix the value in the config file")
-    return converted
+                         _expects(option))
+    if option.type is None:
+        return text
+    try:
+        return option.type(text)
+    except Exception:   # argparse types raise ArgumentTypeError/ValueError
+        raise UsageError("%s is not a valid value" % where, _expects(option)) from None
 
 
-def _expects(action):
-    expects = getattr(action.type, "expects", None)
+def _expects(option):
+    expects = getattr(option.type, "expects", None)
     return "expected %s" % expects if expects else "see the option in --help"

@@ -1,26 +1,52 @@
-"""Command-line options: the shared ones (one help text each) and the types.
+"""Command-line options: the shared ones (one help text each), the types, and
+the parser of a plugin built from its declaration.
 
-Every value is validated at parse time so a bad option is exit 3 with one
-line, before anything is read.
+Every option is data (``Arg``): the parser and ``--config`` (config.py) read
+the same records, and a judge gets a ``Settings`` record of its own options,
+never the argparse namespace. Every value is validated at parse time so a bad
+option is exit 3 with one line, before anything is read.
 """
 
 import argparse
+import functools
+import os
 import re
+import sys
 
 from . import __version__
-from .docpaths import doc_path
 from .errors import UsageError
 from .safeargs import SafeArgumentParser
 from .state.layout import DEFAULT_STATE_DIR
 from .safeio.urls import redact_url
 from .timeutil import DURATION_HELP, parse_duration
+from .checks.definition import dest, severity_dest
+from .checks.runbook import DEFAULT_RUNBOOK_URL
+from .state.model import record
 from .verdict import SEVERITY_CHOICES, status_name
 
 DEFAULT_TIMEOUT = 10
 DEFAULT_MAX_AGE = "30m"
 # Where the rendered docs are served: the package's Apache snippet (tgmon.conf)
 # on the monitoring host itself. Set the real host's name: the person paged follows it.
-DEFAULT_RUNBOOK_URL = "http://localhost/tgmon-docs"
+
+# --help names the installed docs: the Debian package puts them into
+# /usr/share/doc/tgmon (its Python's prefix is /usr), the venv route (make
+# install PREFIX=...) into PREFIX/share/doc/tgmon (its venv's prefix). A source
+# checkout's venv has none: there --help names the package's place, and docs/
+# in the tree holds the same files.
+PACKAGE_DOCS = "/usr/share/doc/tgmon"
+
+
+@functools.lru_cache(maxsize=1)
+def docs_dir():
+    beside = os.path.join(sys.prefix, "share", "doc", "tgmon")
+    return beside if os.path.isdir(beside) else PACKAGE_DOCS
+
+
+def doc_path(*parts):
+    """'/usr/share/doc/tgmon/checks/check_versions.rst' for ('checks', 'check_versions.rst')."""
+    return os.path.join(docs_dir(), *parts)
+
 
 SHARED_HELP = {
     "verbose": "more output: -v lists every aspect, -vv adds where the state "
@@ -54,7 +80,7 @@ SHARED_HELP = {
 }
 
 
-class _Exit(Exception):
+class HelpOrVersion(Exception):
     """-h / -V: text to print, then exit 3 (the plugin did not check anything)."""
 
 
@@ -83,13 +109,13 @@ class PluginArgumentParser(SafeArgumentParser):
                          "see %s --help" % self.prog)
 
     def exit(self, status=0, message=None):
-        raise _Exit(message or "")
+        raise HelpOrVersion(message or "")
 
     def print_help(self, file=None):
-        raise _Exit(self.format_help())
+        raise HelpOrVersion(self.format_help())
 
     def _print_message(self, message, file=None):
-        raise _Exit(message)
+        raise HelpOrVersion(message)
 
 
 # Option types. Each says what it expects (``expects``), so that an error about
@@ -121,6 +147,13 @@ def positive_seconds(text):
 
 
 positive_seconds.expects = "seconds, more than 0 and at most 3600"
+
+
+def cache_seconds(text):
+    return _seconds_between(0, 3600, text, low_included=True)
+
+
+cache_seconds.expects = "seconds, 0 to 3600"
 
 MAX_RANGE = 1e9    # a count or an age threshold beyond this is no threshold
 
@@ -193,78 +226,172 @@ def severity(text):
 severity.expects = "one of " + "|".join(SEVERITY_CHOICES)
 
 
+# ----------------------------------------------------------------- options as data
+# One option as the parser and --config see it. form: value | flag (store_true) |
+# count (-v) | list (repeatable); exclusive: options sharing it exclude each other.
+Arg = record("Arg", "flags dest form type default metavar help exclusive")
+
+
+def arg(*flags, form="value", type=None, default=None, metavar=None, help="", dest=None,
+        exclusive=None):
+    """An ``Arg``; its dest is the long flag's name, as argparse would make it."""
+    long_flag = max(flags, key=len)
+    return Arg(flags, dest or long_flag[2:].replace("-", "_"), form, type, default, metavar,
+               help, exclusive)
+
+
+def add_args(container, args):
+    """Add ``args`` to an argparse parser or argument group."""
+    exclusive = {}
+    for option in args:
+        target = container
+        if option.exclusive:
+            if option.exclusive not in exclusive:
+                exclusive[option.exclusive] = container.add_mutually_exclusive_group()
+            target = exclusive[option.exclusive]
+        kwargs = {"dest": option.dest, "default": option.default, "help": option.help}
+        if option.form == "flag":
+            kwargs["action"] = "store_true"
+        elif option.form == "count":
+            kwargs["action"] = "count"
+        else:
+            kwargs.update(type=option.type, metavar=option.metavar)
+            if option.form == "list":
+                kwargs["action"] = "append"
+        target.add_argument(*option.flags, **kwargs)
+
+
+def given_dests(build_parser, argv):
+    """The dests ``argv`` sets, by public argparse only: the parser once more with every
+    default None, so what is not None was given. An empty file option (a Nagios macro
+    without a value) parses as None: not given, so --config's value applies."""
+    parser = build_parser()
+    parser.set_defaults(**dict.fromkeys(vars(parser.parse_args([])), None))
+    return {name for name, value in vars(parser.parse_args(argv)).items() if value is not None}
+
+
+HTTP_ARGS = (
+    arg("--token-file", metavar="FILE", type=optional_file, help=SHARED_HELP["token_file"]),
+    arg("--ca-file", metavar="FILE", type=optional_file, help=SHARED_HELP["ca_file"]),
+    arg("--insecure", form="flag", default=False, help=SHARED_HELP["insecure"]),
+    arg("--no-proxy", form="flag", default=False, help=SHARED_HELP["no_proxy"]),
+)
+COMMON_ARGS = (
+    arg("-v", "--verbose", form="count", default=0, help=SHARED_HELP["verbose"]),
+    arg("-t", "--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+        help=SHARED_HELP["timeout"]),
+    arg("--config", metavar="FILE", type=optional_file, help=SHARED_HELP["config"]),
+    arg("--max-age", type=duration, default=DEFAULT_MAX_AGE, metavar="DURATION",
+        help=SHARED_HELP["max_age"]),
+    arg("--runbook-url", metavar="URL", type=runbook_base, default=DEFAULT_RUNBOOK_URL,
+        help=SHARED_HELP["runbook_url"]),
+)
+# Where a single-node check reads its state: a state dir or an exporter URL.
+STATE_SOURCE_ARGS = (
+    arg("--state-dir", metavar="DIR", default=DEFAULT_STATE_DIR, type=nonempty_path,
+        help=SHARED_HELP["state_dir"], exclusive="source"),
+    arg("--url", metavar="URL", help=SHARED_HELP["url"], exclusive="source"),
+) + HTTP_ARGS + (
+    arg("--cache-ttl", type=cache_seconds, default=0, metavar="SECONDS",
+        help=SHARED_HELP["cache_ttl"]),
+)
+# Where the cluster check (and tgmon downtimes sync) reads its nodes.
+CLUSTER_SOURCE_ARGS = (
+    arg("--node", form="list", metavar="DIR|URL", help=SHARED_HELP["node"]),
+    arg("--cluster-file", metavar="FILE", type=optional_file, help=SHARED_HELP["cluster_file"]),
+) + HTTP_ARGS
+
+# A declared option's kind: its type, its metavar, and its help after the check's words.
+KINDS = {
+    "age": (duration, "DURATION", "%%s longer than this (%s; default: %%s)" % DURATION_HELP),
+    "duration": (duration, "DURATION", "%%s (%s; default: %%s)" % DURATION_HELP),
+    "range": (nagios_range, "RANGE", "%s (default: %s)"),
+}
+
+
+def own_args(definition):
+    """A check's own options: the declared ones, then one --<condition>-severity per
+    discrete condition; the all-in-one check's are its aspects', under their prefix."""
+    args = []
+    for option in definition.options:
+        kind_type, metavar, help_form = KINDS[option.kind]
+        args.append(arg(*filter(None, (option.short, option.flag)), type=kind_type,
+                        default=option.default, metavar=metavar,
+                        help=help_form % (option.help, option.default or "none")))
+    for condition in definition.conditions:
+        args.append(arg("--%s-severity" % condition.name, dest=severity_dest(condition),
+                        type=severity, default=condition.default, metavar="STATE",
+                        help="state when %s: ok|warning|critical|unknown (default: %s)"
+                             % (condition.when, status_name(condition.default).lower())))
+    for aspect in definition.aspects:
+        prefix = aspect_prefix(aspect)
+        args.extend(option._replace(flags=("--%s-%s" % (prefix, max(option.flags, key=len)[2:]),),
+                                    dest=dest(prefix) + "_" + option.dest)
+                    for option in own_args(aspect))
+    return args
+
+
+def common_args(definition):
+    """The options every plugin has, and where this one reads."""
+    return COMMON_ARGS + (CLUSTER_SOURCE_ARGS if definition.scope == "cluster"
+                          else STATE_SOURCE_ARGS)
+
+
+def plugin_args(definition):
+    """{dest: Arg} of every option of a plugin but -h and -V: what --config may set."""
+    return {option.dest: option for option in common_args(definition) + tuple(own_args(definition))}
+
+
+def aspect_prefix(definition):
+    """'hotfixes', 'reboot-required': the prefix of an aspect's options in check_tightgate."""
+    return definition.short_name.replace("_", "-")
+
+
+def epilog(definition):
+    """The --help's last words: the exit codes and where the installed page is."""
+    return ("Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also for -h, -V and bad "
+            "options). Docs: %s" % doc_path("checks", definition.prog + ".rst"))
+
+
 def build_parser(definition):
-    parser = PluginArgumentParser(
-        prog=definition.prog, description=definition.description,
-        epilog=definition.epilog, add_help=False,
-    )
+    """The plugin's command line, from its declaration."""
+    parser = PluginArgumentParser(prog=definition.prog, description=definition.description,
+                                  epilog=epilog(definition), add_help=False)
     common = parser.add_argument_group("common options")
     common.add_argument("-h", "--help", action="help",
                         help="show this help and exit (exit code 3)")
     common.add_argument("-V", "--version", action="version",
                         version="%s (tgmon) %s" % (definition.prog, __version__),
                         help="show the version and exit (exit code 3)")
-    common.add_argument("-v", "--verbose", action="count", default=0,
-                        help=SHARED_HELP["verbose"])
-    common.add_argument("-t", "--timeout", type=positive_seconds,
-                        default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                        help=SHARED_HELP["timeout"])
-    common.add_argument("--config", metavar="FILE", type=optional_file,
-                        help=SHARED_HELP["config"])
-    common.add_argument("--max-age", type=duration, default=DEFAULT_MAX_AGE,
-                        metavar="DURATION", help=SHARED_HELP["max_age"])
-    common.add_argument("--runbook-url", metavar="URL", type=runbook_base,
-                        default=DEFAULT_RUNBOOK_URL, help=SHARED_HELP["runbook_url"])
-    definition.add_source_arguments(common)
-
-    own = parser.add_argument_group("%s options" % definition.prog)
-    definition.add_arguments(own)
-    add_severity_options(own, definition.conditions)
+    add_args(common, common_args(definition))
+    add_args(parser.add_argument_group("%s options" % definition.prog), own_args(definition))
     return parser
 
 
-def add_age_option(group, option, default, when):
-    """A --*-age threshold: '<STATE> when <when> longer than this'."""
-    group.add_argument(option, type=duration, default=default, metavar="DURATION",
-                       help="%s longer than this (%s; default: %s)" % (when, DURATION_HELP, default))
+def parse_command_line(definition, argv):
+    """The options as given (no file is read yet); UsageError or HelpOrVersion."""
+    opts = build_parser(definition).parse_args(argv)
+    opts.files = {}     # the state files' paths: --config may map them
+    return opts
 
 
-def add_severity_options(group, conditions):
-    """One --<condition>-severity option per discrete condition."""
-    for condition in conditions:
-        group.add_argument(
-            "--%s-severity" % condition.name, type=severity,
-            default=condition.default, metavar="STATE",
-            help="state when %s: ok|warning|critical|unknown (default: %s)"
-                 % (condition.when, status_name(condition.default).lower()))
+def settings_of(definition, values):
+    """The judge's ``Settings`` record from the parsed options ({dest: value})."""
+    if definition.aspects:
+        return definition.Settings(**{
+            aspect.short_name: settings_of(aspect, _unprefixed(values, aspect))
+            for aspect in definition.aspects})
+    return definition.Settings(**{name: values[name] for name in definition.Settings._fields})
 
 
-def add_state_source(group):
-    """Where a single-node check reads its state: a state dir or an exporter URL."""
-    where = group.add_mutually_exclusive_group()
-    where.add_argument("--state-dir", metavar="DIR", default=DEFAULT_STATE_DIR,
-                       type=nonempty_path, help=SHARED_HELP["state_dir"])
-    where.add_argument("--url", metavar="URL", help=SHARED_HELP["url"])
-    add_http_options(group)
-    group.add_argument("--cache-ttl", type=cache_seconds, default=0, metavar="SECONDS",
-                       help=SHARED_HELP["cache_ttl"])
+def default_settings(definition):
+    """The settings as if given nothing (the simulator's timeline, the docs' tests)."""
+    return settings_of(definition, vars(build_parser(definition).parse_args([])))
 
 
-def add_cluster_source(group):
-    """Where the cluster check reads its nodes."""
-    group.add_argument("--node", action="append", metavar="DIR|URL", help=SHARED_HELP["node"])
-    group.add_argument("--cluster-file", metavar="FILE", type=optional_file,
-                       help=SHARED_HELP["cluster_file"])
-    add_http_options(group)
-
-
-def add_http_options(group):
-    group.add_argument("--token-file", metavar="FILE", type=optional_file,
-                       help=SHARED_HELP["token_file"])
-    group.add_argument("--ca-file", metavar="FILE", type=optional_file,
-                       help=SHARED_HELP["ca_file"])
-    group.add_argument("--insecure", action="store_true", help=SHARED_HELP["insecure"])
-    group.add_argument("--no-proxy", action="store_true", help=SHARED_HELP["no_proxy"])
+def _unprefixed(values, aspect):
+    head = dest(aspect_prefix(aspect)) + "_"
+    return {name[len(head):]: value for name, value in values.items() if name.startswith(head)}
 
 
 def http_settings(opts):
@@ -280,10 +407,3 @@ def single_source(opts):
     from .sources import SingleSource
     return SingleSource(opts.state_dir, opts.url, getattr(opts, "files", {}), opts.max_age,
                         http_settings(opts))
-
-
-def cache_seconds(text):
-    return _seconds_between(0, 3600, text, low_included=True)
-
-
-cache_seconds.expects = "seconds, 0 to 3600"

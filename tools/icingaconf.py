@@ -17,7 +17,6 @@ plugin's own default - or its --config file - applies (a default var would put
 every default on the command line, where it beats the config file).
 """
 
-import argparse
 import os
 import sys
 
@@ -33,7 +32,6 @@ from generated import sync  # noqa: E402
 TARGET = os.path.join(ROOT, "icinga-conf", "global-templates", "tgmon-commands.conf")
 ONCALL = os.path.join(ROOT, "icinga-conf", "master", "tgmon-oncall.conf")
 COMMAND_TIMEOUT = 30          # Icinga kills the plugin after this
-SKIP = {"help", "version"}
 assert COMMAND_TIMEOUT > optmod.DEFAULT_TIMEOUT, "the plugin's -t must end first"
 # tightgate-agent: the ITL's cluster-zone check of an agent host, before all else there
 AGENT_NOTES = ("Whether the Icinga agent of the node is connected: the tgmon services of "
@@ -52,22 +50,11 @@ def quote(text, literal=True):
 
 
 def arguments(definition):
-    """[(option, var, kind, description)] for every option but -h/-V."""
-    parser = definition.parser()
-    result = []
-    for action in parser._actions:
-        if action.dest in SKIP:
-            continue
-        option = max(action.option_strings, key=len)
-        var = "%s_%s" % (command_name(definition), action.dest)
-        if isinstance(action, (argparse._StoreTrueAction, argparse._CountAction)):
-            kind = "flag"
-        elif isinstance(action, argparse._AppendAction):
-            kind = "repeat"
-        else:
-            kind = "value"
-        result.append((option, var, kind, " ".join((action.help or "").split())))
-    return result
+    """[(option, var, kind, description)] for every option but -h/-V, in --help's order."""
+    kinds = {"flag": "flag", "count": "flag", "list": "repeat", "value": "value"}
+    return [(max(option.flags, key=len), "%s_%s" % (command_name(definition), option.dest),
+             kinds[option.form], " ".join(option.help.split()))
+            for option in optmod.plugin_args(definition).values()]
 
 
 def render():

@@ -3,7 +3,7 @@
     python tools/wrappers.py          rewrite them
     python tools/wrappers.py --check  exit 1 if one is out of date
 
-Each imports its check from the installed tgmon package. If that fails (the
+Each imports its entry point (tgmon.plugins) from the installed tgmon package. If that fails (the
 package is missing for this Python, a venv moved away), it says so in one
 UNKNOWN line with the fix and exits 3: a core must never see a traceback.
 The Debian package rewrites the first line to ``/usr/bin/python3 -I``, ``make
@@ -36,7 +36,7 @@ if not sys.flags.isolated and sys.executable:  # started as "python3 check_..."
     except OSError:
         pass
 try:
-    from %(module)s import main
+    from tgmon.plugins import %(prog)s as main
 except ImportError as exc:  # no traceback for the monitoring core: one line, exit 3
     sys.stdout.write("%(name)s UNKNOWN - cannot load the tgmon package (%%s) for %%s; install "
                      "tgmon (Debian package, or make install)\\n"
@@ -47,8 +47,7 @@ main()
 
 
 def wrapper(definition):
-    return TEMPLATE % {"prog": definition.prog, "module": definition.judge.__module__,
-                       "name": definition.name}
+    return TEMPLATE % {"prog": definition.prog, "name": definition.name}
 
 
 def main(argv):

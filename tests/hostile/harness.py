@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 
-from tgmon.render.nagios import ILLEGAL_MACRO_CHARS, NAGIOS_REWRITES, _FIRST_LINE as FIRST_LINE_CHARS
+from tgmon.render.nagios import ILLEGAL_MACRO_CHARS, NAGIOS_REWRITES, NOTIFICATION_SAFE as FIRST_LINE_CHARS
 
 from helpers import VENV_BIN
 

@@ -92,8 +92,9 @@ def parsers():
     from tgmon.checks.registry import all_checks
     from tgmon.cli import _parser as tgmon_parser
     from tgmon.downtimes.command import build_parser as sync_parser
+    from tgmon.options import build_parser as plugin_parser
     from tgmon.sim.cli import _parser as sim_parser
-    found = [(check.prog, check.parser()) for check in all_checks()]
+    found = [(check.prog, plugin_parser(check)) for check in all_checks()]
     pending = [("tgmon", tgmon_parser()), ("tgmon downtimes sync", sync_parser()),
                ("tgmon-sim", sim_parser())]
     while pending:

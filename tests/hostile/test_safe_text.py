@@ -13,7 +13,7 @@ import unicodedata
 
 import pytest
 
-from tgmon.render.nagios import MAX_LINE, UNSAFE_CATEGORIES, sanitize
+from tgmon.safeio.text import MAX_LINE, UNSAFE_CATEGORIES, sanitize
 from tgmon.safeio.text import unsafe_character
 
 DROPPED = [

@@ -16,7 +16,7 @@ import unicodedata
 
 import pytest
 
-from tgmon.render.nagios import UNSAFE_CATEGORIES
+from tgmon.safeio.text import UNSAFE_CATEGORIES
 
 from .common import sparse
 from .daemon import TGMON_SIM

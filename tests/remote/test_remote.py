@@ -10,8 +10,8 @@ import pytest
 import requests
 
 from tgmon.state import examples
-from tgmon.checks import cluster_updates, tightgate, versions
-from tgmon.checks.registry import SINGLE_NODE_CHECKS
+from tgmon.checks import cluster_updates, versions
+from tgmon.checks.registry import SINGLE_NODE_CHECKS, TIGHTGATE
 from tgmon.state.layout import write_state
 from tgmon.timeutil import utcnow
 
@@ -41,7 +41,7 @@ def served(tmp_path):
 @pytest.mark.parametrize("name", sorted(examples.EXAMPLES))
 def test_url_results_identical_to_local(served, name):
     exporter = served(name)
-    for definition in SINGLE_NODE_CHECKS + (tightgate.DEFINITION,):
+    for definition in SINGLE_NODE_CHECKS + (TIGHTGATE,):
         local = run_check(definition, ["--state-dir", exporter.state_dir], now=T)
         remote = run_check(definition, ["--url", exporter.url()], now=T)
         assert (remote.code, remote.text, remote.perfdata) == (local.code, local.text,
@@ -225,7 +225,7 @@ def test_cache_shares_one_fetch(served, tmp_path, monkeypatch):
     files = os.listdir(cache)
     assert len(files) == 1 and stat.S_IMODE(os.stat(cache / files[0]).st_mode) == 0o600
     exporter.stop()
-    second = run_check(tightgate.DEFINITION, ["--url", exporter.url(), "--cache-ttl", "60"], now=T)
+    second = run_check(TIGHTGATE, ["--url", exporter.url(), "--cache-ttl", "60"], now=T)
     assert second.code == 1 and "REBOOT" in second.text      # served from the cache
     expired = run_check(versions.DEFINITION, ["--url", exporter.url(), "--cache-ttl", "0.001"],
                         now=T)

@@ -7,10 +7,9 @@ from . import hints
 from ..state.freshness import since_detail, since_text
 from ..state.lifecycle import RUN_LEAD, UPDATE_DURATION, WEEK_SECONDS as WEEK, week_seconds
 from ..state.model import update_running
-from ..options import add_cluster_source, duration, severity
-from .definition import CheckDefinition
+from .definition import CheckDefinition, Option
 from .words import weekly
-from ..timeutil import DURATION_HELP, describe_since, format_duration
+from ..timeutil import describe_since, format_duration
 from ..safeio.urls import is_url
 from ..verdict import (CRITICAL, OK, UNKNOWN, WARNING, Condition, Finding, Perf, Verdict, clip,
                        severity_of)
@@ -21,24 +20,17 @@ HALTED = Condition("cluster-halted", CRITICAL,
                    "a node holds the update lock, which halts the cluster's updates (R9)")
 COLLISION = Condition("schedule-collision", WARNING,
                       "more nodes' scheduled update windows overlap than max_parallel_updates")
-# nodes that are no cluster nodes or of several clusters; nodes that cannot be read
+# nodes that are no cluster nodes or of several clusters
 NOT_A_CLUSTER_NODE = "not-a-cluster-node"
 MIXED_CLUSTERS = "mixed-clusters"
-UNREACHABLE = "unreachable"
+UNREACHABLE = Condition("unreachable", UNKNOWN, "a node's state cannot be read")
 RUN_LEAD_SECONDS = int(RUN_LEAD.total_seconds())
-DEFAULT_UPDATE_DURATION = format_duration(UPDATE_DURATION.total_seconds())
 
-
-def add_arguments(group):
-    group.add_argument("--update-duration", type=duration, default=DEFAULT_UPDATE_DURATION,
-                       metavar="DURATION",
-                       help="how long an update runs after its start, for the schedule "
-                            "overlap; a node's window starts 1 h before (%s; default: %s)"
-                            % (DURATION_HELP, DEFAULT_UPDATE_DURATION))
-    group.add_argument("--unreachable-severity", type=severity, default=UNKNOWN,
-                       metavar="STATE",
-                       help="state when a node's state cannot be read: "
-                            "ok|warning|critical|unknown (default: unknown)")
+OPTIONS = (
+    Option("--update-duration", "duration", format_duration(UPDATE_DURATION.total_seconds()),
+           "how long an update runs after its start, for the schedule overlap; a node's "
+           "window starts 1 h before"),
+)
 
 
 def schedule_overlap(states, update_duration):
@@ -66,7 +58,7 @@ def schedule_overlap(states, update_duration):
     return best, best_nodes
 
 
-def judge(view, opts, now):
+def judge(view, settings, now):
     states = [state for _, state in view.nodes]
     findings = []
     clusters = sorted({s.node.cluster or "" for s in states})
@@ -86,14 +78,14 @@ def judge(view, opts, now):
 
     if view.failures:
         # no node read is UNKNOWN whatever the option says: never an OK that was not checked
-        findings.append(_unreachable(view.failures, len(states) + len(view.failures),
-                                     opts.unreachable_severity if states else UNKNOWN))
+        status = severity_of(settings, UNREACHABLE.name) if states else UNKNOWN
+        findings.append(_unreachable(view.failures, len(states) + len(view.failures), status))
 
     locked = [s for s in states if s.flags.update_lock.is_set]
     for state in locked:
         lock = state.flags.update_lock
         findings.append(Finding(
-            HALTED.name, severity_of(opts, HALTED.name),
+            HALTED.name, severity_of(settings, HALTED.name),
             "update lock on %s since %s halts %s" % (
                 state.node.name, since_text(lock.since, now),
                 state.node.cluster or "its updates"),
@@ -104,16 +96,16 @@ def judge(view, opts, now):
     updating = [s.node.name for s in states if update_running(s)]
     if len(updating) > maximum:
         findings.append(Finding(
-            TOO_MANY.name, severity_of(opts, TOO_MANY.name),
+            TOO_MANY.name, severity_of(settings, TOO_MANY.name),
             "%d nodes updating at once, max_parallel_updates %d: %s"
             % (len(updating), maximum, _names(updating)),
             ("updating: %s" % ", ".join(updating),
              "the cluster serves its users with fewer nodes meanwhile"),
             "spread update times %s" % hints.SCHEDULED_UPDATE))
-    overlap, overlapping = schedule_overlap(states, opts.update_duration)
+    overlap, overlapping = schedule_overlap(states, settings.update_duration)
     if overlap > maximum:
         findings.append(Finding(
-            COLLISION.name, severity_of(opts, COLLISION.name),
+            COLLISION.name, severity_of(settings, COLLISION.name),
             "%d update windows overlap, max_parallel_updates %d: %s"
             % (overlap, maximum, _names(overlapping)),
             tuple("%s: %s" % (s.node.name, weekly(s.schedule.update))
@@ -151,7 +143,7 @@ def _known_critical_first(findings, unreachable):
     did not: a shop paging only on CRITICAL must not miss a halted cluster."""
     critical = [f for f in findings if f.status == CRITICAL]
     unknown = [f for f in findings if f.status == UNKNOWN]
-    if not critical or not unknown or any(f.condition != UNREACHABLE for f in unknown):
+    if not critical or not unknown or any(f.condition != UNREACHABLE.name for f in unknown):
         return None, None
     first = critical[0]
     both = ", %d node%s unreachable" % (unreachable, "" if unreachable == 1 else "s")
@@ -170,7 +162,7 @@ def _unreachable(failures, total, status):
         which = (": " if count == len(failures) else ", e.g. " if count == groups[1][1]
                  else ", most: ")
         text = "%d of %d nodes unreachable%s%s" % (len(failures), total, which, _words(first))
-    return Finding(UNREACHABLE, status, text,
+    return Finding(UNREACHABLE.name, status, text,
                    tuple("%s: %s" % (f.source, "; ".join(filter(None, (_words(f), f.fix))))
                          for f in failures),
                    first.fix or "check the exporters or state dirs of the nodes")
@@ -227,25 +219,13 @@ def _node_line(state, now):
     return ", ".join(parts)
 
 
-def _read(opts, now):
-    from ..options import http_settings
-    from ..sources.nodes import node_sources, read_nodes
-    # no node read is still a verdict: every node's cause in the long output, and perfdata
-    return read_nodes(node_sources(opts.node, opts.cluster_file), http_settings(opts),
-                      opts.max_age, now, require_one=False)
-
-
 DEFINITION = CheckDefinition(
     name="CLUSTER", prog="check_cluster_updates",
     description="Checks the updates of a TightGate-Pro cluster across its nodes: nodes "
                 "updating at once beyond max_parallel_updates, overlapping scheduled update "
                 "windows, update locks that halt the cluster (R9), nodes out of load "
                 "balancing or in maintenance, and nodes that cannot be read.",
-    judge=judge, add_arguments=add_arguments, read=_read, add_source_arguments=add_cluster_source,
-    conditions=(TOO_MANY, HALTED, COLLISION), scope="cluster",
-    findings=(NOT_A_CLUSTER_NODE, MIXED_CLUSTERS, UNREACHABLE),
+    judge=judge, options=OPTIONS, conditions=(UNREACHABLE, TOO_MANY, HALTED, COLLISION),
+    scope="cluster", findings=(NOT_A_CLUSTER_NODE, MIXED_CLUSTERS),
     notes="The updates of the cluster across its nodes: nodes updating at once, "
           "overlapping update windows, update locks that halt it, unreadable nodes.")
-
-
-main = DEFINITION.main

@@ -4,8 +4,7 @@ from datetime import timedelta
 
 from . import hints
 from ..state.lifecycle import NOTICE_LEAD
-from ..options import add_age_option
-from .definition import CheckDefinition
+from .definition import CheckDefinition, Option
 from .words import run_kind
 from ..timeutil import describe_since, format_duration, short_time
 from ..verdict import (CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, clip,
@@ -19,18 +18,17 @@ VNC_DISABLED = Condition("vnc-disabled", WARNING,
                          "VNC login is disabled while no maintenance is active")
 # maintenance mode on longer than --critical-age
 MAINTENANCE_OVERDUE = "maintenance-overdue"
-DEFAULT_CRITICAL_AGE = "12h"
 NOTICE_SECONDS = NOTICE_LEAD.total_seconds()
 LOGINS_BLOCKED = ("new client logins blocked: a single system blocks them right before its "
                   "update starts; they are released when it ends well or the maintenance ends")
 
 
-def add_arguments(group):
-    add_age_option(group, "--critical-age", DEFAULT_CRITICAL_AGE,
-                   "CRITICAL when maintenance mode has been active")
+OPTIONS = (
+    Option("--critical-age", "age", "12h", "CRITICAL when maintenance mode has been active"),
+)
 
 
-def judge(state, opts, now):
+def judge(state, settings, now):
     maint = state.maintenance
     findings = []
     age = int(max(0, (now - maint.since).total_seconds())) if maint.active else 0
@@ -50,18 +48,18 @@ def judge(state, opts, now):
             details.append("the update download failed for good; the node stays in maintenance "
                            "until admin maint ends it")
             findings.append(Finding(
-                MAINT_ONLY.name, severity_of(opts, MAINT_ONLY.name),
+                MAINT_ONLY.name, severity_of(settings, MAINT_ONLY.name),
                 "maintenance since %s after a failed download, only admin maint ends it"
                 % short_time(maint.since, now), tuple(details),
                 "remove the update lock, then end it as admin maint"))
-        elif age >= opts.critical_age:
+        elif age >= settings.critical_age:
             findings.append(Finding(
                 MAINTENANCE_OVERDUE, CRITICAL, "maintenance mode for %s, longer than %s%s"
-                % (format_duration(age), format_duration(opts.critical_age), reason),
+                % (format_duration(age), format_duration(settings.critical_age), reason),
                 tuple(details), "end it when the work is done: %s" % hints.MAINTENANCE))
         else:
             findings.append(Finding(
-                MAINTENANCE_ACTIVE.name, severity_of(opts, MAINTENANCE_ACTIVE.name),
+                MAINTENANCE_ACTIVE.name, severity_of(settings, MAINTENANCE_ACTIVE.name),
                 "maintenance mode since %s%s" % (short_time(maint.since, now), reason),
                 tuple(details), _how_it_ends(maint.planned, failed, now)))
     planned = maint.planned
@@ -91,7 +89,7 @@ def judge(state, opts, now):
             early = ("the planned maintenance begins only %s: VNC login disabled more than %s "
                      "ahead keeps users out until then" % (describe_since(planned.start, now),
                                                           format_duration(NOTICE_SECONDS)),)
-        findings.append(Finding(VNC_DISABLED.name, severity_of(opts, VNC_DISABLED.name),
+        findings.append(Finding(VNC_DISABLED.name, severity_of(settings, VNC_DISABLED.name),
                                 "VNC login disabled outside maintenance, nobody can log in",
                                 early, hints.VNC_LOGIN))
     if not findings:
@@ -99,7 +97,7 @@ def judge(state, opts, now):
                                 (LOGINS_BLOCKED,) if state.new_logins_blocked else ()))
     return Verdict(tuple(findings), (
         Perf("maintenance", 1 if maint.active else 0, "", None, None, 0, 1),
-        Perf("maintenance_age", age, "s", None, int(opts.critical_age), 0),
+        Perf("maintenance_age", age, "s", None, int(settings.critical_age), 0),
         Perf("vnc_login_disabled", 1 if state.vnc_login_disabled else 0, "", None, None, 0, 1),
         Perf("active_sessions", state.active_sessions, "", None, None, 0),
     ))
@@ -132,10 +130,6 @@ DEFINITION = CheckDefinition(
     name="MAINTENANCE", prog="check_maintenance",
     description="Checks the maintenance mode of a TightGate-Pro node (as the appliance's own "
                 "check_maint), planned maintenance and whether VNC login is disabled.",
-    judge=judge, add_arguments=add_arguments,
-    conditions=(MAINTENANCE_ACTIVE, MAINT_ONLY, VNC_DISABLED), findings=(MAINTENANCE_OVERDUE,),
+    judge=judge, options=OPTIONS, conditions=(MAINTENANCE_ACTIVE, MAINT_ONLY, VNC_DISABLED), findings=(MAINTENANCE_OVERDUE,),
     notes="Maintenance mode of the node, planned maintenance and whether VNC login is "
           "disabled.")
-
-
-main = DEFINITION.main

@@ -8,34 +8,22 @@ pages once, naming the cause. A read that fails is its finding, not an
 UNKNOWN, so its long output carries the runbook link.
 """
 
-from ..errors import TgmonError
-from ..state.model import record
+from ..sources import Unreadable
 from ..timeutil import format_duration
-from ..safeio.urls import redact_url
 from ..verdict import CRITICAL, OK, Condition, Finding, Perf, Verdict, severity_of
-from .definition import CheckDefinition, read_single_node
+from .definition import CheckDefinition
 
 UNREACHABLE = Condition("unreachable", CRITICAL,
                         "the node's state cannot be read (exporter down, TLS or token "
                         "refused, state dir missing, state stale or invalid)")
-# A source that could not be read: the reader's cause and fix (generated and
-# origin as a State has them, for the runtime: none).
-Unreadable = record("Unreadable", "source cause fix generated origin", (None, None, None))
 
 
-def read(opts, now):
-    """The node's state, or what kept it from being read (CheckTimeout, the whole
-    check's -t, stays the runtime's own UNKNOWN)."""
-    try:
-        return read_single_node(opts, now)
-    except TgmonError as exc:
-        return Unreadable(redact_url(opts.url or opts.state_dir), exc.cause, exc.fix)
-
-
-def judge(subject, opts, now):
+def judge(subject, settings, now):
+    """``subject``: the node's State, or the ``Unreadable`` the runtime read instead
+    (scope "reachability")."""
     if isinstance(subject, Unreadable):
         return Verdict((Finding(
-            UNREACHABLE.name, severity_of(opts, UNREACHABLE.name), subject.cause,
+            UNREACHABLE.name, severity_of(settings, UNREACHABLE.name), subject.cause,
             ("source: %s" % subject.source,
              "the node's other tgmon services read the same source: they turn UNKNOWN "
              "and wait for this one, which pages for all of them"),
@@ -57,9 +45,7 @@ DEFINITION = CheckDefinition(
                 "exporter answers (TLS, token), the state dir is there, the state is valid "
                 "and fresh. A failure is CRITICAL, with the cause: the node's other tgmon "
                 "services depend on this one, so one outage pages once.",
-    judge=judge, read=read, conditions=(UNREACHABLE,),
+    judge=judge, conditions=(UNREACHABLE,), scope="reachability",
     notes="Whether the update state of the node can be read at all: the other tgmon "
           "services of the node depend on it.")
 
-
-main = DEFINITION.main

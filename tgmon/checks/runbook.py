@@ -8,8 +8,10 @@ it is fixed, when to escalate. This module builds their URLs from one base
 (--runbook-url; Icinga 2's TgmonDocsUrl; the Nagios sample's _TGMON_DOCS).
 """
 
-from ..options import DEFAULT_RUNBOOK_URL
 from ..verdict import OK, problems_first
+
+# where the rendered docs are served: the Apache snippet the package ships
+DEFAULT_RUNBOOK_URL = "http://localhost/tgmon-docs"
 
 SECTION = "runbook"
 # the four parts of every finding's runbook entry, as the pages title them

@@ -1,56 +1,23 @@
 """check_tightgate: every single-node check from one read, in one process.
 
-Each check's options keep their meaning under a prefix naming the check
-(``--hotfixes-warning``, ``--versions-warn-flag-severity``); the worst state
-wins; the long output has one line per aspect.
+Each check (an *aspect* of the node here) keeps its options under a prefix
+naming it (``--hotfixes-warning``, ``--versions-warn-flag-severity``); the
+worst state wins; the long output has one line per aspect. The registry
+composes it from its list of single-node checks.
 """
 
-import argparse
+from functools import partial
 
-from ..options import add_severity_options
 from .definition import CheckDefinition
 from ..verdict import (OK, Finding, Verdict, line_of, problems_first, status_name, summary_line,
                        worst_status)
-from .registry import SINGLE_NODE_CHECKS
 
 
-def aspect_prefix(definition):
-    """'hotfixes', 'reboot-required': the prefix of an aspect's options."""
-    return definition.short_name.replace("_", "-")
-
-
-class _PrefixedGroup:
-    """An argument group that adds a check's long options under its prefix."""
-
-    def __init__(self, group, prefix):
-        self.group = group
-        self.prefix = prefix
-
-    def add_argument(self, *flags, **kwargs):
-        long_name = next(f for f in flags if f.startswith("--"))[2:]
-        kwargs["dest"] = ("%s_%s" % (self.prefix, kwargs.get("dest", long_name))).replace("-", "_")
-        return self.group.add_argument("--%s-%s" % (self.prefix, long_name), **kwargs)
-
-
-def add_arguments(group):
-    for definition in SINGLE_NODE_CHECKS:
-        prefixed = _PrefixedGroup(group, aspect_prefix(definition))
-        definition.add_arguments(prefixed)
-        add_severity_options(prefixed, definition.conditions)
-
-
-def options_for(definition, opts):
-    """The options of one check, un-prefixed, as if it ran on its own."""
-    head = aspect_prefix(definition).replace("-", "_") + "_"
-    values = {k[len(head):]: v for k, v in vars(opts).items() if k.startswith(head)}
-    values.update({k: getattr(opts, k) for k in ("verbose", "timeout", "max_age")})
-    return argparse.Namespace(**values)
-
-
-def judge(state, opts, now):
+def judge(aspects, state, settings, now):
+    """Each aspect judged with its own settings (``settings.<aspect's short name>``)."""
     findings, perfdata = [], []
-    for definition in SINGLE_NODE_CHECKS:
-        verdict = definition.judge(state, options_for(definition, opts), now)
+    for definition in aspects:
+        verdict = definition.judge(state, getattr(settings, definition.short_name), now)
         problems = problems_first(verdict.findings)
         ordered = problems + [f for f in verdict.findings if f.status == OK]
         lead = ordered[0]
@@ -73,19 +40,19 @@ def judge(state, opts, now):
     summary = None
     if not problems_first(findings):
         summary = "%s: all %d aspects OK (%s)" % (
-            state.node.name, len(findings), ", ".join(d.name for d in SINGLE_NODE_CHECKS))
+            state.node.name, len(findings), ", ".join(d.name for d in aspects))
     return Verdict(tuple(findings), tuple(perfdata), summary)
 
 
-DEFINITION = CheckDefinition(
-    name="TIGHTGATE", prog="check_tightgate",
-    description="Runs every single-node check of tgmon (versions, update lock, hotfixes, "
-                "reboot, maintenance, schedule) from one read of the state in one process. "
-                "The worst state wins; the long output has one line per aspect. Each check's "
-                "options are here with the check's name in front (e.g. --hotfixes-warning).",
-    judge=judge, add_arguments=add_arguments, always_long=True, scope="all-in-one",
-    notes="Every update aspect of the node in one service: versions, update lock, "
-          "hotfixes, reboot, maintenance, schedule.")
-
-
-main = DEFINITION.main
+def compose(aspects):
+    """The all-in-one check of these single-node checks."""
+    return CheckDefinition(
+        name="TIGHTGATE", prog="check_tightgate",
+        description="Runs every single-node check of tgmon (versions, update lock, hotfixes, "
+                    "reboot, maintenance, schedule) from one read of the state in one "
+                    "process. The worst state wins; the long output has one line per aspect. "
+                    "Each check's options are here with the check's name in front (e.g. "
+                    "--hotfixes-warning).",
+        judge=partial(judge, aspects), scope="all-in-one", aspects=aspects, always_long=True,
+        notes="Every update aspect of the node in one service: versions, update lock, "
+              "hotfixes, reboot, maintenance, schedule.")

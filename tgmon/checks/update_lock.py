@@ -10,7 +10,7 @@ from ..verdict import CRITICAL, OK, Condition, Finding, Perf, Verdict, severity_
 UPDATE_LOCK = Condition("update-lock", CRITICAL, "the update lock is set (R9)")
 
 
-def judge(state, opts, now):
+def judge(state, settings, now):
     lock = state.flags.update_lock
     findings = []
     if lock.is_set:
@@ -31,7 +31,7 @@ def judge(state, opts, now):
         if state.schedule.disabled_by_failure is not None:
             details.append("scheduled download and update were switched off by the failure; "
                            "switch them on again after removing the lock")
-        findings.append(Finding(UPDATE_LOCK.name, severity_of(opts, UPDATE_LOCK.name),
+        findings.append(Finding(UPDATE_LOCK.name, severity_of(settings, UPDATE_LOCK.name),
                                 text, tuple(details), "fix the cause, then %s" % hints.REMOVE_LOCK))
     else:
         findings.append(Finding(UPDATE_LOCK.name, OK, "no update lock" + _last_run(state, now)))
@@ -59,6 +59,3 @@ DEFINITION = CheckDefinition(
     judge=judge, conditions=(UPDATE_LOCK,),
     notes="The update lock of the node: while it is set no update runs, in a cluster on "
           "no node.")
-
-
-main = DEFINITION.main

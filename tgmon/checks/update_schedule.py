@@ -23,14 +23,14 @@ MINIMUM_LEAD = int(MINIMUM_DOWNLOAD_LEAD.total_seconds())
 RECOMMENDED_LEAD = int(RECOMMENDED_DOWNLOAD_LEAD.total_seconds())
 
 
-def judge(state, opts, now):
+def judge(state, settings, now):
     schedule = state.schedule
     download, update = schedule.download, schedule.update
     findings = []
     off = schedule.disabled_by_failure
     if off is not None:
         findings.append(Finding(
-            SWITCHED_OFF.name, severity_of(opts, SWITCHED_OFF.name),
+            SWITCHED_OFF.name, severity_of(settings, SWITCHED_OFF.name),
             "schedule switched off since %s by a failed download" % short_time(off.since, now),
             ("switched off %s%s" % (describe_since(off.since, now),
                                     ": %s" % off.reason if off.reason else ""),
@@ -42,7 +42,7 @@ def judge(state, opts, now):
     if download.active and update.active:
         if lead < MINIMUM_LEAD:
             findings.append(Finding(
-                SHORT_LEAD.name, severity_of(opts, SHORT_LEAD.name),
+                SHORT_LEAD.name, severity_of(settings, SHORT_LEAD.name),
                 "download %s starts only %s before the update %s"
                 % (weekly(download), format_duration(lead), weekly(update)),
                 ("the vendor recommends starting the download %s before the update"
@@ -51,7 +51,7 @@ def judge(state, opts, now):
                                           hints.SCHEDULED_UPDATE)))
         elif download.end is not None and download_length(download) >= lead:
             findings.append(Finding(
-                SHORT_LEAD.name, severity_of(opts, SHORT_LEAD.name),
+                SHORT_LEAD.name, severity_of(settings, SHORT_LEAD.name),
                 "download may run until %s, past the update start %s"
                 % (download.end, weekly(update)), (),
                 "end it before the update %s" % hints.SCHEDULED_UPDATE))
@@ -60,12 +60,12 @@ def judge(state, opts, now):
                      % (format_duration(lead), format_duration(RECOMMENDED_LEAD)),)
     if update.active and state.cluster is not None and state.cluster.update_lock:
         findings.append(Finding(
-            CLUSTER_LOCK.name, severity_of(opts, CLUSTER_LOCK.name),
+            CLUSTER_LOCK.name, severity_of(settings, CLUSTER_LOCK.name),
             "Cluster-wide update lock is yes, the scheduled update %s will not run"
             % weekly(update), (), "set it to no in the cluster settings"))
     if not state.hotfixes.always_install_all:
         findings.append(Finding(
-            NOT_ALL_HOTFIXES.name, severity_of(opts, NOT_ALL_HOTFIXES.name),
+            NOT_ALL_HOTFIXES.name, severity_of(settings, NOT_ALL_HOTFIXES.name),
             "Always install all hotfixes is no, update runs skip unselected hotfixes", (),
             hints.ALWAYS_ALL_HOTFIXES))
     if not any(f.status != OK for f in findings):
@@ -97,6 +97,3 @@ DEFINITION = CheckDefinition(
     judge=judge, conditions=(SWITCHED_OFF, SHORT_LEAD, CLUSTER_LOCK, NOT_ALL_HOTFIXES),
     notes="The scheduled download and update settings of the node: switched off by a "
           "failure, download timing, cluster-wide update lock, hotfix setting.")
-
-
-main = DEFINITION.main

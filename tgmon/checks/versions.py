@@ -4,8 +4,7 @@ from . import hints
 from ..state.freshness import since_detail, since_text
 from ..state.lifecycle import OLDSTABLE_GAP
 from ..state.model import releases_ahead
-from ..options import add_age_option
-from .definition import CheckDefinition
+from .definition import CheckDefinition, Option
 from ..timeutil import describe_since, format_duration
 from ..verdict import (CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, age_status,
                        severity_of)
@@ -21,29 +20,23 @@ STALE_SERVER_CHECK = Condition(
 # a newer release not installed (--warning-age/--critical-age)
 PENDING_RELEASE = "pending-release"
 
-DEFAULT_WARNING_AGE = "7d"
-DEFAULT_CRITICAL_AGE = "30d"
-DEFAULT_CHECK_AGE = "2d"
 
 INSTALL_HINT = "install it: %s" % hints.AUTO_UPDATE
 
-
-def add_arguments(group):
-    add_age_option(group, "--warning-age", DEFAULT_WARNING_AGE,
-                   "WARNING when a newer release has been available")
-    add_age_option(group, "--critical-age", DEFAULT_CRITICAL_AGE,
-                   "CRITICAL when a newer release has been available")
-    add_age_option(group, "--check-age", DEFAULT_CHECK_AGE,
-                   "--stale-server-check-severity when the last successful update-server "
-                   "check is")
+OPTIONS = (
+    Option("--warning-age", "age", "7d", "WARNING when a newer release has been available"),
+    Option("--critical-age", "age", "30d", "CRITICAL when a newer release has been available"),
+    Option("--check-age", "age", "2d", "--stale-server-check-severity when the last "
+           "successful update-server check is"),
+)
 
 
-def judge(state, opts, now):
+def judge(state, settings, now):
     findings = []
     flag = state.flags.warn_flag
     if flag.is_set:
         findings.append(Finding(
-            WARN_FLAG.name, severity_of(opts, WARN_FLAG.name),
+            WARN_FLAG.name, severity_of(settings, WARN_FLAG.name),
             "Update download failed since %s" % since_text(flag.since, now),
             ("set %s" % since_detail(flag.since, now),) + flag.lines
             + ("the flag clears itself after a complete download",),
@@ -57,7 +50,7 @@ def judge(state, opts, now):
         for r in ahead)
     if len(ahead) >= OLDSTABLE_GAP:
         findings.append(Finding(
-            SKIPPED_RELEASE.name, severity_of(opts, SKIPPED_RELEASE.name),
+            SKIPPED_RELEASE.name, severity_of(settings, SKIPPED_RELEASE.name),
             "%d releases behind, %s installed, %s newest" % (len(ahead), installed,
                                                               ahead[-1].version),
             released + ("skipping a release breaks later updates: catch up from oldstable",),
@@ -66,7 +59,7 @@ def judge(state, opts, now):
         release = ahead[0]
         text = "release %s available for %s, %s installed" % (
             release.version, format_duration(pending_age), installed)
-        status, limit = age_status(pending_age, opts.warning_age, opts.critical_age)
+        status, limit = age_status(pending_age, settings.warning_age, settings.critical_age)
         if limit is not None:
             text += ", longer than %s" % format_duration(limit)
         findings.append(Finding(PENDING_RELEASE, status, text,
@@ -82,15 +75,15 @@ def judge(state, opts, now):
         installed_at = state.releases.installed_at
         check_age = (now - installed_at).total_seconds() if installed_at else None
         findings.append(Finding(
-            STALE_SERVER_CHECK.name, severity_of(opts, STALE_SERVER_CHECK.name),
+            STALE_SERVER_CHECK.name, severity_of(settings, STALE_SERVER_CHECK.name),
             "update server never checked successfully", (), hints.SERVER_ACCESS))
     else:
         check_age = (now - last_check).total_seconds()
-        if check_age > opts.check_age:
+        if check_age > settings.check_age:
             findings.append(Finding(
-                STALE_SERVER_CHECK.name, severity_of(opts, STALE_SERVER_CHECK.name),
+                STALE_SERVER_CHECK.name, severity_of(settings, STALE_SERVER_CHECK.name),
                 "no successful update-server check for %s, limit %s"
-                % (format_duration(check_age), format_duration(opts.check_age)),
+                % (format_duration(check_age), format_duration(settings.check_age)),
                 ("last successful check %s" % describe_since(last_check, now),),
                 hints.SERVER_ACCESS))
         else:
@@ -101,11 +94,11 @@ def judge(state, opts, now):
     perfdata = (
         Perf("releases_behind", len(ahead), "", None, 1, 0),
         Perf("pending_release_age", int(pending_age), "s",
-             int(opts.warning_age), int(opts.critical_age), 0),
+             int(settings.warning_age), int(settings.critical_age), 0),
         Perf("warn_flag", 1 if flag.is_set else 0, "", None, None, 0, 1),
     )
     if check_age is not None:   # an unknown age is left out: 0 would read as just checked
-        perfdata += (Perf("last_check_age", int(max(0, check_age)), "s", int(opts.check_age),
+        perfdata += (Perf("last_check_age", int(max(0, check_age)), "s", int(settings.check_age),
                           None, 0),)
     return Verdict(tuple(findings), perfdata)
 
@@ -115,11 +108,7 @@ DEFINITION = CheckDefinition(
     description="Checks the release state of a TightGate-Pro node: the warn flag "
                 '("Update download failed"), releases available but not installed, '
                 "skipped releases and the last update-server check.",
-    judge=judge, add_arguments=add_arguments,
-    conditions=(WARN_FLAG, SKIPPED_RELEASE, STALE_SERVER_CHECK), findings=(PENDING_RELEASE,),
+    judge=judge, options=OPTIONS, conditions=(WARN_FLAG, SKIPPED_RELEASE, STALE_SERVER_CHECK), findings=(PENDING_RELEASE,),
     notes="Release state of the node: the warn flag Update download failed, releases "
           "offered but not installed or skipped, and the last update-server check.")
-
-
-main = DEFINITION.main
 

@@ -19,7 +19,7 @@ import requests
 
 from ..errors import UsageError
 from ..state.model import record
-from ..render.nagios import sanitize
+from ..safeio.text import sanitize
 from ..safeio.files import read_option_file
 from ..sources.http import (CONNECT_TIMEOUT, BodyTooLarge, make_session, network_words,
                             proxies_for, read_body, remaining, tls_words)

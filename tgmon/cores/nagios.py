@@ -41,7 +41,8 @@ import time
 
 from ..errors import UsageError
 from ..state.model import record
-from ..render.nagios import _FIRST_LINE, sanitize
+from ..render.nagios import NOTIFICATION_SAFE
+from ..safeio.text import sanitize
 from ..safeio.files import file_type
 from . import MAX_NAME, CoreError, Downtime, Found, Refused, owned, unsafe_character
 
@@ -77,7 +78,7 @@ def check_name(value, what, of=None):
 def clean_text(text, limit=MAX_TEXT):
     """Free text as a command's last field: one printable line without ';' or the
     characters Nagios strips from macros."""
-    text = sanitize(text).translate(_FIRST_LINE)
+    text = sanitize(text).translate(NOTIFICATION_SAFE)
     return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
 
 

@@ -4,8 +4,8 @@ What a writer stores is shown later by the checks, on a pager, in a core's
 web page. So no text may hold a line break of any kind - anything
 ``str.splitlines()`` splits on - nor a control or format character (escape
 sequences, bidi overrides that turn text around, zero-width characters):
-the Unicode categories of render.nagios.UNSAFE_CATEGORIES, which the
-output drops (Cs is invalid UTF-8 that came in through argv). Input is
+the Unicode categories of UNSAFE_CATEGORIES, which ``sanitize`` drops
+from every line tgmon shows (Cs is invalid UTF-8 that came in through argv). Input is
 refused naming the field and the character's code point, never quoting the
 input; where refusing would lose more than the text
 (a flag's reason), the text is made safe instead, with a warning. A text
@@ -15,7 +15,35 @@ field may stack at most MAX_MARKS combining marks on one character.
 import re
 import unicodedata
 
-from ..render.nagios import UNSAFE_CATEGORIES, sanitize
+# What no line of text tgmon shows or stores may hold, by Unicode category:
+# controls, invisible format characters (bidi overrides turn "gpj.exe" around;
+# zero-width and soft hyphens, tag characters hide text), lone surrogates
+# (invalid UTF-8), private-use and unassigned code points, line and paragraph
+# separators. sanitize drops them; the writers refuse them (check_text).
+UNSAFE_CATEGORIES = {"Cc": "a control character", "Cf": "an invisible format character",
+                     "Cs": "no character (invalid UTF-8)", "Co": "a private-use character",
+                     "Cn": "an unassigned code point", "Zl": "a line separator",
+                     "Zp": "a paragraph separator"}
+# every character but printable ASCII: only these are looked up one by one
+_SUSPECT = re.compile(r"[^ -~]")
+MAX_LINE = 2000
+MAX_INPUT = 16 * MAX_LINE   # cut first: sanitising stays fast whatever comes in
+
+
+def sanitize(text):
+    """One safe line: printable, no '|' (it starts perfdata), no newlines or controls.
+    Whitespace of any kind (line breaks too) becomes one space."""
+    text = str(text)[:MAX_INPUT]
+    if not text.isprintable():      # fast: printable text holds no C* and no Z* but ' '
+        text = _SUSPECT.sub(_safe_character, text)
+    return " ".join(text.replace("|", "/").split())[:MAX_LINE]
+
+
+def _safe_character(match):
+    char = match.group()
+    return " " if char.isspace() else "" if unicodedata.category(char) in UNSAFE_CATEGORIES \
+        else char
+
 
 # RFC 1123 host names; dots allowed (a fully qualified name), no trailing dot
 _LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")

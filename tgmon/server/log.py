@@ -17,7 +17,7 @@ import select
 import threading
 import time
 
-from ..render.nagios import sanitize
+from ..safeio.text import sanitize
 
 MAX_QUEUED = 10000
 POLL_MS = 200

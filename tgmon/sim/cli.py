@@ -17,7 +17,7 @@ import math
 import os
 import sys
 
-from ..render.nagios import sanitize
+from ..safeio.text import sanitize
 from ..safeargs import SafeArgumentParser
 from ..safeio.stdio import say_stderr, settle_stdout, write_stdout
 from ..errors import TgmonError

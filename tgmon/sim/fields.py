@@ -9,7 +9,7 @@ nothing the simulator prints can carry a line break, an escape or a bidi
 control from the file.
 """
 
-from ..render.nagios import sanitize
+from ..safeio.text import sanitize
 from .errors import ScenarioError
 
 NO_VALUE = object()

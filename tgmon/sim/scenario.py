@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 
 from ..state.model import ScheduledDownload, ScheduledUpdate, WEEKDAYS
-from ..render.nagios import sanitize
+from ..safeio.text import sanitize
 from ..state.lifecycle import parse_clock
 from ..timeutil import UTC
 from .errors import ScenarioError

@@ -1,7 +1,9 @@
 """What every check reports for every node as simulated time passes.
 
-The checks' own judge functions are called on each node's exported state,
-so the timeline shows exactly what the plugins would print. Verdicts change
+Each node's exported state is evaluated as the plugins evaluate it
+(``runtime.evaluate``, with each check's default settings), and each change
+is printed as the plugin's first line, so the timeline shows exactly what
+the plugins would print (tests/sim/test_timeline_plugin.py). Verdicts change
 at events, but also by time alone (a reboot pending longer than 24 h, a
 planned maintenance two hours ahead): between two events the timeline also
 evaluates every instant at which a time of a state crosses one of the checks'
@@ -11,35 +13,35 @@ thresholds, so it turns CRITICAL when the plugin would.
 from datetime import timedelta
 
 from ..checks import cluster_updates
+from ..checks.definition import dest
 from ..checks.registry import SINGLE_NODE_CHECKS
+from ..options import default_settings
+from ..render.nagios import first_line
+from ..runtime import evaluate
 from ..state.lifecycle import NOTICE_LEAD
 from ..state.model import ClusterView, map_times
-from .. import options as optmod
-from ..render.nagios import first_line_budget
-from ..verdict import overall_status, status_name, summary_line
+from ..verdict import status_name
 
 SECOND = timedelta(seconds=1)
 
 
-def report(definition, subject, options):
+def report(definition, subject, settings):
     """(status, first-line text, key): the key changes when a finding's status or
     next step does, not when only an age in the text grows."""
-    verdict = definition.judge(subject, options, subject.generated)
-    key = tuple((f.condition, f.status, f.action) for f in verdict.findings)
-    status = overall_status(verdict)
-    return status, summary_line(verdict, first_line_budget(definition.name,
-                                                          status_name(status))), key
+    result = evaluate(definition, subject, settings, subject.generated)
+    key = tuple((f.condition, f.status, f.action) for f in result.verdict.findings)
+    return result.code, result.summary, key
 
 
-def thresholds(definitions, options):
+def thresholds(definitions, settings):
     """Every duration a judge compares an age with (its options' defaults), and the
     notice lead of a planned maintenance: the offsets at which time alone can
     change a verdict."""
     found = {0.0, -NOTICE_LEAD.total_seconds()}
     for definition in definitions:
-        for action in definition.parser()._actions:
-            if action.type is optmod.duration and action.dest != "max_age":
-                found.add(float(getattr(options[definition.name], action.dest)))
+        for option in definition.options:
+            if option.kind in ("age", "duration"):
+                found.add(float(getattr(settings[definition.name], dest(option.flag))))
     return sorted(found)
 
 
@@ -65,10 +67,9 @@ def timeline(scenario, until=None, nodes=None, checks=SINGLE_NODE_CHECKS, out=No
     sim = scenario.build()
     entries = []
     sim.listeners.append(entries.append)
-    options = {d.name: d.default_options() for d in checks}
     cluster_check = cluster_updates.DEFINITION
-    options[cluster_check.name] = cluster_check.parse(["--node", "-"])
-    offsets = thresholds(list(checks) + [cluster_check], options)
+    settings = {d.name: default_settings(d) for d in list(checks) + [cluster_check]}
+    offsets = thresholds(list(checks) + [cluster_check], settings)
     shown = {}
     wanted = nodes or list(sim.nodes)
 
@@ -83,7 +84,7 @@ def timeline(scenario, until=None, nodes=None, checks=SINGLE_NODE_CHECKS, out=No
                                    sim.local(at or sim.now), cluster.name)
                 subjects.append((cluster.name, cluster_check, view))
         for name, definition, subject in subjects:
-            worst, text, key = report(definition, subject, options[definition.name])
+            worst, text, key = report(definition, subject, settings[definition.name])
             if shown.get((name, definition.name)) != key:
                 shown[(name, definition.name)] = key
                 changes.append((name, definition.name, worst, text))
@@ -118,5 +119,5 @@ def format_timeline(scenario, until=None, nodes=None, checks=SINGLE_NODE_CHECKS)
         for _, node, text in logged:
             lines.append("  %-10s %s" % (node or "*", text))
         for node, name, status, text in changes:
-            lines.append("  %-10s => %s %s - %s" % (node, name, status_name(status), text))
+            lines.append("  %-10s => %s" % (node, first_line(name, status_name(status), text)))
     return "\n".join(lines) + "\n"

@@ -1,7 +1,7 @@
 """Acquisition: a state dir or an exporter's answer becomes a ``State``.
 
 Readers take small settings records, never the command line's namespace;
-``runtime.options`` builds them from the options.
+``tgmon.options`` builds them from the options.
 """
 
 from ..state.model import record
@@ -14,6 +14,10 @@ HttpSettings = record(
 
 # Where one node's state is: a state dir (with per-file overrides) or a URL.
 SingleSource = record("SingleSource", "state_dir url files max_age http")
+
+# A node whose state could not be read: where (shown without secrets), the
+# reader's cause and fix; generated and origin as a State has them (none).
+Unreadable = record("Unreadable", "source cause fix generated origin", (None, None, None))
 
 
 def read_single_state(source, now):
@@ -28,3 +32,14 @@ def read_single_state(source, now):
     from ..state.freshness import check_freshness
     check_freshness(state, now, source.max_age)
     return state
+
+
+def read_or_unreadable(source, now):
+    """The node's state, or the ``Unreadable`` that says what kept it from being read
+    (a check that judges reachability words that itself)."""
+    from ..errors import TgmonError
+    try:
+        return read_single_state(source, now)
+    except TgmonError as exc:
+        from ..safeio.urls import redact_url
+        return Unreadable(redact_url(source.url or source.state_dir), exc.cause, exc.fix)

@@ -1,0 +1,178 @@
+"""The options of tgmon downtimes sync, as data: its parser and --config read them.
+
+Their types validate at parse time (one line, exit 2); each says what it
+expects (``expects``) so that a config file's bad value is named, not quoted.
+"""
+
+import argparse
+import re
+import string
+
+from ..cores import unsafe_character
+from ..errors import UsageError
+from ..safeargs import SafeArgumentParser
+from ..options import (CLUSTER_SOURCE_ARGS, add_args, arg, duration, optional_file,
+                       positive_seconds)
+from ..state.lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
+from ..timeutil import DURATION_HELP, format_duration
+from .wanted import DEFAULT_SERVICE_COMMANDS
+
+SECTION = "downtimes"        # its section in a config file
+DEFAULT_TIMEOUT = 30
+DEFAULT_LOOKAHEAD = "24h"
+DEFAULT_AUTHOR = "tgmon"
+DEFAULT_MAX_AGE = "30m"
+DEFAULT_UPDATE_DURATION = format_duration(UPDATE_DURATION.total_seconds())
+DEFAULT_MAINTENANCE = format_duration(MAINTENANCE_DURATION.total_seconds())
+_AUTHOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+
+def host_name_format(text):
+    """{node} once, as it is: no conversion (!r) or format spec (:d, :.0) that could
+    fail later or turn every node into the same host."""
+    try:
+        fields = [(f, spec, conversion) for _, f, spec, conversion
+                  in string.Formatter().parse(text) if f is not None]
+        trial = text.format(node="tg1")
+    except (ValueError, KeyError, IndexError, AttributeError):
+        fields, trial = None, ""
+    if fields != [("node", "", None)] or "tg1" not in trial or unsafe_character(text, ";") \
+            or len(text) > 200:
+        raise argparse.ArgumentTypeError("must hold {node} once, nothing else in braces (no "
+                                         "!conversion or :format), no ';' or control character")
+    return text
+
+
+host_name_format.expects = "a format with {node}, e.g. {node}.example.net"
+
+
+def author(text):
+    if not _AUTHOR.match(text):
+        raise argparse.ArgumentTypeError("must be 1-64 letters, digits, _ . @ -")
+    return text
+
+
+author.expects = "a name of letters, digits, _ . @ -"
+
+
+def positive_duration(text):
+    seconds = duration(text)
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError("must be longer than 0")
+    return seconds
+
+
+positive_duration.expects = "a duration longer than 0 (e.g. 90m, 2h)"
+
+
+def zone_name(text):
+    from zoneinfo import ZoneInfo
+    try:
+        return ZoneInfo(text)
+    except Exception:   # ZoneInfoNotFoundError, ValueError for odd keys
+        raise argparse.ArgumentTypeError(
+            "the value is not a time zone (e.g. Europe/Berlin)") from None
+
+
+zone_name.expects = "an IANA time zone, e.g. Europe/Berlin"
+
+
+def command_name(text):
+    if not re.match(r"^[A-Za-z0-9_.-]{1,128}$", text):
+        raise argparse.ArgumentTypeError("the value is not a check command name")
+    return text
+
+
+command_name.expects = "a check command name, e.g. tgmon_maintenance"
+
+
+# (title of the --help group, its options)
+GROUPS = (
+    ("run", (
+        arg("-t", "--timeout", type=positive_seconds, default=DEFAULT_TIMEOUT,
+            metavar="SECONDS", help="give up after this many seconds, covering the nodes "
+            "(read within half of it) and the cores (default: %d)" % DEFAULT_TIMEOUT),
+        arg("--config", metavar="FILE", type=optional_file,
+            help="YAML file with defaults for any long option: the common part and a section "
+            "downtimes (docs/configuration.rst)"),
+        arg("--dry-run", form="flag", default=False,
+            help="print what would be added and removed, change nothing"),
+    )),
+    ("nodes (read as check_cluster_updates reads them)", CLUSTER_SOURCE_ARGS + (
+        arg("--max-age", type=duration, default=DEFAULT_MAX_AGE, metavar="DURATION",
+            help="a node whose state is older counts as not read (%s; default: %s)"
+            % (DURATION_HELP, DEFAULT_MAX_AGE)),
+    )),
+    ("the windows", (
+        arg("--lookahead", type=duration, default=DEFAULT_LOOKAHEAD, metavar="DURATION",
+            help="schedule the update runs that begin within this time (default: %s)"
+            % DEFAULT_LOOKAHEAD),
+        arg("--update-duration", type=positive_duration, default=DEFAULT_UPDATE_DURATION,
+            metavar="DURATION", help="how long an update runs after its start; the window "
+            "begins 1 h before it (default: %s, as check_cluster_updates)"
+            % DEFAULT_UPDATE_DURATION),
+        arg("--default-duration", type=positive_duration, default=DEFAULT_MAINTENANCE,
+            metavar="DURATION", help="length of a planned maintenance that has no end "
+            "(default: %s)" % DEFAULT_MAINTENANCE),
+        arg("--timezone", type=zone_name, metavar="ZONE",
+            help="the nodes' time zone for their weekly schedule, e.g. Europe/Berlin; a "
+            "--cluster-file line's own zone wins (default: the UTC offset of each node's "
+            "state, exact but for a DST change inside the lookahead)"),
+    )),
+    ("the downtimes", (
+        arg("--author", type=author, default=DEFAULT_AUTHOR,
+            help="author of tgmon's downtimes; only these are ever changed (default: %s)"
+            % DEFAULT_AUTHOR),
+        arg("--host-name-format", type=host_name_format, default="{node}", metavar="FORMAT",
+            help="the core's host name of a node from its configured name (NAME=SOURCE, or "
+            "its URL's host or state dir's name; never what its state claims): {node} once, "
+            "without !conversion or :format, e.g. {node}.example.net (default: {node})"),
+        arg("--service-command", form="list", type=command_name, metavar="NAME",
+            help="services with this check command get downtimes too (repeatable; default: "
+            "%s)" % ", ".join(DEFAULT_SERVICE_COMMANDS)),
+    )),
+    ("Icinga 2 (REST API)", (
+        arg("--icinga-url", metavar="URL", help="the API, e.g. https://master.example.net:5665"),
+        arg("--icinga-user", metavar="USER", help="the ApiUser"),
+        arg("--icinga-password-file", metavar="FILE", type=optional_file,
+            help="file holding the ApiUser's password (never on the command line)"),
+        arg("--icinga-ca-file", metavar="FILE", type=optional_file,
+            help="CA certificate to verify the API with (Icinga's own CA: "
+            "/var/lib/icinga2/certs/ca.crt)"),
+        arg("--icinga-insecure", form="flag", default=False,
+            help="do not verify the API's certificate (not recommended)"),
+    )),
+    ("Nagios (external commands)", (
+        arg("--nagios-command-file", metavar="FILE", help="Nagios' command pipe (command_file, "
+            "e.g. /var/lib/nagios4/rw/nagios.cmd)"),
+        arg("--nagios-status-file", metavar="FILE",
+            help="Nagios' status.dat (status_file), to see what exists"),
+        arg("--nagios-host-downtime", form="flag", default=False,
+            help="also schedule host downtimes; Nagios then mutes every service of the host "
+            "in the window, an update lock included"),
+    )),
+)
+ARGS = {option.dest: option for _, group in GROUPS for option in group}
+
+
+class _Parser(SafeArgumentParser):
+    """Option errors as one sanitised line that quotes no value given, exit 2."""
+
+    def usage_error(self, message):
+        raise UsageError("bad option: %s" % message, "see tgmon downtimes sync --help")
+
+
+def build_parser():
+    parser = _Parser(
+        prog="tgmon downtimes sync",
+        description="Turn each node's own plan (a maintenance admin maint planned, the next "
+                    "scheduled update run) into downtimes in Icinga 2 and/or Nagios; remove "
+                    "tgmon's downtimes whose window is gone. Planned is silent, failed is loud.",
+        epilog="Nodes: --node NAME=SOURCE or NAME SOURCE [TIMEZONE] lines in --cluster-file; "
+               "a node gets downtimes only on the host it is configured as, and only if its "
+               "state calls itself by that name. Exit 0: synced, nothing skipped; 1: something "
+               "skipped (one line each on stderr), the rest synced; 2: usage, access or API "
+               "error, or -t ran out. See docs/downtimes.rst.")
+    for title, args in GROUPS:
+        add_args(parser.add_argument_group(title), args)
+    return parser
