@@ -139,7 +139,7 @@ def test_every_severity_option_is_a_list_of_the_four_states():
 
 # service set -> (assign filter, its services, where they run): every node set has
 # the node's reachability, an agent's also the agent's connection (on the server)
-SIX = ["tightgate-" + d.short_name for d in NODE]          # tightgate-reachable among them
+SIX = ["tightgate-" + d.short_name for d in NODE] + ["tightgate-reachable"]
 SETS = {
     "tgmon node (agent)": (
         "host.vars.tightgate_mode=%22agent%22&!(host.vars.tightgate_all_in_one=true)",

@@ -110,20 +110,20 @@ def seconds(duration):
     return "%d" % parse_duration(duration)
 
 
-def field_kind(action, kind):
+def field_kind(option, kind):
     """The DataField type for a CheckCommand argument (icingaconf.arguments' kind)."""
     if kind == "flag":
         return "Boolean"
     if kind == "repeat":
         return "Array"
-    if action.type is optmod.severity:
+    if option.type is optmod.severity:
         return "Datalist"
     return "String"
 
 
-def _actions(definition):
-    return {max(a.option_strings, key=len): a for a in definition.parser()._actions
-            if a.option_strings}
+def _options(definition):
+    """The plugin's options (tgmon.options.Arg) by their long flag."""
+    return {max(a.flags, key=len): a for a in optmod.plugin_args(definition).values()}
 
 
 class Basket:
@@ -182,7 +182,7 @@ def commands(basket):
     """External CheckCommands as kickstart imports the package's ITL file (its PluginDir
     prefix dropped), each var a DataField."""
     for definition in all_checks():
-        actions = _actions(definition)
+        options = _options(definition)
         args, varnames = {}, []
         for option, var, kind, description in arguments(definition):
             argument = {"description": description}
@@ -190,7 +190,7 @@ def commands(basket):
             if kind == "repeat":
                 argument["repeat_key"] = True
             args[option] = argument
-            varnames.append(basket.field(var, field_kind(actions[option], kind),
+            varnames.append(basket.field(var, field_kind(options[option], kind),
                                          "%s %s" % (definition.prog, option), description))
         name = command_name(definition)
         basket.add("ExternalCommand", name, {
@@ -291,7 +291,7 @@ def service_sets(basket):
     with the node's reachability (and on an agent the agent's connection) that the
     Dependency rules make them wait for; the cluster's service for a host that lists
     the cluster's nodes."""
-    single = [d for d in all_checks() if d.scope == "node"]      # check_reachable too
+    single = [d for d in all_checks() if d.scope == "node"] + [REACHABLE]
     whole = [d for d in all_checks() if d.scope == "all-in-one"] + [REACHABLE]
     cluster = [d for d in all_checks() if d.scope == "cluster"]
     for mode in ("agent", "agentless"):
