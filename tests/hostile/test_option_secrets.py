@@ -137,7 +137,7 @@ def test_no_parser_quotes_a_value_it_refuses(name, parser, action):
 
 
 def test_every_parser_is_safe_and_takes_no_abbreviations():
-    from tgmon.safeargs import SafeArgumentParser
+    from tgmon.safeio.args import SafeArgumentParser
     for name, parser in parsers():
         assert isinstance(parser, SafeArgumentParser), name
         assert parser.allow_abbrev is False, name

@@ -18,7 +18,7 @@ import os
 import sys
 
 from ..safeio.text import sanitize
-from ..safeargs import SafeArgumentParser
+from ..safeio.args import SafeArgumentParser
 from ..safeio.stdio import say_stderr, settle_stdout, write_stdout
 from ..errors import TgmonError
 from .errors import ScenarioError, SimError
