@@ -72,7 +72,7 @@ def test_set_and_clear_every_flag(node):
     assert code == 2 and "reboot required for 1d 6h, longer than 1d" in text
     marker = read_state(paths_for(str(node))).flags.reboot_required
     assert marker.lines == ("linux-image-6.1",) and marker.since == since
-    for flag, prog in (("update-lock", "check_update_lock"), ("warn-flag", "check_versions"),
+    for flag, _prog in (("update-lock", "check_update_lock"), ("warn-flag", "check_versions"),
                        ("reboot-required", "check_reboot_required")):
         assert tgmon("clear-flag", node, flag).returncode == 0
     assert check("check_update_lock", node)[0] == 0

@@ -205,7 +205,7 @@ def test_the_timeline_moves_with_time_not_only_with_events(tmp_path):
     scenario = load_scenario(str(path))
     seen = {}
     for instant, _, changes in timeline(scenario):
-        for node, name, status, text in changes:
+        for _node, name, status, text in changes:
             seen.setdefault((name, status, text.split(" - ")[0]), instant.astimezone(
                 scenario.zone).strftime("%a %H:%M"))
     requested = [key for key in seen if key[0] == "REBOOT" and key[1] == 1]

@@ -114,7 +114,8 @@ def _link_target(fd, name, shown, info, hops):
         raise WriteError("%s: more than %d symlinks on the way" % (shown, MAX_SYMLINKS),
                          "give the real path of the directory")
     if not _trusted(info.st_uid):
-        raise WriteError("%s is a symlink owned by %s, another user" % (shown, user_name(info.st_uid)),
+        raise WriteError("%s is a symlink owned by %s, another user"
+                         % (shown, user_name(info.st_uid)),
                          "give the real path of the directory; remove the link")
     return os.readlink(name, dir_fd=fd)
 
