@@ -13,6 +13,7 @@ gets its floor here first.
 
 import ast
 import os
+import re
 
 import pytest
 
@@ -25,7 +26,7 @@ MAX_LINES = 400
 # floor: the modules and wings on it (a wing is every module below tgmon/NAME/)
 FLOORS = (
     ("tgmon", "tgmon.errors", "tgmon.safeio"),                      # vocabulary, safe I/O
-    ("tgmon.timeutil", "tgmon.state", "tgmon.verdict", "tgmon.docpaths"),  # what a state is
+    ("tgmon.timeutil", "tgmon.state", "tgmon.verdict"),             # what a state is
     ("tgmon.sources", "tgmon.render", "tgmon.cores"),               # read, show, talk to cores
     ("tgmon.checks",),                                              # judge
     # run a plugin: its option vocabulary (the sync's option declarations too),
@@ -190,3 +191,16 @@ def test_few_loose_modules_and_every_folder_a_wing():
 def test_no_module_is_over_400_lines(module):
     with open(MODULES[module], encoding="utf-8") as handle:
         assert len(handle.read().splitlines()) <= MAX_LINES
+
+
+def test_the_readme_layout_map_names_every_wing_and_loose_module():
+    with open(os.path.join(ROOT, "README.rst"), encoding="utf-8") as handle:
+        text = handle.read()
+    section = text[text.index("\nLayout\n======\n"):]
+    section = section[:section.index("\nHow to add a check")]
+    named = set(re.findall(r"^\s{4}(tgmon/\S+)", section, re.M))
+    wings = {"tgmon/%s/" % wing for wing in WINGS}
+    loose = {"tgmon/%s.py" % m.split(".")[1] for m in MODULES if m.count(".") == 1
+             and not os.path.isdir(os.path.join(PACKAGE, m.split(".")[1]))}
+    assert wings | loose <= named, sorted((wings | loose) - named)
+    assert named <= wings | loose, sorted(named - (wings | loose))

@@ -49,8 +49,8 @@ def doc_path(*parts):
 
 
 SHARED_HELP = {
-    "verbose": "more output: -v lists every aspect, -vv adds where the state "
-               "came from, -vvv adds tracebacks of internal errors",
+    "verbose": "more output: -v lists every finding, OK ones too, -vv adds where the "
+               "state came from, -vvv adds tracebacks of internal errors",
     "timeout": "give up after this many seconds with UNKNOWN, covering the "
                "whole read and evaluation (default: %d)" % DEFAULT_TIMEOUT,
     "state_dir": "state directory holding status.json and the marker files "
