@@ -35,8 +35,10 @@ from ..errors import TgmonError
 from ..state.model import (MARKER_UNSET, NO_FLAGS, SCHEMA, ClusterSettings, Flags, Hotfixes,
                     Maintenance, Marker, Node, Releases, Schedule, ScheduledDownload,
                     ScheduledUpdate, State, UpdateServer)
-from ..state.schema import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError, parse_status, to_document
-from ..state.layout import MARKER_FILES, STATUS_FILE, marker_lines, write_state_into
+from ..state.fields import (MAX_DOCUMENT_BYTES, MAX_MARKER_BYTES, MAX_MARKER_LINE,
+                            MAX_MARKER_LINES, SchemaError)
+from ..state.schema import parse_status, to_document
+from ..state.layout import MARKER_FILES, STATUS_FILE, write_state_into
 from ..safeio.text import check_text, field_name, host_name_problem, one_line_each
 
 LOCK_FILE = ".tgmon-state.lock"
@@ -111,9 +113,8 @@ def read_own_state(directory):
     every file must be one tgmon wrote - regular, one link, owned by the writer or
     root. A symlink or hard link planted there is refused, never read through
     (its target's content would end up in a world-readable marker)."""
-    from ..sources.statedir import (MAX_MARKER_BYTES, MAX_STATUS_BYTES, decode_status,
-                                   file_time, state_from_document)
-    found = directory.read(STATUS_FILE, MAX_STATUS_BYTES)
+    from ..sources.decode import decode_state, file_marker
+    found = directory.read(STATUS_FILE, MAX_DOCUMENT_BYTES)
     if found is None:
         raise WriteError("%s holds no state (no %s)" % (directory.path, STATUS_FILE),
                          "tgmon state init creates one")
@@ -123,14 +124,12 @@ def read_own_state(directory):
         if marker is None:
             markers.append(MARKER_UNSET)
             continue
-        since = file_time(marker[1].st_mtime)
-        if since is None:
+        markers.append(file_marker(marker[0], marker[1].st_mtime))
+        if markers[-1].since is None:
             raise WriteError("%s has a time beyond the calendar" % directory.shown(filename),
                              "touch it: its time is when the flag was set")
-        markers.append(Marker(True, since, marker_lines(marker[0])))
     where = directory.shown(STATUS_FILE)
-    return state_from_document(decode_status(found[0], where), Flags(*markers), where,
-                               directory.path)
+    return decode_state(found[0], where, directory.path, Flags(*markers))
 
 
 # ----------------------------------------------------------------- the verbs

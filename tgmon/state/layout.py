@@ -70,15 +70,6 @@ def marker_bytes(marker):
     return "".join(line + "\n" for line in marker.lines).encode("utf-8")
 
 
-def marker_lines(data):
-    """A marker file's bytes as its lines: stripped, none empty, each and their
-    number bounded as docs/state-format.rst says."""
-    from .schema import MAX_MARKER_LINE, MAX_MARKER_LINES
-    text = data.decode("utf-8", errors="replace")
-    return tuple(line.strip()[:MAX_MARKER_LINE] for line in text.splitlines()
-                 if line.strip())[:MAX_MARKER_LINES]
-
-
 def write_state(state_dir, state):
     """Make ``state_dir`` (created when missing) hold ``state``; WriteError when it
     cannot, naming the cause and the fix. The dir is checked and written as
