@@ -35,8 +35,8 @@ from ..errors import TgmonError
 from ..state.model import (MARKER_UNSET, NO_FLAGS, SCHEMA, ClusterSettings, Flags, Hotfixes,
                     Maintenance, Marker, Node, Releases, Schedule, ScheduledDownload,
                     ScheduledUpdate, State, UpdateServer)
-from ..state.fields import (MAX_DOCUMENT_BYTES, MAX_MARKER_BYTES, MAX_MARKER_LINE,
-                            MAX_MARKER_LINES, SchemaError)
+from ..state.fields import (FIRST_YEAR, LAST_YEAR, MAX_DOCUMENT_BYTES, MAX_MARKER_BYTES,
+                            MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError)
 from ..state.schema import parse_status, to_document
 from ..state.layout import MARKER_FILES, STATUS_FILE, write_state_into
 from ..safeio.text import check_text, field_name, host_name_problem, one_line_each
@@ -126,7 +126,8 @@ def read_own_state(directory):
             continue
         markers.append(file_marker(marker[0], marker[1].st_mtime))
         if markers[-1].since is None:
-            raise WriteError("%s has a time beyond the calendar" % directory.shown(filename),
+            raise WriteError("%s has a time outside the years %d-%d"
+                             % (directory.shown(filename), FIRST_YEAR, LAST_YEAR),
                              "touch it: its time is when the flag was set")
     where = directory.shown(STATUS_FILE)
     return decode_state(found[0], where, directory.path, Flags(*markers))

@@ -72,7 +72,7 @@ def remote_flags(document):
     The exporter sends a marker's lines as a reader takes them from its file
     (``marker_lines``), so more or longer lines are no exporter's: refused.
     A set marker whose ``since`` is null has an unknown age (its file time was
-    beyond the calendar on the node); the checks judge it as such.
+    no time a state can hold, ``file_time``); the checks judge it as such.
     """
     flags_f = StatusFields(document, "").obj_field("flags")
     markers = []
