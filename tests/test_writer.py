@@ -190,6 +190,17 @@ def test_refusals_change_nothing(node, name, args, stdin, words):
     assert snapshot(node) == before
 
 
+@pytest.mark.parametrize("mtime", [-86400, 2 ** 40], ids=["before_1970", "far_ahead"])
+def test_a_marker_time_no_state_can_hold_is_refused_not_rewritten(node, mtime):
+    assert tgmon("set-flag", node, "update-lock").returncode == 0
+    os.utime(node / "update-lock", (mtime, mtime))   # ext4 keeps 2446 of the far one
+    before = snapshot(node)
+    done = tgmon("heartbeat", node)
+    assert done.returncode == 2 and done.stdout == "", done
+    assert "update-lock has a time outside the years 1970-2200" in done.stderr, done.stderr
+    assert snapshot(node) == before
+
+
 def test_commands_on_a_dir_without_a_state(short_tmp):
     for args in (["heartbeat"], ["clear-flag", ..., "warn-flag"], ["update", ..., "--json", "-"]):
         argv = [str(short_tmp / "none") if a is ... else a for a in args]
