@@ -6,7 +6,6 @@ command line or a config file - names what was wanted without quoting it.
 import argparse
 import re
 
-from .safeio.urls import redact_url
 from .timeutil import parse_duration
 from .verdict import SEVERITY_CHOICES
 
@@ -77,7 +76,8 @@ def runbook_base(text):
     if not text.strip():
         return None
     if len(text) > 300 or not _RUNBOOK_URL.fullmatch(text):
-        # shown without a user:password@ it may hold
+        # shown without a user:password@ it may hold (urllib: only on this path)
+        from .safeio.urls import redact_url
         raise argparse.ArgumentTypeError("%s is not a plain http(s) base URL"
                                          % redact_url(text)[:60])
     return text.rstrip("/")
