@@ -32,7 +32,7 @@ def _commands():
     with open(COMMANDS) as handle:
         text = handle.read()
     blocks = re.findall(r'object CheckCommand "(\w+)" \{(.*?)\n\}', text, re.S)
-    return {name: body for name, body in blocks}
+    return dict(blocks)
 
 
 def _options(definition):

@@ -26,17 +26,10 @@ CLUSTER_CHECK = [d for d in all_checks() if d.scope == "cluster"][0]
 
 
 def _instants(scenario):
-    """Every event instant, and one minute after each (to catch what follows it)."""
+    """The start and every event instant, and one minute after each (to catch what follows it)."""
     from datetime import timedelta
-    sim = scenario.build()
-    seen = []
-    while True:
-        following = sim.queue.next_time()
-        if following is None or following > scenario.end:
-            return seen
-        sim.run_until(following)
-        seen.append(following)
-        seen.append(following + timedelta(minutes=1))
+    return [at for instant, _ in scenario.build().walk(scenario.end)
+            for at in (instant, instant + timedelta(minutes=1))]
 
 
 def _moments():

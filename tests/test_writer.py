@@ -72,7 +72,7 @@ def test_set_and_clear_every_flag(node):
     assert code == 2 and "reboot required for 1d 6h, longer than 1d" in text
     marker = read_state(paths_for(str(node))).flags.reboot_required
     assert marker.lines == ("linux-image-6.1",) and marker.since == since
-    for flag, prog in (("update-lock", "check_update_lock"), ("warn-flag", "check_versions"),
+    for flag, _prog in (("update-lock", "check_update_lock"), ("warn-flag", "check_versions"),
                        ("reboot-required", "check_reboot_required")):
         assert tgmon("clear-flag", node, flag).returncode == 0
     assert check("check_update_lock", node)[0] == 0
@@ -187,6 +187,17 @@ def test_refusals_change_nothing(node, name, args, stdin, words):
     assert done.stdout == ""
     assert words in done.stderr, done.stderr
     assert len(done.stderr.splitlines()) == 1, done.stderr    # argparse's errors too
+    assert snapshot(node) == before
+
+
+@pytest.mark.parametrize("mtime", [-86400, 2 ** 40], ids=["before_1970", "far_ahead"])
+def test_a_marker_time_no_state_can_hold_is_refused_not_rewritten(node, mtime):
+    assert tgmon("set-flag", node, "update-lock").returncode == 0
+    os.utime(node / "update-lock", (mtime, mtime))   # ext4 keeps 2446 of the far one
+    before = snapshot(node)
+    done = tgmon("heartbeat", node)
+    assert done.returncode == 2 and done.stdout == "", done
+    assert "update-lock has a time outside the years 1970-2200" in done.stderr, done.stderr
     assert snapshot(node) == before
 
 

@@ -22,7 +22,7 @@ import sys
 from .errors import TgmonError
 from .safeio.text import sanitize
 from .safeio.stdio import say_stderr, write_stdout
-from .safeargs import SafeArgumentParser
+from .safeio.args import SafeArgumentParser
 from .state.layout import DEFAULT_STATE_DIR
 
 

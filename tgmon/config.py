@@ -71,7 +71,7 @@ class ConfigFile:
                                  "or downtimes")
             else:
                 self.common[_dest(key)] = (key, value, line)
-        for key, value, line in self.common.values():
+        for key, _value, line in self.common.values():
             if not any(_dest(key) in options for options in self.catalogue.values()):
                 raise UsageError("config %s%s: unknown option" % (path, _at(line)),
                                  "use the long option names of --help, without dashes")

@@ -134,7 +134,7 @@ class WorkDir:
 
     def readable(self):
         """Everything below readable by the daemon user (state dirs, configs)."""
-        for directory, dirs, files in os.walk(self.path):
+        for directory, _dirs, files in os.walk(self.path):
             os.chmod(directory, os.stat(directory).st_mode | 0o755)
             for name in files:
                 path = os.path.join(directory, name)
@@ -150,7 +150,7 @@ def chown_to_daemon_user(path):
         return
     uid, gid = pwd.getpwnam(user).pw_uid, grp.getgrnam(group).gr_gid
     os.chown(path, uid, gid)
-    for directory, dirs, files in os.walk(path):
+    for directory, _dirs, files in os.walk(path):
         os.chown(directory, uid, gid)
         for name in files:
             os.chown(os.path.join(directory, name), uid, gid)

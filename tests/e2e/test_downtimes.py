@@ -211,7 +211,7 @@ def test_icinga_add_noop_remove_and_a_failure_still_pages():
         code, out, err = sync(*(nodes + setup.args() + ["--dry-run"]))
         report.append("$ tgmon downtimes sync --dry-run ...\n" + out + err)
         assert (code, err) == (0, ""), (out, err)
-        assert len([l for l in out.splitlines() if l.startswith("Icinga 2: would add ")]) == 4
+        assert len([line for line in out.splitlines() if line.startswith("Icinga 2: would add ")]) == 4
         assert "Icinga 2: 4 to add, 0 to remove, 0 unchanged" in out
         assert setup.tgmon_downtimes() == {}
 
@@ -276,7 +276,7 @@ def test_icinga_add_noop_remove_and_a_failure_still_pages():
                 return None
             with open(setup.notifications) as handle:
                 lines = handle.read().splitlines()
-            return [l for l in lines if "tightgate-update_lock" in l] or None
+            return [line for line in lines if "tightgate-update_lock" in line] or None
         sent = wait_for(notified, 120, "the update lock's notification", step=2)
         assert sent[0] == "PROBLEM tg-node2 tightgate-update_lock CRITICAL", sent
         assert setup.attrs("services", lock)["downtime_depth"] == 0
@@ -563,8 +563,8 @@ def assert_hostile_run(code, out, err):
     lines = err.splitlines()
     assert len(lines) == len(HOSTILE_LINES), err
     for words in HOSTILE_LINES:
-        assert len([l for l in lines if words in l]) == 1, (words, err)
-    assert all(l.isprintable() for l in (out + err).splitlines()), (out, err)
+        assert len([line for line in lines if words in line]) == 1, (words, err)
+    assert all(line.isprintable() for line in (out + err).splitlines()), (out, err)
 
 
 def test_icinga_hostile_nodes_leave_other_hosts_alone():

@@ -62,8 +62,8 @@ class FakeNagios:
             self.write_status()
 
     def ours(self, author="tgmon"):
-        return set((d["host"], d["service"], d["start"], d["end"])
-                      for d in self.downtimes.values() if d["author"] == author)
+        return {(d["host"], d["service"], d["start"], d["end"])
+                      for d in self.downtimes.values() if d["author"] == author}
 
     def close(self):
         self.stopped.set()
@@ -216,9 +216,9 @@ class FakeIcinga:
         return name
 
     def ours(self, author="tgmon"):
-        return set((d["host_name"], d["service_name"] or None, int(d["start_time"]),
+        return {(d["host_name"], d["service_name"] or None, int(d["start_time"]),
                        int(d["end_time"])) for d in self.downtimes.values()
-                      if d["author"] == author)
+                      if d["author"] == author}
 
     def close(self):
         self.server.close()

@@ -39,6 +39,7 @@ class Run:
 
 # the tgmon command next to the plugins: the venv's, or the installed package's
 TGMON = os.path.join(VENV_BIN, "tgmon") if PLUGIN_DIR == VENV_BIN else "/usr/bin/tgmon"
+TGMON_SIM = os.path.join(os.path.dirname(TGMON), "tgmon-sim")
 
 
 def plugin_path(name):

@@ -20,7 +20,7 @@ import pytest
 
 from tgmon.errors import TgmonError
 
-from .harness import TGMON, run_plugin
+from .harness import TGMON, TGMON_SIM, run_plugin
 
 SECRET = "PASSW0RD-e2d4"
 URL = "https://u:%s@h:9740/v1/status" % SECRET
@@ -70,7 +70,7 @@ CASES = [
      "unrecognized arguments: --token, 1 value (not shown)"),
     ("tgmon_secret_as_a_command", TGMON, [SECRET], 2,
      "argument command: must be one of validate, refresh"),
-    ("sim_no_such_option", "tgmon-sim", ["run", "x", "--until", "now", "--state-dir", "/x",
+    ("sim_no_such_option", TGMON_SIM, ["run", "x", "--until", "now", "--state-dir", "/x",
                                          "--key=" + SECRET], 2,
      "unrecognized arguments: --key"),
 ]
@@ -137,7 +137,7 @@ def test_no_parser_quotes_a_value_it_refuses(name, parser, action):
 
 
 def test_every_parser_is_safe_and_takes_no_abbreviations():
-    from tgmon.safeargs import SafeArgumentParser
+    from tgmon.safeio.args import SafeArgumentParser
     for name, parser in parsers():
         assert isinstance(parser, SafeArgumentParser), name
         assert parser.allow_abbrev is False, name

@@ -41,16 +41,12 @@ def test_every_scenario_runs_and_round_trips_every_state(tmp_path, name):
     scenario = load_scenario(os.path.join(SCENARIOS, name))
     sim = scenario.build()
     seen = 0
-    while True:
-        nxt = sim.queue.next_time()
-        if nxt is None or nxt > scenario.end:
-            break
-        sim.run_until(nxt)
+    for instant, _ in sim.walk(scenario.end):
         for node_name, state in sim.states().items():
             path = str(tmp_path / node_name)
             write_state(path, state)
             back = read_state(paths_for(path))
-            assert back._replace(origin="") == state._replace(origin=""), (node_name, nxt)
+            assert back._replace(origin="") == state._replace(origin=""), (node_name, instant)
             seen += 1
     assert seen > 5
 
@@ -205,7 +201,7 @@ def test_the_timeline_moves_with_time_not_only_with_events(tmp_path):
     scenario = load_scenario(str(path))
     seen = {}
     for instant, _, changes in timeline(scenario):
-        for node, name, status, text in changes:
+        for _node, name, status, text in changes:
             seen.setdefault((name, status, text.split(" - ")[0]), instant.astimezone(
                 scenario.zone).strftime("%a %H:%M"))
     requested = [key for key in seen if key[0] == "REBOOT" and key[1] == 1]

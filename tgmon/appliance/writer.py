@@ -37,14 +37,14 @@ from datetime import datetime
 from ..errors import TgmonError
 from ..safeio.text import check_text, field_name, host_name_problem, one_line_each
 from ..safeio.writeerror import PartlyWritten, WriteError
-from ..state.layout import (MARKER_FILES, MAX_MARKER_BYTES, MAX_STATUS_BYTES, STATUS_FILE,
-                            marker_lines, write_marker_into, write_state_into)
+from ..state.fields import FIRST_YEAR, LAST_YEAR, MAX_DOCUMENT_BYTES, MAX_MARKER_BYTES
+from ..state.layout import MARKER_FILES, STATUS_FILE, write_marker_into, write_state_into
 from ..state.lock import locked
 from ..state.model import (MARKER_UNSET, NO_FLAGS, SCHEMA, ClusterSettings, Flags, Hotfixes,
                            Maintenance, Marker, Node, Releases, Schedule, ScheduledDownload,
                            ScheduledUpdate, State, UpdateServer)
-from ..state.schema import (FIRST_YEAR, MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError,
-                            parse_status, to_document)
+from ..state.fields import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError
+from ..state.schema import parse_status, to_document
 from ..timeutil import UTC
 
 STDIN_WAIT = 10.0
@@ -81,38 +81,37 @@ def read_own_state(directory):
 
 
 def read_own_flags(directory):
-    from ..sources.statedir import file_time
+    from ..sources.decode import file_marker
     markers = []
     for _, filename in MARKER_FILES:
         marker = directory.read(filename, MAX_MARKER_BYTES)
         if marker is None:
             markers.append(MARKER_UNSET)
             continue
-        since = file_time(marker[1].st_mtime)
-        if since is None:
-            raise WriteError("%s has a time beyond the calendar" % directory.shown(filename),
+        markers.append(file_marker(marker[0], marker[1].st_mtime))
+        if markers[-1].since is None:
+            raise WriteError("%s has a time outside the years %d-%d"
+                             % (directory.shown(filename), FIRST_YEAR, LAST_YEAR),
                              "touch it: its time is when the flag was set")
-        markers.append(Marker(True, since, marker_lines(marker[0])))
     return Flags(*markers)
 
 
 def _status_with(directory, flags):
-    from ..sources.statedir import decode_status, state_from_document
+    from ..sources.decode import decode_state
     where = directory.shown(STATUS_FILE)
     info = directory.lstat(STATUS_FILE)
-    if info is not None and info.st_size > MAX_STATUS_BYTES:
+    if info is not None and info.st_size > MAX_DOCUMENT_BYTES:
         raise UnusableState("%s is %d bytes, more than the %d a reader reads"
-                            % (where, info.st_size, MAX_STATUS_BYTES), START_OVER)
+                            % (where, info.st_size, MAX_DOCUMENT_BYTES), START_OVER)
     try:
-        found = directory.read(STATUS_FILE, MAX_STATUS_BYTES)
+        found = directory.read(STATUS_FILE, MAX_DOCUMENT_BYTES)
     except WriteError as exc:
         raise UnusableState(exc.cause, exc.fix) from None
     if found is None:
         raise WriteError("%s holds no state (no %s)" % (directory.path, STATUS_FILE),
                          "tgmon state init creates one")
     try:
-        return state_from_document(decode_status(found[0], where), flags, where,
-                                   directory.path)
+        return decode_state(found[0], where, directory.path, flags)
     except TgmonError as exc:
         raise UnusableState("%s holds no valid state (%s)" % (directory.path, exc.cause),
                             START_OVER) from None
@@ -302,12 +301,12 @@ def read_update_document(name):
 
 
 def _decode(data):
-    from ..sources.statedir import decode_status
+    from ..sources.decode import decode_document
     if len(data) > MAX_UPDATE_BYTES:
         raise WriteError("the update document is more than %d bytes" % MAX_UPDATE_BYTES,
                          "send only what changed")
     try:
-        patch = decode_status(data, "the update document")
+        patch = decode_document(data, "the update document")
     except TgmonError as exc:
         raise WriteError(exc.cause, "send a JSON object of the fields to change") from None
     if not isinstance(patch, dict):

@@ -36,7 +36,8 @@ def judge(state, settings, now):
         reason = ": %s" % clip(maint.reason, 32) if maint.reason else ""
         details = ["active since %s%s" % (describe_since(maint.since, now),
                                           ": %s" % maint.reason if maint.reason else "")]
-        if state.node.role == "cluster-node" and state.cluster and not state.cluster.in_load_balancing:
+        out_of_balancing = state.cluster and not state.cluster.in_load_balancing
+        if state.node.role == "cluster-node" and out_of_balancing:
             details.append("out of load balancing: the node gets no new users")
         details.append("%d user sessions active" % state.active_sessions)
         if state.new_logins_blocked:
@@ -130,6 +131,7 @@ DEFINITION = CheckDefinition(
     name="MAINTENANCE", prog="check_maintenance",
     description="Checks the maintenance mode of a TightGate-Pro node (as the appliance's own "
                 "check_maint), planned maintenance and whether VNC login is disabled.",
-    judge=judge, options=OPTIONS, conditions=(MAINTENANCE_ACTIVE, MAINT_ONLY, VNC_DISABLED), findings=(MAINTENANCE_OVERDUE,),
+    judge=judge, options=OPTIONS, conditions=(MAINTENANCE_ACTIVE, MAINT_ONLY, VNC_DISABLED),
+    findings=(MAINTENANCE_OVERDUE,),
     notes="Maintenance mode of the node, planned maintenance and whether VNC login is "
           "disabled.")

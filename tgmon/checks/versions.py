@@ -108,7 +108,8 @@ DEFINITION = CheckDefinition(
     description="Checks the release state of a TightGate-Pro node: the warn flag "
                 '("Update download failed"), releases available but not installed, '
                 "skipped releases and the last update-server check.",
-    judge=judge, options=OPTIONS, conditions=(WARN_FLAG, SKIPPED_RELEASE, STALE_SERVER_CHECK), findings=(PENDING_RELEASE,),
+    judge=judge, options=OPTIONS, conditions=(WARN_FLAG, SKIPPED_RELEASE, STALE_SERVER_CHECK),
+    findings=(PENDING_RELEASE,),
     notes="Release state of the node: the warn flag Update download failed, releases "
           "offered but not installed or skipped, and the last update-server check.")
 

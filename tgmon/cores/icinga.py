@@ -156,8 +156,8 @@ class IcingaApi:
             raise Refused("a downtime of %s that ends before it starts" % downtime.host,
                           "fix the window it came from")
         if downtime.service is None:
-            target = {"type": "Host", "filter": "host.name == h", "filter_vars": {"h": downtime.host},
-                      "all_services": False}
+            target = {"type": "Host", "filter": "host.name == h",
+                      "filter_vars": {"h": downtime.host}, "all_services": False}
         else:
             target = {"type": "Service", "filter": "host.name == h && service.name == s",
                       "filter_vars": {"h": downtime.host, "s": downtime.service}}

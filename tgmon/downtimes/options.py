@@ -10,12 +10,11 @@ import string
 
 from ..cores import unsafe_character
 from ..errors import UsageError
-from ..safeargs import SafeArgumentParser
-from ..options import (CLUSTER_SOURCE_ARGS, add_args, arg, duration, optional_file,
-                       positive_seconds)
+from ..safeio.args import SafeArgumentParser
+from ..options import CLUSTER_SOURCE_ARGS, add_args, arg
+from ..optiontypes import duration, optional_file, positive_seconds
 from ..state.lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
 from ..timeutil import DURATION_HELP, format_duration
-from .wanted import DEFAULT_SERVICE_COMMANDS
 
 SECTION = "downtimes"        # its section in a config file
 DEFAULT_TIMEOUT = 30
@@ -25,6 +24,10 @@ DEFAULT_MAX_AGE = "30m"
 DEFAULT_UPDATE_DURATION = format_duration(UPDATE_DURATION.total_seconds())
 DEFAULT_MAINTENANCE = format_duration(MAINTENANCE_DURATION.total_seconds())
 _AUTHOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+# Nagios' own default: the check commands whose services change state because
+# of the plan. Icinga 2's CheckCommand is tgmon_maintenance; Nagios' sample
+# has a command per way of reaching the node.
+DEFAULT_SERVICE_COMMANDS = ("tgmon_maintenance", "tgmon_maintenance_url", "tgmon_maintenance_nrpe")
 
 
 def host_name_format(text):

@@ -19,7 +19,8 @@ from ..state.model import NodeFailure
 from ..options import http_settings
 from ..sources.nodes import configured_nodes, node_name, read_each
 from .plan import PlanSettings, plan, zone_of
-from .wanted import COMMENT_PREFIX, DEFAULT_SERVICE_COMMANDS, changes, wanted_downtimes
+from .options import DEFAULT_SERVICE_COMMANDS
+from .wanted import COMMENT_PREFIX, changes, wanted_downtimes
 
 DONE = {"add": "added", "remove": "removed"}
 

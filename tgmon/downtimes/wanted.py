@@ -22,10 +22,6 @@ Changes = record("Changes", "add remove keep")
 # every comment tgmon writes starts with it; a downtime without it is never tgmon's
 COMMENT_PREFIX = "tgmon: "
 MAX_REASON = 80
-# Nagios' own default: the check commands whose services change state because
-# of the plan. Icinga 2's CheckCommand is tgmon_maintenance; Nagios' sample
-# has a command per way of reaching the node.
-DEFAULT_SERVICE_COMMANDS = ("tgmon_maintenance", "tgmon_maintenance_url", "tgmon_maintenance_nrpe")
 
 
 def comment_for(window, zone):

@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 import time
-import traceback
 
 from ..safeio import bounded
 from ..errors import CheckTimeout, TgmonError, UsageError
@@ -161,6 +160,7 @@ def _unknown(definition, presenter, out, error):
 
 
 def _internal(definition, presenter, out, exc, verbose):
+    import traceback   # only on this path: a share of every plugin's start otherwise
     lines = traceback.format_exc().splitlines() if verbose >= 3 else []
     text = "internal error: %s: %s - rerun with -vvv and report it" % (
         type(exc).__name__, sanitize(str(exc))[:200])

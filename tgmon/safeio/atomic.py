@@ -27,14 +27,13 @@ Failures are ``writeerror.WriteError``: one line naming the cause and the fix.
 
 import errno
 import os
-import pwd
 import re
 import secrets
 import stat
 import time
 
 from .files import FileProblem, file_type, read_bounded
-from .writeerror import WriteError
+from .writeerror import WriteError, user_name
 
 DIR_MODE = 0o755
 FILE_MODE = 0o644
@@ -48,18 +47,6 @@ _PATH = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _READ = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
-
-
-def writer_name():
-    """Who writes: the user name of the effective uid."""
-    return _user(os.geteuid())
-
-
-def _user(uid):
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return "uid %d" % uid
 
 
 def _trusted(uid):
@@ -127,7 +114,8 @@ def _link_target(fd, name, shown, info, hops):
         raise WriteError("%s: more than %d symlinks on the way" % (shown, MAX_SYMLINKS),
                          "give the real path of the directory")
     if not _trusted(info.st_uid):
-        raise WriteError("%s is a symlink owned by %s, another user" % (shown, _user(info.st_uid)),
+        raise WriteError("%s is a symlink owned by %s, another user"
+                         % (shown, user_name(info.st_uid)),
                          "give the real path of the directory; remove the link")
     return os.readlink(name, dir_fd=fd)
 
@@ -186,10 +174,10 @@ def _check_dir(fd, shown, final):
     info = os.fstat(fd)
     if not stat.S_ISDIR(info.st_mode):
         raise WriteError("%s is not a directory" % shown, "give the path of a directory")
-    owner = "root" if os.geteuid() == 0 else writer_name()
+    owner = "root" if os.geteuid() == 0 else user_name(os.geteuid())
     if not _trusted(info.st_uid):
         raise WriteError("%s is owned by %s, another user, who could plant links in it"
-                         % (shown, _user(info.st_uid)),
+                         % (shown, user_name(info.st_uid)),
                          "chown %s: %s; chmod 755 %s" % (owner, shown, shown))
     sticky_parent = not final and info.st_mode & stat.S_ISVTX
     if info.st_mode & 0o022 and not sticky_parent:
@@ -303,7 +291,7 @@ class SafeDir:
                              % (shown, info.st_nlink), _REMOVE % shown)
         if not _trusted(info.st_uid):
             raise WriteError("%s is owned by %s, not by the writer"
-                             % (shown, _user(info.st_uid)), _REMOVE % shown)
+                             % (shown, user_name(info.st_uid)), _REMOVE % shown)
 
     def _not_own(self, name, exc):
         if exc.errno == errno.ELOOP:
@@ -366,9 +354,9 @@ class SafeDir:
             match = _TEMP_NAME.match(name)
             if not match:
                 continue
-            info = self.lstat(name)
-            old = info is not None and time.time() - info.st_mtime > STALE_TEMP_SECONDS
-            if old or not _alive(int(match.group(1))):
+            info = self.lstat(name)    # a live writer's temp too, once it is this old
+            if (info is not None and time.time() - info.st_mtime > STALE_TEMP_SECONDS) \
+                    or not _alive(int(match.group(1))):
                 try:
                     self.remove(name)
                 except IsADirectoryError:
@@ -378,14 +366,12 @@ class SafeDir:
 def _alive(pid):
     if pid <= 0:                 # kill(0, 0) would ask the process group: no writer's PID
         return False
-    if pid == os.getpid():
-        return True
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:      # it exists, as another user
-        return True
+        pass
     return True
 
 

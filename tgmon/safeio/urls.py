@@ -91,7 +91,7 @@ def check_url(url, secret_fix="remove it; the exporter's token goes in --token-f
                          % (shown, MAX_URL), EXAMPLE)
     try:
         parts = urlsplit(url)
-        parts.port   # raises ValueError for a bad port
+        _ = parts.port   # raises ValueError for a bad port
     except ValueError:
         raise UsageError("bad URL %s: a bad port or IPv6 address" % shown, EXAMPLE) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -2,10 +2,12 @@
 
 ``WriteError``: nothing was written. ``PartlyWritten``: some files were
 renamed in (its cause names them), the rest were not. ``explain`` turns an
-OSError of a write into words (no space left -> free space, ...).
+OSError of a write into words (no space left -> free space, ...);
+``user_name`` names an owner.
 """
 
 import errno
+import pwd
 
 from ..errors import TgmonError
 
@@ -13,6 +15,14 @@ from ..errors import TgmonError
 class WriteError(TgmonError, OSError):
     """Refused or failed: the write did not happen. An OSError too, so that code
     which survives a failed write (a cache, the simulator) survives this one."""
+
+
+def user_name(uid):
+    """Whose a file or directory is, for a message: the user's name, else the uid."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return "uid %d" % uid
 
 
 class PartlyWritten(WriteError):

@@ -25,14 +25,11 @@ Here:
 - pipelined requests are answered in order, each turn at most
   ``REQUESTS_PER_TURN`` before the connection queues for a worker again;
 - at most ``max_connections`` are open; more are closed on accept;
-- the request rules and the answer's bytes are ``httpwire``'s; the log is a
+- the request rules and the answer's bytes are ``wire``'s, what a request is
+  answered (methods, token, the app's route) ``respond``'s; the log is a
   ``ServerLog`` (never blocks).
-
-``app.route(path) -> (status, dict)`` decides what to answer; a TgmonError
-from it is 503, any other exception 500, both with an error JSON.
 """
 
-import hmac
 import queue
 import selectors
 import socket
@@ -41,6 +38,7 @@ import time
 
 from ..errors import TgmonError
 from .connection import HEAD_TIMEOUT, WRITE_TIMEOUT, Connection
+from .respond import respond
 from .wire import Refuse, answer_bytes, answer_parts, parse_head, request_line_of, split_head
 
 IDLE_TIMEOUT = 15.0        # a connection that sends nothing (new or kept alive)
@@ -354,7 +352,7 @@ class BoundedServer:
             request = {"method": "-", "line": request_line_of(head)}
             try:
                 request = parse_head(head)
-                status, body, extra = self._respond(request)
+                status, body, extra = respond(request, self.app, self.token, self._log)
                 keep = request["keep_alive"] and status < 400
             except Refuse as refusal:
                 status, body, extra, keep = refusal.status, {"error": refusal.message}, \
@@ -379,34 +377,6 @@ class BoundedServer:
             request["line"], status, sum(map(len, parts)), (time.monotonic() - started) * 1000,
             "" if not conn.outbox else " (%d bytes wait for the client)" % conn.unsent()))
         return sent
-
-    def _respond(self, request):
-        """(status, body, extra headers) for a parsed request."""
-        if request["method"] not in ("GET", "HEAD"):
-            raise Refuse(405, "method not allowed; only GET and HEAD", {"Allow": "GET, HEAD"})
-        if request["body"]:
-            raise Refuse(413, "requests carry no body")
-        path = request["target"].split("?", 1)[0]
-        if path == "/healthz":
-            return 200, {"status": "ok"}, {}
-        if not self._authorized(request["headers"].get("authorization", "")):
-            raise Refuse(401, "missing or wrong bearer token",
-                         {"WWW-Authenticate": 'Bearer realm="tgmon"'})
-        try:
-            status, body = self.app.route(path)
-        except TgmonError as exc:
-            status, body = 503, {"error": str(exc)}
-        except Exception as exc:  # never a traceback to the client; one log line
-            self._log("-", "internal error in the app: %s" % type(exc).__name__)
-            status, body = 500, {"error": "internal error in the exporter"}
-        return status, body, {}
-
-    def _authorized(self, given):
-        token = self.token
-        if token is None:
-            return True
-        expected = ("Bearer " + token).encode("latin-1")
-        return hmac.compare_digest(given.encode("latin-1", "replace"), expected)
 
     def _log(self, address, text):
         if self.log is not None:

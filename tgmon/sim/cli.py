@@ -18,7 +18,7 @@ import os
 import sys
 
 from ..safeio.text import sanitize
-from ..safeargs import SafeArgumentParser
+from ..safeio.args import SafeArgumentParser
 from ..safeio.stdio import say_stderr, settle_stdout, write_stdout
 from ..errors import TgmonError
 from .errors import ScenarioError, SimError
@@ -43,16 +43,12 @@ def _parser():
     run.add_argument("--as-of-now", action="store_true",
                      help="move every time so that the states were written just now (the "
                      "checks then need no --max-age)")
-    timeline = sub.add_parser("timeline", help="print each event and what every check "
-                              "reports for every node")
-    timeline.add_argument("scenario")
-    timeline.add_argument("--until", metavar="TIME", help="stop here (default: scenario end)")
+    timeline = _printing(sub, "timeline", "print each event and what every check reports "
+                         "for every node")
     timeline.add_argument("--node", action="append", metavar="NAME",
                           help="only this node (repeatable)")
-    downtimes = sub.add_parser("downtimes", help="print the downtimes tgmon downtimes sync "
-                               "would add and remove as simulated time passes")
-    downtimes.add_argument("scenario")
-    downtimes.add_argument("--until", metavar="TIME", help="stop here (default: scenario end)")
+    downtimes = _printing(sub, "downtimes", "print the downtimes tgmon downtimes sync would "
+                          "add and remove as simulated time passes")
     downtimes.add_argument("--lookahead", default="24h", metavar="DURATION",
                            help="as tgmon downtimes sync (default: 24h)")
     downtimes.add_argument("--update-duration", default="1h", metavar="DURATION",
@@ -73,6 +69,14 @@ def _parser():
     from ..server.exporter import add_serve_arguments
     add_serve_arguments(serve, default_port=9741)
     return parser
+
+
+def _printing(sub, name, help_text):
+    """A command that prints what happens over the scenario's time, up to --until."""
+    command = sub.add_parser(name, help=help_text)
+    command.add_argument("scenario")
+    command.add_argument("--until", metavar="TIME", help="stop here (default: scenario end)")
+    return command
 
 
 def _speed(text):

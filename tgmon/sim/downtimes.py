@@ -11,7 +11,6 @@ from ..downtimes.plan import plan
 from ..downtimes.wanted import comment_for
 from ..timeutil import format_duration
 
-SECOND = timedelta(seconds=1)
 FAR = timedelta(days=8)
 
 
@@ -20,16 +19,13 @@ def downtime_timeline(scenario, settings, until=None):
     until = until or scenario.end
     sim = scenario.build()
     held = ()
-    instant = sim.now
-    while True:
+    for instant, quiet_until in sim.walk(until):
         points = [instant]
-        following = sim.queue.next_time()
-        horizon = until if following is None else min(following - SECOND, until)
         states = [node.snapshot() for node in sim.nodes.values()]
         ahead = plan(states, instant, settings._replace(lookahead=settings.lookahead + FAR)).windows
         for window in ahead:
             for point in (window.start - settings.lookahead, window.end):
-                if instant < point <= horizon:
+                if instant < point <= quiet_until:
                     points.append(point)
         for point in sorted(set(points)):
             current = [node.snapshot(point if point != instant else None)
@@ -40,10 +36,6 @@ def downtime_timeline(scenario, settings, until=None):
             if added or removed:
                 yield point, added, removed
             held = windows
-        if following is None or following > until:
-            return
-        instant = following
-        sim.run_until(instant)
 
 
 def format_downtimes(scenario, settings, until=None):

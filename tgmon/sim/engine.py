@@ -37,11 +37,3 @@ class EventQueue:
             action(*args)
         if until > self.now:
             self.now = until
-
-    def step(self):
-        """Run the events of the next instant; return it (None when idle)."""
-        if not self._heap:
-            return None
-        when = self._heap[0][0]
-        self.run_until(when)
-        return when

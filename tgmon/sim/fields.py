@@ -17,22 +17,16 @@ MAX_IDENTIFIER = 128
 MAX_WHOLE = 1000000
 
 
+# what a YAML value is, in words; bool before int, which it is a kind of
+_KINDS = ((type(None), "empty"), (bool, "true/false"), (int, "a whole number"),
+          (float, "a number"), (str, "text"), (dict, "a mapping"), (list, "a list"))
+
+
 def kind_of(value):
     """What a YAML value is, in words."""
-    if value is None:
-        return "empty"
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
+    for kind, words in _KINDS:
+        if isinstance(value, kind):
+            return words
     return "a %s value" % type(value).__name__
 
 

@@ -52,27 +52,27 @@ class UpdateRuns:
         if self.run is not run:
             return
         if self.downloads.job is not None:
-            self.downloads.then(lambda ok: self._after_first_round(run, ok))
+            self.downloads.then(lambda ok: self._after_round(run, ok, first=True))
             return
-        self._after_first_round(run, self.downloads.covers(run.payload))
+        self._after_round(run, self.downloads.covers(run.payload), first=True)
 
-    def _after_first_round(self, run, ok):
+    def _after_round(self, run, ok, first):
+        """A download round before the run is over: install, try a second round (R5),
+        or give up (R6)."""
         if self.run is not run:
             return
         if ok:
             self.install(run)
-            return
-        self.log("files not downloaded: second round of %d attempts before the run (R5)"
-                 % ATTEMPTS_PER_ROUND)
-        self.downloads.round("R5: second round", lambda ok2: self._after_second_round(run, ok2),
-                             payload=run.payload)
+        elif first:
+            self.log("files not downloaded: second round of %d attempts before the run (R5)"
+                     % ATTEMPTS_PER_ROUND)
+            self.downloads.round("R5: second round",
+                                 lambda ok2: self._after_round(run, ok2, first=False),
+                                 payload=run.payload)
+        else:
+            self._both_rounds_failed(run)
 
-    def _after_second_round(self, run, ok):
-        if self.run is not run:
-            return
-        if ok:
-            self.install(run)
-            return
+    def _both_rounds_failed(self, run):
         # R6: scheduled operation off, lock; R7: a cluster node also goes to maintenance
         self.download_setting = self.download_setting._replace(active=False)
         self.update_setting = self.update_setting._replace(active=False)

@@ -1,12 +1,20 @@
-"""The simulated world: clock, update server, clusters, nodes, and a log."""
+"""The simulated world: clock, update server, clusters, nodes, and a log.
 
-from datetime import timezone
+Simulated time moves in one way only, ``run_until`` (the event queue's
+loop); ``walk`` steps it from event to event for those who watch every
+change (the timeline, the downtimes), ``tgmon-sim run`` and ``serve`` run it
+to the instant they want.
+"""
+
+from datetime import timedelta, timezone
 
 from .cluster import SimCluster
 from .engine import EventQueue
 from .errors import SimError
 from .node import SimNode
 from .updateserver import SimUpdateServer
+
+SECOND = timedelta(seconds=1)
 
 
 class Simulation:
@@ -78,6 +86,20 @@ class Simulation:
     def run_until(self, until):
         self.start()
         self.queue.run_until(until)
+
+    def walk(self, until):
+        """Step to ``until`` from event to event: yield (instant, quiet_until) now and
+        after the events of each following instant have run; until ``quiet_until``
+        (a second before the next event, at most ``until``) only time passes."""
+        self.start()
+        instant = self.now
+        while True:
+            following = self.queue.next_time()
+            yield instant, until if following is None else min(following - SECOND, until)
+            if following is None or following > until:
+                return
+            instant = following
+            self.run_until(instant)
 
     def states(self):
         """Every node's exported state at the current instant."""

@@ -90,23 +90,16 @@ def timeline(scenario, until=None, nodes=None, checks=SINGLE_NODE_CHECKS, out=No
                 changes.append((name, definition.name, worst, text))
         return changes, states
 
-    instant = sim.now
-    while True:
+    for instant, quiet_until in sim.walk(until):
         changes, states = evaluate()
         logged = [e for e in entries if nodes is None or e[1] in wanted or e[1] == ""]
         entries.clear()
         if logged or changes:
             yield instant, logged, changes
-        following = sim.queue.next_time()
-        horizon = until if following is None else min(following - SECOND, until)
-        for point in time_points(states.values(), offsets, instant, horizon):
+        for point in time_points(states.values(), offsets, instant, quiet_until):
             changes, _ = evaluate(point)
             if changes:
                 yield point, [], changes
-        if following is None or following > until:
-            return
-        instant = following
-        sim.run_until(instant)
 
 
 def format_timeline(scenario, until=None, nodes=None, checks=SINGLE_NODE_CHECKS):

@@ -1,4 +1,4 @@
-"""--cache-ttl: the companion checks of one host share one fetch.
+"""--cache-ttl: the checks of one host (one service per check) share one fetch.
 
 One file per URL (and TLS/token settings) in a private per-user directory
 (0700, owned by the user, never a symlink). Files are opened with O_NOFOLLOW,

@@ -29,11 +29,10 @@ from .. import __version__
 from ..errors import SourceError, UsageError
 from ..safeio.urls import check_url, redact_url
 from ..safeio.files import FileProblem, check_regular, read_regular
-from ..state.schema import SchemaError, parse_flags
 from ..safeio.tokenfile import read_token
-from .statedir import decode_status, state_from_document
+from ..state.fields import MAX_DOCUMENT_BYTES
+from .decode import decode_state
 
-MAX_BODY = 1024 * 1024
 MAX_CA_FILE = 1024 * 1024
 CONNECT_TIMEOUT = 5.0
 
@@ -144,9 +143,10 @@ def _body(response, shown):
         raise SourceError("%s answered HTTP %d, not 200" % (shown, status),
                           "point --url at a tgmon exporter")
     length = response.headers.get("Content-Length", "")
-    if length.isdigit() and int(length[:12]) > MAX_BODY:
+    if length.isdigit() and int(length[:12]) > MAX_DOCUMENT_BYTES:
         raise SourceError("%s announces %s bytes, more than the %d a state can be"
-                          % (shown, length[:12], MAX_BODY), "point --url at a tgmon exporter")
+                          % (shown, length[:12], MAX_DOCUMENT_BYTES),
+                          "point --url at a tgmon exporter")
     return _read_limited(response, shown)
 
 
@@ -168,9 +168,9 @@ def read_body(response, limit):
 
 def _read_limited(response, shown):
     try:
-        body = read_body(response, MAX_BODY)
+        body = read_body(response, MAX_DOCUMENT_BYTES)
     except BodyTooLarge:
-        raise SourceError("%s sent more than %d bytes" % (shown, MAX_BODY),
+        raise SourceError("%s sent more than %d bytes" % (shown, MAX_DOCUMENT_BYTES),
                           "point --url at a tgmon exporter") from None
     except requests.exceptions.Timeout:
         raise SourceError("%s stopped sending before the end of its answer" % shown,
@@ -278,13 +278,7 @@ def network_words(exc):
 # ----------------------------------------------------------------- reading a state
 def state_from_body(body, url):
     shown = redact_url(url)
-    document = decode_status(body, shown)
-    try:
-        flags = parse_flags(document)
-    except SchemaError as exc:
-        raise SourceError("%s: %s" % (shown, exc),
-                          "point the URL at a tgmon exporter") from None
-    return state_from_document(document, flags, shown, shown)
+    return decode_state(body, shown, shown)
 
 
 def read_url_state(url, settings, session=None):

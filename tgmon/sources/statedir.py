@@ -5,21 +5,17 @@ be (``safefile``). Paths can be moved one by one (``StatePaths``) so that an
 appliance's real file locations map without code changes.
 """
 
-import json
 import os
 import stat
 import time
-from datetime import datetime
 
 from ..errors import SourceError
-from ..state.model import Flags, Marker, MARKER_UNSET
+from ..state.fields import MAX_DOCUMENT_BYTES, MAX_MARKER_BYTES, MAX_MARKER_LINES
+from ..state.model import Flags, MARKER_UNSET
 from ..safeio.files import FileProblem, file_type, problem_of, read_regular
-from ..state.schema import MAX_MARKER_LINE, MAX_MARKER_LINES, SchemaError, parse_status
-from ..state.layout import (MARKER_FILES, MAX_MARKER_BYTES, MAX_STATUS_BYTES, marker_lines,
-                            markers_agree)
-from ..timeutil import UTC
+from ..state.layout import MARKER_FILES, markers_agree
+from .decode import decode_document, file_marker, marker_lines, state_of
 
-MAX_JSON_DEPTH = 1000        # the json module's own limit: deeper is a RecursionError
 CONSISTENT_READ_SECONDS = 0.2
 WRITER_HINT = "check --state-dir and the writer (docs/appliance.rst)"
 
@@ -27,8 +23,7 @@ WRITER_HINT = "check --state-dir and the writer (docs/appliance.rst)"
 def read_state(paths, origin=None):
     """StatePaths -> State. Raises SourceError with cause and fix."""
     document, flags = read_document(paths)
-    return state_from_document(document, flags, paths.status,
-                               origin or os.path.dirname(paths.status))
+    return state_of(document, paths.status, origin or os.path.dirname(paths.status), flags)
 
 
 def read_document(paths):
@@ -45,64 +40,14 @@ def read_document(paths):
     _check_dir(os.path.dirname(paths.status) or ".")
     give_up = time.monotonic() + CONSISTENT_READ_SECONDS
     while True:
-        document = decode_status(read_file(paths.status, MAX_STATUS_BYTES, "the state file"),
-                                 paths.status)
+        document = decode_document(read_file(paths.status, MAX_DOCUMENT_BYTES, "the state file"),
+                                   paths.status)
         flags = Flags(*(_MARKER_READERS.get(name, read_marker)(getattr(paths, name))
                         for name, _ in MARKER_FILES))
         if markers_agree(document, flags) or time.monotonic() > give_up:
             return document, flags
         # a jittered pause, so a reader never falls into step with a writer
         time.sleep((time.monotonic_ns() % 2000) / 1e6)
-
-
-def decode_status(data, where):
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise SourceError("%s is not UTF-8 text (binary or corrupted)" % where,
-                          "restore it from the writer") from None
-    if not text.strip():
-        raise SourceError("%s is empty" % where,
-                          "check the writer on the node")
-    try:
-        return json.loads(text, parse_constant=_no_constant)
-    except RecursionError:
-        raise SourceError("%s is nested too deeply: more than %d levels, a tgmon state has 5"
-                          % (where, MAX_JSON_DEPTH), "restore it from the writer") from None
-    except ValueError as exc:
-        raise SourceError("%s is not valid JSON (%s)" % (where, json_problem(exc)),
-                          "restore it from the writer") from None
-
-
-def json_problem(exc):
-    """What the json module says, without quoting the text: where it stopped reading
-    (a number too long has no place: Python's limit on huge integers)."""
-    if "digits" in str(exc):    # Python's limit on converting huge integers
-        return "a number has more than %d digits" % _max_digits()
-    if isinstance(exc, json.JSONDecodeError):
-        if "BOM" in exc.msg:
-            return "it starts with a byte order mark"
-        return "%s at line %d column %d" % (exc.msg.split(":")[0].lower(), exc.lineno, exc.colno)
-    return str(exc)[:60]
-
-
-def _no_constant(name):
-    raise ValueError("%s is not a JSON value" % name)
-
-
-def _max_digits():
-    import sys
-    return getattr(sys, "get_int_max_str_digits", lambda: 4300)()
-
-
-def state_from_document(document, flags, where, origin):
-    try:
-        return parse_status(document, flags, origin)
-    except SchemaError as exc:
-        raise SourceError("%s: %s" % (where, exc),
-                          "fix the writer") from None
-    except RecursionError:
-        raise SourceError("%s is nested too deeply" % where, "restore it") from None
 
 
 def read_marker(path):
@@ -134,7 +79,7 @@ def read_marker(path):
         if exc.kind == "missing":   # removed between lstat and open: a writer cleared it
             return MARKER_UNSET
         raise _problem(exc, path, "marker") from None
-    return Marker(True, file_time(info.st_mtime), marker_lines(data))
+    return file_marker(data, info.st_mtime)
 
 
 # Debian's own reboot marker (/var/run/reboot-required, written by the packages'
@@ -162,19 +107,10 @@ def _package_list(path):
         if exc.kind == "missing":
             return []
         raise _problem(exc, path, "package list") from None
-    return [line.strip()[:MAX_MARKER_LINE] for line in
-            data.decode("utf-8", errors="replace").splitlines() if line.strip()]
+    return list(marker_lines(data, most=None))
 
 
 _MARKER_READERS = {"reboot_required": read_reboot_marker}
-
-
-def file_time(mtime):
-    """A file's mtime as an aware datetime; None when it is beyond the calendar."""
-    try:
-        return datetime.fromtimestamp(mtime, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def _check_dir(path):

@@ -22,6 +22,7 @@ import os
 import signal
 from contextlib import contextmanager
 
+from .fields import MAX_DOCUMENT_BYTES
 from .model import record
 
 DEFAULT_STATE_DIR = "/var/lib/tgmon"
@@ -32,10 +33,8 @@ MARKER_FILES = (("warn_flag", "update-warn-flag"),
                 ("reboot_required", "reboot-required"))
 
 
-# what a reader reads of a state file, and so what a writer may write: a
-# status.json is a few KB, a marker at most 50 lines of 200 characters
-MAX_STATUS_BYTES = 1024 * 1024
-MAX_MARKER_BYTES = 64 * 1024
+# what a reader reads of a state file is what a writer may write (state/fields.py)
+MAX_STATUS_BYTES = MAX_DOCUMENT_BYTES
 
 
 StatePaths = record("StatePaths", "status " + " ".join(name for name, _ in MARKER_FILES))
@@ -78,15 +77,6 @@ def status_bytes(state):
 
 def marker_bytes(marker):
     return "".join(line + "\n" for line in marker.lines).encode("utf-8")
-
-
-def marker_lines(data):
-    """A marker file's bytes as its lines: stripped, none empty, each and their
-    number bounded as docs/state-format.rst says."""
-    from .schema import MAX_MARKER_LINE, MAX_MARKER_LINES
-    text = data.decode("utf-8", errors="replace")
-    return tuple(line.strip()[:MAX_MARKER_LINE] for line in text.splitlines()
-                 if line.strip())[:MAX_MARKER_LINES]
 
 
 def write_state(state_dir, state):

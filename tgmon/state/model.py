@@ -111,11 +111,6 @@ MARKER_UNSET = Marker(False, None, ())
 NO_FLAGS = Flags(MARKER_UNSET, MARKER_UNSET, MARKER_UNSET)
 
 
-def marker_reason(marker):
-    """First line of a marker file: the reason, if the writer gave one."""
-    return marker.lines[0] if marker.lines else None
-
-
 def version_key(version):
     """'4.10.2' -> (4, 10, 2) so that 4.10 sorts after 4.9."""
     return tuple(int(part) for part in version.split("."))

@@ -4,10 +4,11 @@
 problem names the field path (``releases.available[1].released``) and what
 is wrong with it, never more of the file than that. ``to_document`` is the
 inverse, used by the simulator, the exporter and the example generator, so
-there is one schema in one place.
+there is one schema in one place. Bytes become a document, and the markers
+Flags, in the one decoder (``tgmon.sources.decode``).
 
-Every value is bounded (docs/state-format.rst, "Limits"): text lengths, list
-lengths, numbers, and times. A time after ``generated`` (beyond
+Every value is bounded (``fields``; docs/state-format.rst, "Limits"): text
+lengths, list lengths, numbers, and times. A time after ``generated`` (beyond
 ``FUTURE_TOLERANCE``) is refused: a state cannot report what has not
 happened yet, and a time from the future must never read as "just now".
 The planned maintenance is the one exception: it is a plan.
@@ -17,185 +18,25 @@ import re
 from datetime import timedelta
 
 from . import model
+from .fields import MAX_NAME, MAX_PARALLEL, MAX_SESSIONS, SchemaError, StatusFields, json_kind
 from .freshness import FUTURE_TOLERANCE
-from .lifecycle import parse_clock
 from .model import (
     ClusterSettings, FailureSwitchOff, Hotfix, Hotfixes, Maintenance, Node,
     PlannedMaintenance, Release, Releases, Schedule, ScheduledDownload,
     ScheduledUpdate, State, UpdateRun, UpdateServer)
-from ..timeutil import UTC, format_timestamp, parse_timestamp
+from ..timeutil import format_timestamp
 
 _VERSION = re.compile(r"^\d{1,9}(\.\d{1,9}){0,5}$")
 
-# Limits of a tgmon/1 state (documented in docs/state-format.rst).
-MAX_NAME = 128        # node and cluster names, hotfix ids
-MAX_TEXT = 1000       # reasons, messages, titles
-MAX_ITEMS = 1000      # releases, hotfixes
-MAX_SESSIONS = 1000000
-MAX_PARALLEL = 1000
-FIRST_YEAR, LAST_YEAR = 1970, 2200
 # fields that may lie after ``generated``: plans
 PLANNED = ("maintenance.planned.",)
-
-
-class SchemaError(ValueError):
-    """A field of status.json is missing or wrong; ``path`` names it."""
-
-    def __init__(self, path, problem):
-        super().__init__("%s: %s" % (path, problem) if path else problem)
-        self.path = path
-        self.problem = problem
-
-
-class _Fields:
-    """Typed access to one JSON object, every error carrying its path.
-
-    ``stamps`` collects (path, time) of every timestamp read, shared by the
-    objects of one document, so that the times can be checked against
-    ``generated`` at the end.
-    """
-
-    def __init__(self, obj, path, stamps=None):
-        if not isinstance(obj, dict):
-            raise SchemaError(path, "expected an object, got %s" % _kind(obj))
-        self.obj = obj
-        self.path = path
-        self.stamps = stamps if stamps is not None else []
-
-    def sub(self, key):
-        return "%s.%s" % (self.path, key) if self.path else key
-
-    def raw(self, key, required=True):
-        if key not in self.obj:
-            if required:
-                raise SchemaError(self.sub(key), "required field is missing")
-            return None
-        return self.obj[key]
-
-    def _typed(self, key, types, name, required, nullable):
-        value = self.raw(key, required)
-        if value is None:
-            if key in self.obj and not nullable:
-                raise SchemaError(self.sub(key), "must not be null")
-            return None
-        if isinstance(value, bool) and bool not in types:
-            raise SchemaError(self.sub(key), "expected %s, got boolean" % name)
-        if not isinstance(value, types):
-            raise SchemaError(self.sub(key),
-                              "expected %s, got %s" % (name, _kind(value)))
-        return value
-
-    def boolean(self, key, required=True, nullable=False):
-        return self._typed(key, (bool,), "true/false", required, nullable)
-
-    def string(self, key, required=True, nullable=False, limit=MAX_TEXT):
-        value = self._typed(key, (str,), "a string", required, nullable)
-        if value is not None and len(value) > limit:
-            raise SchemaError(self.sub(key), "is %d characters, over the limit %d"
-                              % (len(value), limit))
-        return value
-
-    def integer(self, key, required=True, nullable=False, minimum=None, maximum=None):
-        value = self._typed(key, (int,), "an integer", required, nullable)
-        if value is not None and minimum is not None and value < minimum:
-            raise SchemaError(self.sub(key), "must be at least %d, got %s"
-                              % (minimum, _number(value)))
-        if value is not None and maximum is not None and value > maximum:
-            raise SchemaError(self.sub(key), "must be at most %d, got %s"
-                              % (maximum, _number(value)))
-        return value
-
-    def timestamp(self, key, required=True, nullable=True):
-        value = self.string(key, required, nullable, limit=64)
-        if value is None:
-            return None
-        try:
-            stamp = parse_timestamp(value)
-            year = stamp.astimezone(UTC).year
-        except OverflowError:
-            raise SchemaError(self.sub(key), "beyond the calendar") from None
-        except ValueError as exc:
-            problem = ("has no UTC offset" if "offset" in str(exc) else
-                       "is not an ISO-8601 timestamp (e.g. 2026-11-22T03:00:00+01:00)")
-            raise SchemaError(self.sub(key), problem) from None
-        if not FIRST_YEAR <= year <= LAST_YEAR:
-            raise SchemaError(self.sub(key), "%s lies outside the years %d-%d"
-                              % (value[:10], FIRST_YEAR, LAST_YEAR))
-        self.stamps.append((self.sub(key), stamp))
-        return stamp
-
-    def clock(self, key, example, required=True, nullable=False):
-        """A time of day 'HH:MM' (a schedule setting)."""
-        value = self.string(key, required, nullable, limit=16)
-        if value is not None:
-            try:
-                parse_clock(value)
-            except ValueError:
-                raise SchemaError(self.sub(key), "expected e.g. %s, got %r"
-                                  % (example, value)) from None
-        return value
-
-    def choice(self, key, choices, required=True, nullable=False):
-        value = self.string(key, required, nullable, limit=MAX_NAME)
-        if value is not None and value not in choices:
-            listed = ", ".join(choices)
-            if len(listed) > 40:
-                listed = "%s ... %s" % (choices[0], choices[-1])
-            raise SchemaError(self.sub(key), "expected one of %s, got %r"
-                              % (listed, value[:40]))
-        return value
-
-    def pattern(self, key, regex, example, required=True, nullable=False, limit=32):
-        value = self.string(key, required, nullable, limit=limit)
-        if value is not None and not regex.match(value):
-            raise SchemaError(self.sub(key), "expected e.g. %s, got %r"
-                              % (example, value))
-        return value
-
-    def obj_field(self, key, required=True, nullable=False):
-        value = self.raw(key, required)
-        if value is None:
-            if key in self.obj and not nullable:
-                raise SchemaError(self.sub(key), "must not be null")
-            return None
-        return _Fields(value, self.sub(key), self.stamps)
-
-    def items(self, key, required=True, limit=MAX_ITEMS):
-        value = self.raw(key, required)
-        if value is None:
-            if key in self.obj:
-                raise SchemaError(self.sub(key), "must be a list, not null")
-            return []
-        if not isinstance(value, list):
-            raise SchemaError(self.sub(key),
-                              "expected a list, got %s" % _kind(value))
-        if len(value) > limit:
-            raise SchemaError(self.sub(key), "has %d items, over the limit %d"
-                              % (len(value), limit))
-        return [_Fields(item, "%s[%d]" % (self.sub(key), index), self.stamps)
-                for index, item in enumerate(value)]
-
-
-def _number(value):
-    """An integer for a message: a huge one by its size, not its thousands of digits."""
-    text = str(value) if abs(value) < 10 ** 15 else None
-    return text or "%d digits" % len(str(abs(value)))
-
-
-def _kind(value):
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    return {dict: "an object", list: "a list", str: "a string", int: "a number",
-            float: "a number"}.get(type(value), type(value).__name__)
 
 
 def check_schema_tag(document):
     """Refuse what we cannot read rather than guess: an unknown major is fatal."""
     if not isinstance(document, dict):
         raise SchemaError("", "expected a JSON object at the top, got %s"
-                          % _kind(document))
+                          % json_kind(document))
     tag = document.get("schema")
     if not isinstance(tag, str) or "/" not in tag:
         raise SchemaError("schema", "expected %r, got %r" % (model.SCHEMA, tag))
@@ -213,7 +54,7 @@ def check_schema_tag(document):
 def parse_status(document, flags=model.NO_FLAGS, origin=""):
     """Decoded status.json -> State. Raises SchemaError naming the field."""
     tag = check_schema_tag(document)
-    top = _Fields(document, "")
+    top = StatusFields(document, "")
     generated = top.timestamp("generated", nullable=False)
 
     node_f = top.obj_field("node")
@@ -376,39 +217,3 @@ def to_document(state):
                             "message": run.message} if run else None,
         "active_sessions": state.active_sessions,
     }
-
-
-MAX_MARKER_LINES = 50     # what a reader takes of a marker file (the rest is cut)
-MAX_MARKER_LINE = 200
-
-
-def parse_flags(document):
-    """The ``flags`` object of the remote form -> Flags (SchemaError naming the field).
-
-    A set marker whose ``since`` is null has an unknown age (its file time was
-    beyond the calendar on the node); the checks judge it as such.
-    """
-    top = _Fields(document, "")
-    flags_f = top.obj_field("flags")
-    markers = []
-    for name in model.Flags._fields:
-        marker_f = flags_f.obj_field(name)
-        is_set = marker_f.boolean("set")
-        since = marker_f.timestamp("since", required=False)
-        lines = marker_f.raw("lines", required=False) or []
-        if not isinstance(lines, list):
-            raise SchemaError(marker_f.sub("lines"), "expected a list, got %s" % _kind(lines))
-        if len(lines) > MAX_MARKER_LINES:
-            raise SchemaError(marker_f.sub("lines"), "has %d items, over the limit %d"
-                              % (len(lines), MAX_MARKER_LINES))
-        for index, line in enumerate(lines):
-            if not isinstance(line, str):
-                raise SchemaError("%s[%d]" % (marker_f.sub("lines"), index),
-                                  "expected a string, got %s" % _kind(line))
-            if len(line) > MAX_MARKER_LINE:
-                raise SchemaError("%s[%d]" % (marker_f.sub("lines"), index),
-                                  "is %d characters, over the limit %d"
-                                  % (len(line), MAX_MARKER_LINE))
-        markers.append(model.Marker(True, since, tuple(line.strip() for line in lines))
-                       if is_set else model.MARKER_UNSET)
-    return model.Flags(*markers)

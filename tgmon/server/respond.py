@@ -1,0 +1,44 @@
+"""What a parsed request is answered: the methods and body a request may have,
+the open /healthz, the bearer token, then the app's route.
+
+``app.route(path) -> (status, dict)`` decides what to answer; a TgmonError
+from it is 503, any other exception 500, both with an error JSON and never
+a traceback.
+"""
+
+import hmac
+
+from ..errors import TgmonError
+from .wire import Refuse
+
+
+def respond(request, app, token, log):
+    """(status, body, extra headers) for a parsed request; Refuse for one that gets
+    no route; ``log(address, text)`` hears of an app's internal error."""
+    if request["method"] not in ("GET", "HEAD"):
+        raise Refuse(405, "method not allowed; only GET and HEAD", {"Allow": "GET, HEAD"})
+    if request["body"]:
+        raise Refuse(413, "requests carry no body")
+    path = request["target"].split("?", 1)[0]
+    if path == "/healthz":
+        return 200, {"status": "ok"}, {}
+    if not authorized(request["headers"].get("authorization", ""), token):
+        raise Refuse(401, "missing or wrong bearer token",
+                     {"WWW-Authenticate": 'Bearer realm="tgmon"'})
+    try:
+        status, body = app.route(path)
+    except TgmonError as exc:
+        status, body = 503, {"error": str(exc)}
+    except Exception as exc:  # never a traceback to the client; one log line
+        log("-", "internal error in the app: %s" % type(exc).__name__)
+        status, body = 500, {"error": "internal error in the exporter"}
+    return status, body, {}
+
+
+def authorized(given, token):
+    """The Authorization header against the bearer token (None: none needed), in
+    constant time."""
+    if token is None:
+        return True
+    expected = ("Bearer " + token).encode("latin-1")
+    return hmac.compare_digest(given.encode("latin-1", "replace"), expected)
