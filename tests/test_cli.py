@@ -57,3 +57,18 @@ def tgmon_help():
     except SystemExit as exc:
         return exc.code, out.getvalue(), ""
     return None, out.getvalue(), ""
+
+
+def test_version_is_the_plugins_words_with_exit_0():
+    """A tool, not a plugin: --version exits 0 (a plugin's -V exits 3, UNKNOWN)."""
+    from tgmon import __version__
+    for flag in ("--version", "-V"):
+        out = io.StringIO()
+        try:
+            with redirect_stdout(out):
+                main([flag])
+        except SystemExit as exc:
+            code = exc.code
+        else:
+            code = None
+        assert (code, out.getvalue()) == (0, "tgmon (tgmon) %s\n" % __version__)

@@ -19,6 +19,7 @@ a closed pipe or a full device is dropped.
 import argparse
 import sys
 
+from . import __version__
 from .errors import TgmonError
 from .safeio.text import sanitize
 from .safeio.stdio import say_stderr, write_stdout
@@ -49,6 +50,10 @@ def _parser():
     parser = _Parser(prog="tgmon", description=__doc__.split("\n")[0],
                                      epilog="\n".join(__doc__.split("\n")[1:]),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    # The plugins' -V words; exit 0 here, as a tool's --version does (3 is for plugins only).
+    parser.add_argument("-V", "--version", action="version",
+                        version="tgmon (tgmon) %s" % __version__,
+                        help="show the version and exit (exit code 0)")
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="validate a state dir: readable, valid, fresh")
     validate.add_argument("state_dir", metavar="DIR", nargs="?",
