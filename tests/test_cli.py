@@ -72,3 +72,15 @@ def test_version_is_the_plugins_words_with_exit_0():
         else:
             code = None
         assert (code, out.getvalue()) == (0, "tgmon (tgmon) %s\n" % __version__)
+
+
+def test_serve_help_says_what_each_endpoint_means():
+    out = io.StringIO()
+    try:
+        with redirect_stdout(out):
+            main(["serve", "--help"])
+    except SystemExit:
+        pass
+    words = " ".join(out.getvalue().split())
+    assert "GET /healthz, without a token: 200" in words
+    assert "503 {\"status\": \"unavailable\"} while the state cannot be read" in words

@@ -68,10 +68,11 @@ def _parser():
                              "writes only the files of DIR itself, never through a link, "
                              "under the state lock")
     refresh.add_argument("state_dir", metavar="DIR")
-    serve = sub.add_parser("serve", help="serve a state dir read-only over HTTP(S)")
+    from .server.exporter import ENDPOINTS_HELP, add_serve_arguments
+    serve = sub.add_parser("serve", help="serve a state dir read-only over HTTP(S)",
+                           description=ENDPOINTS_HELP)
     serve.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
                        help="state dir to serve (default: %s)" % DEFAULT_STATE_DIR)
-    from .server.exporter import add_serve_arguments
     add_serve_arguments(serve)
     example = sub.add_parser("example", help="write the example states")
     ex_sub = example.add_subparsers(dest="action", required=True)
