@@ -3,6 +3,8 @@
 import io
 from contextlib import redirect_stderr, redirect_stdout
 
+import pytest
+
 from tgmon.state import examples
 from tgmon.cli import main
 from tgmon.timeutil import utcnow
@@ -57,3 +59,63 @@ def tgmon_help():
     except SystemExit as exc:
         return exc.code, out.getvalue(), ""
     return None, out.getvalue(), ""
+
+
+def test_version_is_the_plugins_words_with_exit_0():
+    """A tool, not a plugin: --version exits 0 (a plugin's -V exits 3, UNKNOWN)."""
+    from tgmon import __version__
+    for flag in ("--version", "-V"):
+        out = io.StringIO()
+        try:
+            with redirect_stdout(out):
+                main([flag])
+        except SystemExit as exc:
+            code = exc.code
+        else:
+            code = None
+        assert (code, out.getvalue()) == (0, "tgmon (tgmon) %s\n" % __version__)
+
+
+def test_serve_help_says_what_each_endpoint_means():
+    out = io.StringIO()
+    try:
+        with redirect_stdout(out):
+            main(["serve", "--help"])
+    except SystemExit:
+        pass
+    words = " ".join(out.getvalue().split())
+    assert "GET /healthz, without a token: 200" in words
+    assert "503 {\"status\": \"unavailable\"} while the state cannot be read" in words
+
+
+def edited_schedule(state):
+    """The admin's edit: the scheduled update moved to Saturday 22:15."""
+    return state._replace(schedule=state.schedule._replace(
+        update=state.schedule.update._replace(weekday="saturday", start="22:15")))
+
+
+# (id, extra arguments, the update schedule after refresh, what the line says)
+REFRESH_CASES = [
+    ("edited_schedule_kept", [], ("saturday", "22:15"), "weekly schedule kept as written"),
+    ("moved_when_asked", ["--move-schedule"], None, "weekly schedule moved with them"),
+]
+
+
+@pytest.mark.parametrize("name, extra, expected, said", REFRESH_CASES,
+                         ids=[c[0] for c in REFRESH_CASES])
+def test_refresh_moves_instants_and_the_schedule_only_when_asked(name, extra, expected, said,
+                                                                 state_dir):
+    from tgmon.sources.statedir import read_state
+    from tgmon.state.layout import paths_for
+    from tgmon.state.lifecycle import shift_weekly
+    before = edited_schedule(examples.build("healthy-single"))    # a fixed past instant
+    path = state_dir(before)
+    code, out, err = tgmon("refresh", path, *extra)
+    assert code == 0, err
+    after = read_state(paths_for(path))
+    delta = after.generated - before.generated
+    assert abs((utcnow() - after.generated).total_seconds()) < 5
+    assert after.last_update_run.start == before.last_update_run.start + delta
+    moved = shift_weekly("saturday", "22:15", delta.total_seconds())
+    assert (after.schedule.update.weekday, after.schedule.update.start) == (expected or moved)
+    assert said in out

@@ -136,3 +136,17 @@ def test_make_test_says_why_each_test_skipped(tmp_path):
                           text=True, timeout=60, env=dict(os.environ, CI=""))
     assert "1 skipped" in done.stdout, done.stdout
     assert "SKIPPED LOUDLY - icinga2 is not installed" in done.stdout, done.stdout
+
+
+def test_every_package_install_replaces_a_rebuild_of_the_same_version():
+    """A rebuilt .deb keeps its version: without --reinstall apt keeps the old files."""
+    installs = []
+    for name in ["README.rst"] + sorted("docs/" + n for n in os.listdir(os.path.join(ROOT, "docs"))
+                                        if n.endswith(".rst")):
+        with open(os.path.join(ROOT, name)) as handle:
+            installs += [(name, line.strip()) for line in handle
+                         if "apt-get install" in line and ".deb" in line]
+    assert installs, "the README shows no package install"
+    for name, line in installs:
+        assert shlex.split(line)[:3] == ["apt-get", "install", "--reinstall"], (name, line)
+        assert "./dist/tgmon_*_all.deb" in line.split(), (name, line)    # whatever the version

@@ -8,6 +8,8 @@ from tgmon.server.wire import Refuse
 
 
 class App:
+    HEALTH_PATH = "/v1/status"
+
     def __init__(self, outcome):
         self.outcome = outcome
 
@@ -31,7 +33,15 @@ CASES = [
     ("post", request("POST"), None, None, 405, "method not allowed", []),
     ("body", request(body=b"x"), None, None, 413, "requests carry no body", []),
     ("healthz_needs_no_token", request(target="/healthz"), "s3cret", None, 200,
-     {"status": "ok"}, []),
+     {"status": "ok", "state": "readable"}, []),
+    ("healthz_unreadable_state", request(target="/healthz"), "s3cret",
+     SourceError("status.json is empty", "check the writer"), 503,
+     {"status": "unavailable", "state": "unreadable",
+      "fix": "GET /v1/status (with the token) names the cause"}, []),
+    ("healthz_app_breaks", request(target="/healthz"), None, KeyError("secret detail"), 503,
+     {"status": "unavailable", "state": "unreadable",
+      "fix": "GET /v1/status (with the token) names the cause"},
+     ["internal error in the app: KeyError"]),
     ("token_missing", request(), "s3cret", None, 401, "missing or wrong bearer token", []),
     ("token_wrong", request(authorization="Bearer s3cre"), "s3cret", None, 401,
      "missing or wrong bearer token", []),

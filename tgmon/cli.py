@@ -1,7 +1,8 @@
 """tgmon: tools around the checks (validate a state dir, serve it, write examples).
 
     tgmon validate DIR            read DIR as a check would; exit 0 valid, 2 not
-    tgmon refresh DIR             move every time in DIR so that it was generated now
+    tgmon refresh DIR             move DIR's instants so that it was generated now
+                                  (the weekly schedule as written; --move-schedule)
     tgmon serve --state-dir DIR   read-only HTTP(S) exporter: GET /v1/status, /healthz
     tgmon example list            names of the example states
     tgmon example write NAME DIR  write example NAME into DIR (new or empty), fresh as of now
@@ -19,6 +20,7 @@ a closed pipe or a full device is dropped.
 import argparse
 import sys
 
+from . import __version__
 from .errors import TgmonError
 from .safeio.text import sanitize
 from .safeio.stdio import say_stderr, write_stdout
@@ -49,6 +51,10 @@ def _parser():
     parser = _Parser(prog="tgmon", description=__doc__.split("\n")[0],
                                      epilog="\n".join(__doc__.split("\n")[1:]),
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    # The plugins' -V words; exit 0 here, as a tool's --version does (3 is for plugins only).
+    parser.add_argument("-V", "--version", action="version",
+                        version="tgmon (tgmon) %s" % __version__,
+                        help="show the version and exit (exit code 0)")
     sub = parser.add_subparsers(dest="command", required=True)
     validate = sub.add_parser("validate", help="validate a state dir: readable, valid, fresh")
     validate.add_argument("state_dir", metavar="DIR", nargs="?",
@@ -58,15 +64,20 @@ def _parser():
                           help="a checks' config file: its state_dir and files: apply")
     validate.add_argument("--max-age", default="30m", metavar="DURATION",
                           help="report the state as stale when older (default: 30m)")
-    refresh = sub.add_parser("refresh", help="shift all times of a state dir to now "
+    refresh = sub.add_parser("refresh", help="shift the instants of a state dir to now "
                              "(to try a check on a copied or edited example); reads and "
                              "writes only the files of DIR itself, never through a link, "
                              "under the state lock")
     refresh.add_argument("state_dir", metavar="DIR")
-    serve = sub.add_parser("serve", help="serve a state dir read-only over HTTP(S)")
+    refresh.add_argument("--move-schedule", action="store_true",
+                         help="move the weekly schedule (weekday and time of the scheduled "
+                              "download and update) by as much; by default it stays as "
+                              "written, so a schedule you edited is kept")
+    from .server.exporter import ENDPOINTS_HELP, add_serve_arguments
+    serve = sub.add_parser("serve", help="serve a state dir read-only over HTTP(S)",
+                           description=ENDPOINTS_HELP)
     serve.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
                        help="state dir to serve (default: %s)" % DEFAULT_STATE_DIR)
-    from .server.exporter import add_serve_arguments
     add_serve_arguments(serve)
     example = sub.add_parser("example", help="write the example states")
     ex_sub = example.add_subparsers(dest="action", required=True)
@@ -203,7 +214,7 @@ def _main(argv):
             from .server.exporter import StateDirApp, serve_from_arguments
             return serve_from_arguments(StateDirApp(args.state_dir), args)
         if args.command == "refresh":
-            return _refresh(args.state_dir)
+            return _refresh(args.state_dir, args.move_schedule)
         if args.command == "example":
             return _example(args)
         if args.command == "state":
@@ -238,11 +249,13 @@ def _validate(state_dir, config, max_age):
     return 0
 
 
-def _refresh(state_dir):
-    """Move every time in DIR so that it was generated now. Reads and writes only
-    DIR's own files, as ``tgmon state`` does (a planted link is refused), under
+def _refresh(state_dir, move_schedule=False):
+    """Move DIR's instants so that it was generated now; the weekly schedule is a
+    setting the admin may just have edited, moved only when asked. Reads and writes
+    only DIR's own files, as ``tgmon state`` does (a planted link is refused), under
     its lock: no writer's change made meanwhile is written over."""
     from .state.lifecycle import shift_state
+    from .state.model import shift_times
     from .state.layout import STATUS_FILE, write_state_into
     from .timeutil import utcnow
     from .appliance.writer import check_writable, locked, read_own_state
@@ -254,11 +267,13 @@ def _refresh(state_dir):
             name: marker._replace(since=min(marker.since, state.generated))
             for name, marker in state.flags._asdict().items() if marker.is_set})
         now = utcnow().astimezone(state.generated.tzinfo).replace(microsecond=0)
-        moved = shift_state(state._replace(flags=flags), now - state.generated)
+        shift = shift_state if move_schedule else shift_times
+        moved = shift(state._replace(flags=flags), now - state.generated)
         check_writable(moved, directory.shown(STATUS_FILE))
         write_state_into(directory, moved)
-    _print("%s: times moved by %s; generated is now %s"
-           % (state_dir, now - state.generated, now.isoformat()))
+    _print("%s: times moved by %s; generated is now %s; weekly schedule %s"
+           % (state_dir, now - state.generated, now.isoformat(),
+              "moved with them" if move_schedule else "kept as written"))
     return 0
 
 

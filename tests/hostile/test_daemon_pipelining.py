@@ -82,7 +82,7 @@ def body_kind(body):
     document = json.loads(body)
     if "error" in document:
         return ERROR
-    return OK if document == {"status": "ok"} else STATE
+    return OK if document == {"status": "ok", "state": "readable"} else STATE
 
 
 @pytest.fixture(scope="module")

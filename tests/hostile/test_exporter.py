@@ -197,6 +197,8 @@ def test_a_state_with_bad_bytes_is_a_503_with_an_error_json(exporter):
     assert statuses(answer) == [503]
     error = json.loads(answer.split(b"\r\n\r\n", 1)[1])
     assert "is not UTF-8 text" in error["error"]
+    assert statuses(exchange(exporter, b"GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n")) \
+        == [503]        # never "ok" while /v1/status cannot be served
 
 
 def test_lone_surrogates_in_a_state_still_give_valid_json(exporter):

@@ -55,7 +55,8 @@ def test_exporter_endpoints_and_errors(served):
     body = status.json()
     assert body["schema"] == "tgmon/1" and body["flags"]["warn_flag"]["set"] is True
     assert body["flags"]["update_lock"] == {"set": False, "since": None, "lines": []}
-    assert requests.get(exporter.url("/healthz"), timeout=5).json() == {"status": "ok"}
+    assert requests.get(exporter.url("/healthz"), timeout=5).json() == {"status": "ok",
+                                                                        "state": "readable"}
     assert requests.get(exporter.url("/etc/passwd"), timeout=5).status_code == 404
     assert requests.get(exporter.url("/../status.json"), timeout=5).status_code == 404
     post = requests.post(exporter.url(), data=b"x", timeout=5)
@@ -76,6 +77,9 @@ def test_exporter_reports_a_broken_state_as_503(served):
         handle.write("{garbled")
     answer = requests.get(exporter.url(), timeout=5)
     assert answer.status_code == 503 and "is not valid JSON" in answer.json()["error"]
+    health = requests.get(exporter.url("/healthz"), timeout=5)
+    assert (health.status_code, health.json()["state"]) == (503, "unreadable")
+    assert "JSON" not in health.text       # the cause only behind the token
     outcome = run_check(versions.DEFINITION, ["--url", exporter.url()], now=T)
     assert outcome.code == 3
     assert outcome.text.startswith("VERSIONS UNKNOWN - %s answered HTTP 503: " % exporter.url())

@@ -1,7 +1,8 @@
 """``tgmon serve``: a read-only HTTP(S) exporter of one state dir.
 
     GET /v1/status   status.json as written plus a ``flags`` object from the markers
-    GET /healthz     200 "ok" while the process runs
+    GET /healthz     200 "ok" while /v1/status would be served; 503 "unavailable"
+                     while the state cannot be read (no token needed, no cause said)
 
 127.0.0.1 by default; optional bearer token (read from a file, compared in
 constant time) and TLS. The serving engine (``httpserver.BoundedServer``)
@@ -27,6 +28,8 @@ class StateDirApp:
     as unchanged: a file's times tick coarsely, and a rewrite within one tick
     must not go unseen.
     """
+
+    HEALTH_PATH = "/v1/status"     # a settled state's answer is kept: a probe costs a stat
 
     def __init__(self, state_dir):
         self.state_dir = state_dir
@@ -86,6 +89,12 @@ DEFAULT_PORT = 9740
 STOP_LOG_SECONDS = 0.5       # at exit, the log gets this long to take its last lines
 
 
+ENDPOINTS_HELP = ("GET /v1/status: the state (status.json plus the markers), 200; 503 with "
+                  "the cause when it cannot be read; needs the token when one is set. "
+                  "GET /healthz, without a token: 200 {\"status\": \"ok\"} while /v1/status "
+                  "would be served; 503 {\"status\": \"unavailable\"} while the state cannot "
+                  "be read (the cause only at /v1/status). A refused connection: the "
+                  "exporter does not run.")
 SIGNALS_HELP = ("signals: SIGTERM or SIGINT stop it (exit 0, within a second, even when "
                 "nobody reads its log); SIGHUP re-reads --token-file and the TLS certificate "
                 "and key, and keeps the ones it has when the new ones are bad. One log line "

@@ -3,7 +3,8 @@ the open /healthz, the bearer token, then the app's route.
 
 ``app.route(path) -> (status, dict)`` decides what to answer; a TgmonError
 from it is 503, any other exception 500, both with an error JSON and never
-a traceback.
+a traceback. /healthz answers what ``app.HEALTH_PATH`` would: 200 while it
+would be served, 503 when not (the cause only behind the token, at that path).
 """
 
 import hmac
@@ -21,18 +22,30 @@ def respond(request, app, token, log):
         raise Refuse(413, "requests carry no body")
     path = request["target"].split("?", 1)[0]
     if path == "/healthz":
-        return 200, {"status": "ok"}, {}
+        return health(app, log) + ({},)
     if not authorized(request["headers"].get("authorization", ""), token):
         raise Refuse(401, "missing or wrong bearer token",
                      {"WWW-Authenticate": 'Bearer realm="tgmon"'})
+    return routed(app, path, log) + ({},)
+
+
+def routed(app, path, log):
+    """(status, body) of the app's route, whatever it raises."""
     try:
-        status, body = app.route(path)
+        return app.route(path)
     except TgmonError as exc:
-        status, body = 503, {"error": str(exc)}
+        return 503, {"error": str(exc)}
     except Exception as exc:  # never a traceback to the client; one log line
         log("-", "internal error in the app: %s" % type(exc).__name__)
-        status, body = 500, {"error": "internal error in the exporter"}
-    return status, body, {}
+        return 500, {"error": "internal error in the exporter"}
+
+
+def health(app, log):
+    """Never "ok" for a state that cannot be served; no cause without the token."""
+    if routed(app, app.HEALTH_PATH, log)[0] == 200:
+        return 200, {"status": "ok", "state": "readable"}
+    return 503, {"status": "unavailable", "state": "unreadable",
+                 "fix": "GET %s (with the token) names the cause" % app.HEALTH_PATH}
 
 
 def authorized(given, token):

@@ -2,7 +2,7 @@
 
     GET /NODE/v1/status   the node's state in the remote form (like tgmon serve)
     GET /v1/nodes         the node names and the simulated instant
-    GET /healthz
+    GET /healthz          200 while /v1/nodes is served
 
 Simulated time either stands at one instant (--at) or runs from the
 scenario's start at --speed times wall-clock time. Every state is served as
@@ -20,6 +20,8 @@ from ..timeutil import utcnow
 
 
 class SimulationApp:
+    HEALTH_PATH = "/v1/nodes"
+
     def __init__(self, scenario, at=None, speed=None, as_of_now=True):
         self.scenario = scenario
         self.sim = scenario.build()
