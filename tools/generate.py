@@ -5,8 +5,9 @@
 
 Each generator below owns its files and has its own --check; the test
 ``tests/test_generated.py`` runs this with --check, so a change that leaves
-one of them stale fails ``make test``. Adding a check needs nothing here:
-every generator reads the registry (tgmon/checks/registry.py).
+one of them stale fails ``make test``. A new check needs no line here, since
+every generator reads the registry (tgmon/checks/registry.py), but it needs its
+docs page written first: helpdocs.py only fills that page's --help block.
 """
 
 import filecmp
