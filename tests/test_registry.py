@@ -117,3 +117,11 @@ def test_the_timeline_and_the_tools_need_no_plugin_runtime():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=60, cwd=ROOT)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_readme_table_of_checks_is_the_registry():
+    """README.rst's "The checks": a row per plugin, with the name its first line
+    starts with."""
+    table = re.search(r"^The checks\n=+\n\n(.*?)\n\n", _read("README.rst"), re.M | re.S).group(1)
+    rows = re.findall(r"^(check_\w+) +(\w+) ", table, re.M)
+    assert sorted(rows) == sorted((d.prog, d.name) for d in CHECKS)
