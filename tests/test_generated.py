@@ -1,6 +1,6 @@
 """Every generated file is in step with its source: ``make generate`` leaves the
 tree unchanged (docs' help blocks, CheckCommands, Nagios/NRPE commands, the
-plugin wrappers, the example states)."""
+Director baskets, the plugin wrappers, the example states)."""
 
 import subprocess
 import sys

@@ -6,8 +6,10 @@
 Each generator below owns its files and has its own --check; the test
 ``tests/test_generated.py`` runs this with --check, so a change that leaves
 one of them stale fails ``make test``. A new check needs no line here, since
-every generator reads the registry (tgmon/checks/registry.py), but it needs its
-docs page written first: helpdocs.py only fills that page's --help block.
+every generator reads the registry (tgmon/checks/registry.py), but what they
+read by hand must be there first: its docs page (helpdocs.py only fills its
+--help block) and a single-node check's TgmonChecks entry (director.py takes
+the interval from it). HACKING.rst, "Adding a check", has the order.
 """
 
 import filecmp
@@ -28,6 +30,7 @@ GENERATORS = (
     ("the --help blocks of docs/checks/*.rst", "helpdocs.py"),
     ("the Icinga 2 CheckCommands", "icingaconf.py"),
     ("the Nagios and NRPE commands", "nagiosconf.py"),
+    ("the Icinga Director baskets", "director.py"),
     ("the plugin wrappers in plugins/", "wrappers.py"),
 )
 

@@ -100,16 +100,29 @@ def runbook_template(name, notes, page, anchor, runbook_var=None):
     return lines + ["}", ""]
 
 
-def dependency(name, parent, where):
-    """Notifications of the services ``where`` selects wait while ``parent`` is not OK,
-    from its first failed check on (ignore_soft_states = false): it pages for them."""
-    return ['apply Dependency %s to Service {' % quote(name),
-            '  parent_service_name = %s' % quote(parent),
-            "  states = [ OK ]",
-            "  ignore_soft_states = false",
-            "  disable_notifications = true",
-            "  assign where typeof(host.vars.tightgate) == Dictionary && %s" % where,
-            "}", ""]
+# Every rule: the children's notifications wait while the parent is not OK, from its
+# first failed check on (ignore_soft_states = false): the parent pages for them.
+DEPENDENCY = {"states": ["OK"], "ignore_soft_states": False, "disable_notifications": True}
+
+
+def dependencies():
+    """The Dependency rules, (name, parent service, child check commands, agent hosts
+    only): the Icinga 2 sample's and the Director basket's (tools/director.py)."""
+    dependents = [command_name(d) for d in all_checks()
+                  if d.scope in ("node", "all-in-one") and d is not REACHABLE]
+    return (("tgmon-reachable", "tightgate-reachable", dependents, False),
+            ("tgmon-agent", "tightgate-agent", [command_name(REACHABLE)], True))
+
+
+def dependency(name, parent, children, agent_only):
+    where = ('host.vars.tightgate.mode == "agent" && ' if agent_only else "") + (
+        "service.check_command == %s" % quote(children[0]) if len(children) == 1 else
+        "service.check_command in [ %s ]" % ", ".join(quote(c) for c in children))
+    settings = ["  %s = %s" % (key, "[ %s ]" % ", ".join(value) if isinstance(value, list)
+                               else str(value).lower()) for key, value in DEPENDENCY.items()]
+    return (['apply Dependency %s to Service {' % quote(name),
+             '  parent_service_name = %s' % quote(parent)] + settings +
+            ["  assign where typeof(host.vars.tightgate) == Dictionary && %s" % where, "}", ""])
 
 
 def render_oncall():
@@ -127,20 +140,14 @@ def render_oncall():
                                   "%s_runbook_url" % command_name(definition))
     lines += runbook_template("tgmon-runbook-agent", AGENT_NOTES, REACHABLE.prog,
                               AGENT_ANCHOR)
-    dependents = [command_name(d) for d in all_checks()
-                  if d.scope in ("node", "all-in-one") and d is not REACHABLE]
     lines += ["/* One failure, one page: a node whose state cannot be read (exporter down,",
               " * TLS or token refused, writer stopped) pages once, on tightgate-reachable;",
               " * its other services turn UNKNOWN without paging. On agent hosts",
               " * tightgate-agent (the agent's connection) comes first: without the agent",
               " * nothing runs there. docs/oncall.rst",
               " */"]
-    lines += dependency("tgmon-reachable", "tightgate-reachable",
-                        "service.check_command in [ %s ]"
-                        % ", ".join(quote(name) for name in dependents))
-    lines += dependency("tgmon-agent", "tightgate-agent",
-                        'host.vars.tightgate.mode == "agent" && service.check_command == %s'
-                        % quote(command_name(REACHABLE)))
+    for rule in dependencies():
+        lines += dependency(*rule)
     return "\n".join(lines)
 
 

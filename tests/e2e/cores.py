@@ -68,6 +68,19 @@ def need_package():
                  "then apt-get install --reinstall ./dist/tgmon_*_all.deb" % stale)
 
 
+def need_installed_copy(installed, source):
+    """The installed package has this tree's ``source`` (a data file) as ``installed``."""
+    try:
+        with open(installed, "rb") as theirs, open(source, "rb") as mine:
+            if theirs.read() == mine.read():
+                return
+    except FileNotFoundError:
+        pass
+    _missing("the installed tgmon package is not this source tree (%s is not %s): make deb, "
+             "then apt-get install --reinstall ./dist/tgmon_*_all.deb"
+             % (installed, os.path.relpath(source, ROOT)))
+
+
 def _differs_from_source():
     """The first module of the source tree the installed package does not hold as is."""
     source = os.path.join(ROOT, "tgmon")

@@ -6,6 +6,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 
 import pytest
 import requests
@@ -13,9 +14,21 @@ import urllib3
 
 from helpers import ROOT
 from remote.servers import make_certificate
-from .cores import EXAMPLES, chown_to_daemon_user, daemon_user, need, stop
+from .cores import EXAMPLES, chown_to_daemon_user, daemon_user, need, stop, wait_for
 
 STOCK_CONFIG = "/etc/icinga2"     # as the installed icinga2 package shipped it
+# What every test instance loads first: the plugins where the package puts them,
+# the ITL with the package's CheckCommands (plugins-contrib.d), a log file.
+PREAMBLE = """
+const PluginDir = "/usr/lib/nagios/plugins"
+const PluginContribDir = "/usr/lib/nagios/plugins"
+const ManubulonPluginDir = "/usr/lib/nagios/plugins"
+const NodeName = "%(name)s"
+include <itl>
+include <plugins>
+include <plugins-contrib>
+object FileLogger "main-log" { severity = "information"; path = LogDir + "/icinga2.log" }
+"""
 
 
 class Icinga:
@@ -95,6 +108,42 @@ def shipped_zones(work):
     for name in ("tgmon-constants.conf", "tgmon-services.conf", "tgmon-oncall.conf"):
         shutil.copy(os.path.join(EXAMPLES, "icinga2", name), os.path.join(zones, "master"))
     return zones
+
+
+def api_up(api, base, *instances):
+    """Whether the API at ``base`` answers; fails at once if an instance died."""
+    for instance in instances:
+        assert instance.process.poll() is None, open(instance.console.name).read()[-3000:]
+    try:
+        return api.get(base + "/status", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def endpoint_connected(api, base, name):
+    answer = api.get(base + "/objects/endpoints/" + name, timeout=5).json()
+    return bool(answer.get("results")) and answer["results"][0]["attrs"]["connected"]
+
+
+def checked_now(api, base, attrs, seconds=90, where="true"):
+    """A forced check of every service ``where`` (an Icinga 2 filter) selects, then
+    {service: attrs} once each has a result from after it (``last_check_result`` is
+    always among the attrs)."""
+    since = time.time()
+    forced = api.post(base + "/actions/reschedule-check", timeout=10,
+                      json={"type": "Service", "filter": where, "force": True})
+    assert forced.status_code == 200, forced.text
+
+    def all_checked():
+        answer = api.post(base + "/objects/services", timeout=10,
+                          headers={"X-HTTP-Method-Override": "GET"},
+                          json={"attrs": ["last_check_result"] + list(attrs), "filter": where})
+        assert answer.status_code == 200, answer.text
+        results = {r["name"]: r["attrs"] for r in answer.json()["results"]}
+        done = results and all(a["last_check_result"] and a["last_check_result"][
+            "execution_end"] >= since for a in results.values())
+        return results if done else None
+    return wait_for(all_checked, seconds, "a new result for every service of: " + where)
 
 
 def api_session(user, password):

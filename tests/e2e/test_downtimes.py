@@ -24,7 +24,7 @@ from helpers import ROOT
 from remote.servers import BlackHole
 from .cores import (TGMON, WorkDir, as_daemon_user, chown_to_daemon_user,
                     free_port, need_package, wait_for)
-from .icinga import Icinga, api_session, pki, shipped_zones
+from .icinga import PREAMBLE, Icinga, api_session, pki, shipped_zones
 from .nagios import Nagios
 
 pytestmark = pytest.mark.e2e
@@ -74,16 +74,7 @@ def sync(*args, check=True):
 
 
 def icinga_config(port, notify_script, zones):
-    return """
-const PluginDir = "/usr/lib/nagios/plugins"
-const PluginContribDir = "/usr/lib/nagios/plugins"
-const ManubulonPluginDir = "/usr/lib/nagios/plugins"
-const NodeName = "%(master)s"
-const ZoneName = "master"
-include <itl>
-include <plugins>
-include <plugins-contrib>
-object FileLogger "main-log" { severity = "information"; path = LogDir + "/icinga2.log" }
+    return (PREAMBLE + """const ZoneName = "master"
 object Endpoint "%(master)s" { }
 object Zone "master" { endpoints = [ "%(master)s" ] }
 object Zone "global-templates" { global = true }
@@ -117,7 +108,7 @@ object Host "tg-node2" {
 }
 %(extra)s
 include_zones "tgmon", "%(zones)s"
-""" % {"master": MASTER, "port": port, "admin": ADMIN_PASSWORD, "sync": SYNC_PASSWORD,
+""") % {"name": MASTER, "master": MASTER, "port": port, "admin": ADMIN_PASSWORD, "sync": SYNC_PASSWORD,
        "permissions": "[ %s ]" % ", ".join('"%s"' % p for p in SYNC_PERMISSIONS),
        "notify": notify_script, "zones": zones, "node1": "%(node1)s", "node2": "%(node2)s",
        "extra": "%(extra)s"}

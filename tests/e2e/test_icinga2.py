@@ -17,13 +17,13 @@ import threading
 import time
 
 import pytest
-import requests
 
 from remote.servers import Exporter
 from tgmon.checks.registry import SINGLE_NODE_CHECKS
 from .cores import (TGMON, WorkDir, chown_to_daemon_user, daemon_user, free_port, need_package,
                     simulated_nodes, wait_for)
-from .icinga import Icinga, api_session, pki, run_readme_steps, shipped_zones
+from .icinga import (PREAMBLE, Icinga, api_session, api_up, checked_now, endpoint_connected,
+                     pki, run_readme_steps, shipped_zones)
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "e2e-%d" % os.getpid()
@@ -105,16 +105,7 @@ class GraphiteListener:
         self.sock.close()
 
 
-COMMON = """
-const PluginDir = "/usr/lib/nagios/plugins"
-const PluginContribDir = "/usr/lib/nagios/plugins"
-const ManubulonPluginDir = "/usr/lib/nagios/plugins"
-const NodeName = "%(name)s"
-include <itl>
-include <plugins>
-include <plugins-contrib>
-object FileLogger "main-log" { severity = "information"; path = LogDir + "/icinga2.log" }
-object Endpoint "%(master)s" { host = "127.0.0.1"; port = %(master_port)d }
+COMMON = PREAMBLE + """object Endpoint "%(master)s" { host = "127.0.0.1"; port = %(master_port)d }
 object Zone "master" { endpoints = [ "%(master)s" ] }
 object Endpoint "%(agent)s" { host = "127.0.0.1"; port = %(agent_port)d }
 object Zone "%(agent)s" { endpoints = [ "%(agent)s" ]; parent = "master" }
@@ -200,33 +191,12 @@ def test_master_and_agent_run_every_documented_mode():
         api = api_session("e2e", PASSWORD)
         base = "https://127.0.0.1:%d/v1" % ports["master_port"]
 
-        def api_up():
-            assert master.process.poll() is None, open(master.console.name).read()[-3000:]
-            assert agent.process.poll() is None, open(agent.console.name).read()[-3000:]
-            try:
-                return api.get(base + "/status", timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
-        wait_for(api_up, 60, "the master's API")
-
-        def agent_connected():
-            answer = api.get(base + "/objects/endpoints/" + AGENT, timeout=5).json()
-            return answer["results"][0]["attrs"]["connected"]
-        wait_for(agent_connected, 60, "the agent's connection to the master")
+        wait_for(lambda: api_up(api, base, master, agent), 60, "the master's API")
+        wait_for(lambda: endpoint_connected(api, base, AGENT), 60,
+                 "the agent's connection to the master")
         ready = time.monotonic()
         assert graphite.connected.wait(30), "Icinga's Graphite writer never connected"
-        forced = api.post(base + "/actions/reschedule-check", timeout=10,
-                          json={"type": "Service", "filter": "true", "force": True})
-        assert forced.status_code == 200, forced.text
-        assert len(forced.json()["results"]) == len(EXPECTED)
-
-        def all_checked():
-            answer = api.get(base + "/objects/services", timeout=10, params={
-                "attrs": ["last_check_result", "state", "command_endpoint"]}).json()
-            results = {r["name"]: r["attrs"] for r in answer["results"]}
-            done = results and all(a["last_check_result"] for a in results.values())
-            return results if done else None
-        results = wait_for(all_checked, 90, "a result for every service")
+        results = checked_now(api, base, ["state", "command_endpoint"])
         done = time.monotonic()
 
         assert set(results) == set(EXPECTED)

@@ -30,7 +30,7 @@ from remote.servers import Exporter, self_signed
 from .apache import Apache
 from .cores import (WorkDir, TGMON, chown_to_daemon_user, daemon_user, free_port, need_package,
                     simulated_nodes, wait_for)
-from .icinga import Icinga, api_session, pki, shipped_zones
+from .icinga import PREAMBLE, Icinga, api_session, api_up, pki, shipped_zones
 from .nagios import Nagios
 from .test_nagios import Nrpe, adapted_sample
 
@@ -44,16 +44,7 @@ out=$(mktemp "$TGMON_E2E_MAILS/mail.XXXXXX")
 { printf '%s\\n' "$@"; printf -- '--\\n'; cat; } > "$out"
 """
 
-MASTER_CONFIG = """
-const PluginDir = "/usr/lib/nagios/plugins"
-const PluginContribDir = "/usr/lib/nagios/plugins"
-const ManubulonPluginDir = "/usr/lib/nagios/plugins"
-const NodeName = "%(name)s"
-const ZoneName = "master"
-include <itl>
-include <plugins>
-include <plugins-contrib>
-object FileLogger "main-log" { severity = "information"; path = LogDir + "/icinga2.log" }
+MASTER_CONFIG = PREAMBLE + """const ZoneName = "master"
 object Endpoint "%(name)s" { host = "127.0.0.1"; port = %(port)d }
 object Zone "master" { endpoints = [ "%(name)s" ] }
 object Zone "global-templates" { global = true }
@@ -207,13 +198,7 @@ def test_icinga2_mails_the_runbook_that_apache_serves_and_an_outage_pages_once()
         api = api_session("e2e", PASSWORD)
         base = "https://127.0.0.1:%d/v1" % api_port
 
-        def api_up():
-            assert master.process.poll() is None, open(master.console.name).read()[-3000:]
-            try:
-                return api.get(base + "/status", timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
-        wait_for(api_up, 60, "the master's API")
+        wait_for(lambda: api_up(api, base, master), 60, "the master's API")
 
         def services():
             answer = api.get(base + "/objects/services", timeout=10, params={
