@@ -6,7 +6,7 @@ import pytest
 
 from tgmon.state import examples
 from tgmon.checks import hotfixes, maintenance, reboot_required, update_lock, update_schedule
-from tgmon.checks.registry import TIGHTGATE
+from tgmon.checks.registry import SINGLE_NODE_CHECKS, TIGHTGATE
 from tgmon.state.model import (Hotfix, Marker, PlannedMaintenance, ScheduledDownload,
                          ScheduledUpdate, UpdateRun)
 
@@ -196,8 +196,8 @@ CASES = [
     ("r15_not_all_hotfixes_severity_ok", update_schedule.DEFINITION, with_hotfixes(HEALTHY, always=False),
      ["--always-install-all-off-severity", "ok"], 0, None, None),
     ("tightgate_healthy", TIGHTGATE, HEALTHY, [], 0,
-     "TIGHTGATE OK - tg-single: all 6 aspects OK (VERSIONS, UPDATE_LOCK, HOTFIXES, REBOOT, "
-     "MAINTENANCE, SCHEDULE)", None),
+     "TIGHTGATE OK - tg-single: all %d aspects OK (%s)" % (
+         len(SINGLE_NODE_CHECKS), ", ".join(d.name for d in SINGLE_NODE_CHECKS)), None),
     ("tightgate_locked", TIGHTGATE, LOCKED, [], 2,
      "TIGHTGATE CRITICAL - UPDATE_LOCK: update lock since today 03:00, cluster... "
      "(+3 more) - " + REMOVE, None),
@@ -231,19 +231,19 @@ def test_companion_check(state_dir, name, definition, state, args, code, text, p
 def test_tightgate_long_output_has_one_line_per_aspect(state_dir):
     outcome = run_check(TIGHTGATE, ["--state-dir", state_dir(LOCKED)])
     aspects = [line.split(" ", 2)[:2] for line in outcome.lines[1:] if line.startswith("[")]
-    assert aspects == [   # worst first, then in the registry's order
-        ["[CRITICAL]", "UPDATE_LOCK:"], ["[CRITICAL]", "MAINTENANCE:"], ["[CRITICAL]", "SCHEDULE:"],
-        ["[WARNING]", "VERSIONS:"], ["[OK]", "HOTFIXES:"], ["[OK]", "REBOOT:"]]
+    problems = [["[CRITICAL]", "UPDATE_LOCK:"], ["[CRITICAL]", "MAINTENANCE:"],
+                ["[CRITICAL]", "SCHEDULE:"], ["[WARNING]", "VERSIONS:"]]
+    healthy = [["[OK]", d.name + ":"] for d in SINGLE_NODE_CHECKS
+               if d.name not in ("UPDATE_LOCK", "MAINTENANCE", "SCHEDULE", "VERSIONS")]
+    assert aspects == problems + healthy   # worst first, then in the registry's order
     assert "    reason: scheduled update failed: download failed in both rounds" in outcome.lines
 
 
 def test_tightgate_perfdata_is_the_union_of_the_single_checks(state_dir):
     path = state_dir(LOCKED)
     union = []
-    for module in (update_lock, hotfixes, reboot_required, maintenance, update_schedule):
-        union.extend(run_check(module.DEFINITION, ["--state-dir", path]).perfdata.split())
-    from tgmon.checks import versions
-    union.extend(run_check(versions.DEFINITION, ["--state-dir", path]).perfdata.split())
+    for definition in SINGLE_NODE_CHECKS:
+        union.extend(run_check(definition, ["--state-dir", path]).perfdata.split())
     assert sorted(run_check(TIGHTGATE, ["--state-dir", path]).perfdata.split()) == sorted(union)
 
 
@@ -251,10 +251,7 @@ def test_tightgate_equals_the_single_checks_worst_state(state_dir):
     for state in (HEALTHY, LOCKED, examples.reboot_required_single(NOW),
                   examples.download_failed_single(NOW), examples.releases_behind_single(NOW)):
         path = state_dir(state)
-        singles = [run_check(m.DEFINITION, ["--state-dir", path]).code
-                   for m in (update_lock, hotfixes, reboot_required, maintenance, update_schedule)]
-        from tgmon.checks import versions
-        singles.append(run_check(versions.DEFINITION, ["--state-dir", path]).code)
+        singles = [run_check(d, ["--state-dir", path]).code for d in SINGLE_NODE_CHECKS]
         assert run_check(TIGHTGATE, ["--state-dir", path]).code == max(singles)
 
 

@@ -59,3 +59,27 @@ def test_severity_options_are_documented(definition):
     text = _doc(definition)
     for condition in definition.conditions:
         assert "--%s-severity" % condition.name in text
+
+
+@pytest.mark.parametrize("page, said", [
+    (None, "is missing - write the page of check_versions first"),
+    ("Overview\n--------\n", "has no '.. BEGIN HELP' / '.. END HELP' block - add an empty one"),
+    (".. BEGIN HELP\n.. END HELP\n", None),
+], ids=["missing", "no-block", "empty-block"])
+def test_help_blocks_of_a_new_page(tmp_path, monkeypatch, page, said):
+    """A page not yet written, or without its block, is one line naming it and the fix."""
+    monkeypatch.syspath_prepend(os.path.join(ROOT, "tools"))
+    import helpdocs
+    path = tmp_path / "check_versions.rst"
+    if page is not None:
+        path.write_text(page, encoding="utf-8")
+    monkeypatch.setattr(helpdocs, "doc_path", lambda definition: str(path))
+    definition = SINGLE_NODE_CHECKS[0]
+    if said is None:
+        assert "usage: check_versions" in helpdocs.render(definition)[1]
+        return
+    with pytest.raises(SystemExit) as raised:
+        helpdocs.render(definition)
+    message = str(raised.value.code)
+    assert said in message and "\n" not in message, message
+    assert message.split()[0].endswith("check_versions.rst"), message   # names the page first

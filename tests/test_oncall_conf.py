@@ -2,11 +2,12 @@
 notes and a runbook notes_url on every service, the one base URL handed to the
 plugins, and the dependencies that make an unreadable node page once."""
 
+import collections
 import re
 
 import pytest
 
-from tgmon.checks.registry import all_checks, by_prog
+from tgmon.checks.registry import SINGLE_NODE_CHECKS, all_checks, by_prog
 from tgmon.render.nagios import ILLEGAL_MACRO_CHARS
 
 from helpers import ROOT
@@ -79,8 +80,9 @@ def test_icinga_dependencies_make_the_reachable_service_page_first_and_alone():
     constants = _read("icinga-conf", "master", "tgmon-constants.conf")
     reachable = _duration(re.search(r"^const TgmonReachableInterval = (\w+)$", constants,
                                     re.M).group(1))
-    intervals = [_duration(i) for i in re.findall(r"interval = (\w+),", constants)]
-    assert len(intervals) == 6 and reachable < min(intervals)
+    intervals = dict(re.findall(r'^  "(\w+)" = \{ interval = (\w+),', constants, re.M))
+    assert list(intervals) == [d.short_name for d in SINGLE_NODE_CHECKS]
+    assert reachable < min(_duration(i) for i in intervals.values())
     services = _blocks(_read("icinga-conf", "master", "tgmon-services.conf"), "apply Service")
     templates = _read("icinga-conf", "global-templates", "tgmon-templates.conf")
     attempts = int(re.search(r'template Service "tgmon-service" \{\s+max_check_attempts = (\d+)',
@@ -96,7 +98,11 @@ def _nagios_objects(kind):
 
 def test_every_nagios_service_has_its_runbook_and_hands_the_plugin_the_base_url():
     services = [s for s in _nagios_objects("service") if "host_name" in s]
-    assert len(services) == 14     # tg1 7, tg2 4, tg3 2, the cluster 1
+    # tg1 runs every single-node check as a service of its own, behind its reachable one
+    assert [s["check_command"].split("!")[0] for s in services if s["host_name"] == "tg1"] == (
+        ["tgmon_reachable"] + ["tgmon_" + d.short_name for d in SINGLE_NODE_CHECKS])
+    others = collections.Counter(s["host_name"] for s in services if s["host_name"] != "tg1")
+    assert others == {"tg2": 4, "tg3": 2, "tgc-berlin": 1}
     commands = _read("icinga-conf", "nagios", "tgmon-commands.cfg")
     for service in services:
         command = service["check_command"].split("!")[0]

@@ -23,8 +23,17 @@ def _read(*parts):
         return handle.read()
 
 
+def _console_plugins():
+    """setup.cfg's console scripts that are plugins: name -> target."""
+    config = configparser.ConfigParser()
+    config.read(os.path.join(ROOT, "setup.cfg"))
+    entries = dict(line.split(" = ") for line in
+                   config["options.entry_points"]["console_scripts"].strip().splitlines())
+    return {name: target for name, target in entries.items() if name.startswith("check_")}
+
+
 def test_registry_lists_each_plugin_once_with_a_known_scope():
-    assert len(PROGS) == len(CHECKS) == 9
+    assert len(PROGS) == len(CHECKS) == len(_console_plugins())
     assert {d.scope for d in CHECKS} == {"node", "all-in-one", "cluster", "reachability"}
     assert all(d.scope == "node" for d in SINGLE_NODE_CHECKS)
     assert by_prog("check_versions") is SINGLE_NODE_CHECKS[0]
@@ -35,11 +44,7 @@ def test_registry_lists_each_plugin_once_with_a_known_scope():
 def test_setup_cfg_entry_points_are_the_registry(monkeypatch):
     """Each console script is tgmon.plugins.<prog>, which runs that plugin's definition."""
     import tgmon.plugins
-    config = configparser.ConfigParser()
-    config.read(os.path.join(ROOT, "setup.cfg"))
-    entries = dict(line.split(" = ") for line in
-                   config["options.entry_points"]["console_scripts"].strip().splitlines())
-    plugins = {name: target for name, target in entries.items() if name.startswith("check_")}
+    plugins = _console_plugins()
     assert set(plugins) == PROGS
     ran = []
     monkeypatch.setattr(tgmon.plugins, "_run", ran.append)
@@ -112,3 +117,11 @@ def test_the_timeline_and_the_tools_need_no_plugin_runtime():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             timeout=60, cwd=ROOT)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+def test_readme_table_of_checks_is_the_registry():
+    """README.rst's "The checks": a row per plugin, with the name its first line
+    starts with."""
+    table = re.search(r"^The checks\n=+\n\n(.*?)\n\n", _read("README.rst"), re.M | re.S).group(1)
+    rows = re.findall(r"^(check_\w+) +(\w+) ", table, re.M)
+    assert sorted(rows) == sorted((d.prog, d.name) for d in CHECKS)

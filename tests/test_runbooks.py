@@ -10,7 +10,7 @@ from docutils.core import publish_doctree
 
 from tgmon.state import examples
 from tgmon.checks import runbook
-from tgmon.options import default_settings
+from tgmon.options import build_parser, settings_of
 from tgmon.sources import Unreadable
 from tgmon.checks.registry import all_checks, by_prog
 from tgmon.state.model import ClusterView, Hotfix, NodeFailure
@@ -60,9 +60,16 @@ def test_every_page_has_the_runbook_section_notes_url_points_at(definition):
     assert len(entries) >= len(definition.runbook_ids)
 
 
-def _problems(definition, subject, now):
-    verdict = definition.judge(subject, default_settings(definition), now)
+def _problems(definition, subject, now, argv=()):
+    """(plugin, anchor) of the problems the check reports, run with these options."""
+    settings = settings_of(definition, vars(build_parser(definition).parse_args(list(argv))))
+    verdict = definition.judge(subject, settings, now)
     return {runbook.explained_by(definition, f) for f in verdict.findings if f.status != OK}
+
+
+# Findings the defaults never show, only an option does (e.g. a threshold that is off
+# unless given): (plugin, its options), judged on every example state.
+NON_DEFAULT = ()
 
 
 def _variants():
@@ -100,6 +107,9 @@ def _emitted():
     judge([examples.build("healthy-cluster-node")], NOW,
           (NodeFailure("https://tg9:9740/v1/status", "connection refused"),))
     seen.update(_problems(REACHABLE, Unreadable("/x", "state dir /x does not exist"), NOW))
+    for prog, argv in NON_DEFAULT:
+        for name in examples.EXAMPLES:
+            seen.update(_problems(by_prog(prog), examples.build(name), NOW, argv))
     directory = os.path.join(ROOT, "scenarios")
     for name in sorted(os.listdir(directory)):
         scenario = load_scenario(os.path.join(directory, name))
@@ -111,6 +121,12 @@ def _emitted():
             sim.run_until(instant)
             judge(list(sim.states().values()), sim.local(sim.now))
     return seen
+
+
+def test_options_reach_the_judge_as_non_default_needs():
+    versions, state = by_prog("check_versions"), examples.build("download-failed-single")
+    assert ("check_versions", "warn-flag") in _problems(versions, state, NOW)
+    assert not _problems(versions, state, NOW, ["--warn-flag-severity", "ok"])
 
 
 def test_the_declared_findings_are_exactly_what_the_judges_emit():

@@ -5,8 +5,11 @@
 
 Each generator below owns its files and has its own --check; the test
 ``tests/test_generated.py`` runs this with --check, so a change that leaves
-one of them stale fails ``make test``. Adding a check needs nothing here:
-every generator reads the registry (tgmon/checks/registry.py).
+one of them stale fails ``make test``. A new check needs no line here, since
+every generator reads the registry (tgmon/checks/registry.py), but what they
+read by hand must be there first: its docs page (helpdocs.py only fills its
+--help block) and a single-node check's TgmonChecks entry (director.py takes
+the interval from it). HACKING.rst, "Adding a check", has the order.
 """
 
 import filecmp

@@ -38,10 +38,17 @@ def doc_path(definition):
 
 
 def render(definition):
-    with open(doc_path(definition), encoding="utf-8") as handle:
-        text = handle.read()
+    page = os.path.relpath(doc_path(definition), ROOT)
+    try:
+        with open(doc_path(definition), encoding="utf-8") as handle:
+            text = handle.read()
+    except FileNotFoundError:
+        raise SystemExit("%s is missing - write the page of %s first (HACKING.rst, Adding a "
+                         "check), with an empty '.. BEGIN HELP' / '.. END HELP' block"
+                         % (page, definition.prog)) from None
     if not BLOCK.search(text):
-        raise SystemExit("%s has no '.. BEGIN HELP' / '.. END HELP' block" % doc_path(definition))
+        raise SystemExit("%s has no '.. BEGIN HELP' / '.. END HELP' block - add an empty one "
+                         "where the --help text belongs" % page)
     block = ".. BEGIN HELP\n\n%s\n.. END HELP" % help_block(definition)
     return text, BLOCK.sub(lambda m: block, text)
 

@@ -16,6 +16,7 @@ import requests
 
 from helpers import ROOT
 from remote.servers import Exporter
+from tgmon.checks.registry import SINGLE_NODE_CHECKS
 from .cores import (TGMON, WorkDir, chown_to_daemon_user, daemon_user, free_port,
                     need_installed_copy, need_package, simulated_nodes, wait_for)
 from .director import Director, Postgres
@@ -53,8 +54,8 @@ def hosts(dirs, url, token):
     """Director host -> (its JSON, {service: expected state}); tg-node1 is healthy,
     tg-node2 has the warn flag, an update lock, R7 maintenance and its schedule off; both
     can be read (tightgate-reachable), the agent is connected (tightgate-agent)."""
-    node2 = {"versions": 1, "update_lock": 2, "hotfixes": 0, "reboot_required": 0,
-             "maintenance": 2, "update_schedule": 2, "reachable": 0}
+    node2 = dict(dict.fromkeys([d.short_name for d in SINGLE_NODE_CHECKS] + ["reachable"], 0),
+                 versions=1, update_lock=2, maintenance=2, update_schedule=2)
     six = {name: {"tightgate-" + aspect: state for aspect, state in states.items()}
            for name, states in (("healthy", dict.fromkeys(node2, 0)), ("node2", node2))}
     node = {"object_type": "object", "check_command": "dummy", "imports": ["tgmon-node"]}

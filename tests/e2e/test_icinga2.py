@@ -19,6 +19,7 @@ import time
 import pytest
 
 from remote.servers import Exporter
+from tgmon.checks.registry import SINGLE_NODE_CHECKS
 from .cores import (TGMON, WorkDir, chown_to_daemon_user, daemon_user, free_port, need_package,
                     simulated_nodes, wait_for)
 from .icinga import (PREAMBLE, Icinga, api_session, api_up, checked_now, endpoint_connected,
@@ -27,6 +28,13 @@ from .icinga import (PREAMBLE, Icinga, api_session, api_up, checked_now, endpoin
 pytestmark = pytest.mark.e2e
 PASSWORD = "e2e-%d" % os.getpid()
 MASTER, AGENT = "tgmon-master", "tgmon-agent"
+SINGLE = [d.short_name for d in SINGLE_NODE_CHECKS]
+
+
+def _single(host, **states):
+    """A host's single-node services: OK unless named in states."""
+    return {"%s!tightgate-%s" % (host, name): states.get(name, 0) for name in SINGLE}
+
 
 # service -> expected state (0 OK, 1 WARNING, 2 CRITICAL); hosts:
 #   tg-node1      local mode on the master (a state dir)
@@ -37,16 +45,12 @@ MASTER, AGENT = "tgmon-master", "tgmon-agent"
 #   tg-config     local mode on tg-node2's state with a config file (vars.tightgate.config)
 #                 that makes the warn flag CRITICAL and warns of a release after 1 h: the
 #                 CheckCommands set no defaults, so the file wins (it lost to them before)
+# tg-node2's state: its single-node checks that are not OK
+NODE2 = dict(versions=1, update_lock=2, maintenance=2, update_schedule=2)
 EXPECTED = {
-    "tg-node1!tightgate-versions": 0, "tg-node1!tightgate-update_lock": 0,
-    "tg-node1!tightgate-hotfixes": 0, "tg-node1!tightgate-reboot_required": 0,
-    "tg-node1!tightgate-maintenance": 0, "tg-node1!tightgate-update_schedule": 0,
-    "tg-node2!tightgate-versions": 1, "tg-node2!tightgate-update_lock": 2,
-    "tg-node2!tightgate-hotfixes": 0, "tg-node2!tightgate-reboot_required": 0,
-    "tg-node2!tightgate-maintenance": 2, "tg-node2!tightgate-update_schedule": 2,
-    "tgmon-agent!tightgate-versions": 1, "tgmon-agent!tightgate-update_lock": 2,
-    "tgmon-agent!tightgate-hotfixes": 0, "tgmon-agent!tightgate-reboot_required": 0,
-    "tgmon-agent!tightgate-maintenance": 2, "tgmon-agent!tightgate-update_schedule": 2,
+    **_single("tg-node1"),
+    **_single("tg-node2", **NODE2),
+    **_single("tgmon-agent", **NODE2),
     "tg-agent-aio!tightgate": 2,
     "tgc-berlin!tightgate-cluster": 2,
     # every node's state can be read; the agent hosts' agent is connected
@@ -54,9 +58,7 @@ EXPECTED = {
     "tgmon-agent!tightgate-reachable": 0, "tg-agent-aio!tightgate-reachable": 0,
     "tg-config!tightgate-reachable": 0,
     "tgmon-agent!tightgate-agent": 0, "tg-agent-aio!tightgate-agent": 0,
-    "tg-config!tightgate-versions": 2, "tg-config!tightgate-update_lock": 2,
-    "tg-config!tightgate-hotfixes": 0, "tg-config!tightgate-reboot_required": 0,
-    "tg-config!tightgate-maintenance": 2, "tg-config!tightgate-update_schedule": 2,
+    **_single("tg-config", **dict(NODE2, versions=2)),
 }
 CONFIG = """check_versions:
   warn-flag-severity: critical    # default: warning
@@ -273,9 +275,7 @@ def test_the_readme_icinga_steps_work_on_stock_settings():
                                                 "--name", "*!tightgate*"),
                                 capture_output=True, text=True, timeout=60)
         services = sorted(re.findall(r"Object '([^']+)' of type 'Service'", listed.stdout))
-        node_services = ["tightgate-" + aspect for aspect in (
-            "hotfixes", "maintenance", "reboot_required", "update_lock", "update_schedule",
-            "versions", "reachable")]
+        node_services = ["tightgate-" + aspect for aspect in SINGLE + ["reachable"]]
         assert services == sorted(["tg1!" + s for s in node_services] + ["tg1!tightgate-agent"]
                                   + ["tg2!" + s for s in node_services]
                                   + ["tg3!tightgate", "tg3!tightgate-reachable",

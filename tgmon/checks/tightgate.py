@@ -46,13 +46,13 @@ def judge(aspects, state, settings, now):
 
 def compose(aspects):
     """The all-in-one check of these single-node checks."""
+    # the aspects in words, as the notes and --help name them: "update lock", not UPDATE_LOCK
+    named = ", ".join(d.name.lower().replace("_", " ") for d in aspects)
     return CheckDefinition(
         name="TIGHTGATE", prog="check_tightgate",
-        description="Runs every single-node check of tgmon (versions, update lock, hotfixes, "
-                    "reboot, maintenance, schedule) from one read of the state in one "
-                    "process. The worst state wins; the long output has one line per aspect. "
-                    "Each check's options are here with the check's name in front (e.g. "
-                    "--hotfixes-warning).",
+        description="Runs every single-node check of tgmon (%s) from one read of the state in "
+                    "one process. The worst state wins; the long output has one line per "
+                    "aspect. Each check's options are here with the check's name in front "
+                    "(e.g. --hotfixes-warning)." % named,
         judge=partial(judge, aspects), scope="all-in-one", aspects=aspects, always_long=True,
-        notes="Every update aspect of the node in one service: versions, update lock, "
-              "hotfixes, reboot, maintenance, schedule.")
+        notes="Every update aspect of the node in one service: %s." % named)
