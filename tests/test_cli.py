@@ -1,6 +1,8 @@
 """The tgmon command: validate, refresh, example."""
 
 import io
+import os
+import subprocess
 from contextlib import redirect_stderr, redirect_stdout
 
 import pytest
@@ -8,6 +10,8 @@ import pytest
 from tgmon.state import examples
 from tgmon.cli import main
 from tgmon.timeutil import utcnow
+
+from helpers import VENV_BIN
 
 
 def tgmon(*argv):
@@ -119,3 +123,14 @@ def test_refresh_moves_instants_and_the_schedule_only_when_asked(name, extra, ex
     moved = shift_weekly("saturday", "22:15", delta.total_seconds())
     assert (after.schedule.update.weekday, after.schedule.update.start) == (expected or moved)
     assert said in out
+
+
+@pytest.mark.parametrize("argv", [["downtimes", "sync", "--help"], ["state", "--help"]])
+def test_the_tools_help_names_the_installed_docs_not_the_repository(argv):
+    """A user reads --help on a monitoring host: docs/... of a source tree is nowhere there."""
+    from tgmon.options import doc_path
+    result = subprocess.run([os.path.join(VENV_BIN, "tgmon")] + argv, capture_output=True,
+                            text=True, timeout=30)
+    text = " ".join(result.stdout.split())
+    assert doc_path("") in text, text[-300:]
+    assert " docs/" not in text and "(docs/" not in text, text

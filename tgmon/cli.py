@@ -104,8 +104,10 @@ def _parser():
 
 def add_state_parser(sub):
     from .appliance.writer import FLAG_NAMES
+    from .options import doc_path
     state = sub.add_parser("state", help="write a state dir from the appliance's scripts: "
-                           "init, set-flag, clear-flag, update, heartbeat (docs/appliance.rst)",
+                           "init, set-flag, clear-flag, update, heartbeat (%s)"
+                           % doc_path("appliance.rst"),
                            description="Exit 0: written (set-flag may warn in one line that "
                            "it made its text one line). Exit 1: partly written, one line naming "
                            "what was: a marker set or cleared, but not status.json (set-flag "
@@ -114,7 +116,7 @@ def add_state_parser(sub):
                            "cause and the fix, nothing written. Exit 130: interrupted; the "
                            "state is the old or the new one, never a part. Never follows or "
                            "writes through a link; refuses a dir (or parent) another user owns "
-                           "or may write. See docs/appliance.rst.")
+                           "or may write. See %s." % doc_path("appliance.rst"))
     verbs = state.add_subparsers(dest="verb", required=True)
     init = verbs.add_parser("init", help="a minimal valid state: nothing known yet")
     init.add_argument("state_dir", metavar="DIR")

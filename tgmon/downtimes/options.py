@@ -11,7 +11,7 @@ import string
 from ..cores import unsafe_character
 from ..errors import UsageError
 from ..safeio.args import SafeArgumentParser
-from ..options import CLUSTER_SOURCE_ARGS, add_args, arg
+from ..options import CLUSTER_SOURCE_ARGS, add_args, arg, doc_path
 from ..optiontypes import duration, optional_file, positive_seconds
 from ..state.lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
 from ..timeutil import DURATION_HELP, format_duration
@@ -97,7 +97,7 @@ GROUPS = (
             "(read within half of it) and the cores (default: %d)" % DEFAULT_TIMEOUT),
         arg("--config", metavar="FILE", type=optional_file,
             help="YAML file with defaults for any long option: the common part and a section "
-            "downtimes (docs/configuration.rst)"),
+            "downtimes (%s)" % doc_path("configuration.rst")),
         arg("--dry-run", form="flag", default=False,
             help="print what would be added and removed, change nothing"),
     )),
@@ -175,7 +175,7 @@ def build_parser():
                "a node gets downtimes only on the host it is configured as, and only if its "
                "state calls itself by that name. Exit 0: synced, nothing skipped; 1: something "
                "skipped (one line each on stderr), the rest synced; 2: usage, access or API "
-               "error, or -t ran out. See docs/downtimes.rst.")
+               "error, or -t ran out. See %s." % doc_path("downtimes.rst"))
     for title, args in GROUPS:
         add_args(parser.add_argument_group(title), args)
     return parser
