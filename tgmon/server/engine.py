@@ -32,7 +32,6 @@ Here:
 from it is 503, any other exception 500, both with an error JSON.
 """
 
-import hmac
 import queue
 import selectors
 import socket
@@ -41,7 +40,8 @@ import time
 
 from ..errors import TgmonError
 from .connection import HEAD_TIMEOUT, WRITE_TIMEOUT, Connection
-from .wire import Refuse, answer_bytes, answer_parts, parse_head, request_line_of, split_head
+from .wire import (Refuse, answer_bytes, answer_parts, bearer_matches, parse_head,
+                   request_line_of, split_head)
 
 IDLE_TIMEOUT = 15.0        # a connection that sends nothing (new or kept alive)
 DEFAULT_WORKERS = 64
@@ -403,10 +403,7 @@ class BoundedServer:
 
     def _authorized(self, given):
         token = self.token
-        if token is None:
-            return True
-        expected = ("Bearer " + token).encode("latin-1")
-        return hmac.compare_digest(given.encode("latin-1", "replace"), expected)
+        return token is None or bearer_matches(given, token)
 
     def _log(self, address, text):
         if self.log is not None:
