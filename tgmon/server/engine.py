@@ -24,7 +24,9 @@ Here:
   from it, so it cannot pile up answers either;
 - pipelined requests are answered in order, each turn at most
   ``REQUESTS_PER_TURN`` before the connection queues for a worker again;
-- at most ``max_connections`` are open; more are closed on accept;
+- at most ``max_connections`` are open; a new one beyond takes the place of
+  the connection that waits for a request and would time out first, and is
+  closed on accept only when all of them are busy;
 - the request rules and the answer's bytes are ``httpwire``'s; the log is a
   ``ServerLog`` (never blocks).
 
@@ -183,7 +185,7 @@ class BoundedServer:
                 return
             with self._lock:
                 crowded = len(self._open) >= self.max_connections
-            if crowded:
+            if crowded and not self._make_room(selector, waiting):
                 sock.close()
                 continue
             sock.setblocking(False)
@@ -201,6 +203,21 @@ class BoundedServer:
             with self._lock:
                 self._open.add(conn)
             self._watch(selector, waiting, conn)
+
+    def _make_room(self, selector, waiting):
+        """At the limit, close the connection that waits for a request and would time out
+        first: clients that connect and idle (or trickle a head) cannot lock others out.
+        False when every connection is busy."""
+        idle = [conn for conn in waiting if not conn.outbox]
+        if not idle:
+            return False
+        victim = min(idle, key=waiting.get)
+        del waiting[victim]
+        self._unregister(selector, victim)
+        self._log(victim.address, "dropped: it sent no request while all %d connections were "
+                  "open (--max-connections); a new client took its place" % self.max_connections)
+        self._close(victim)
+        return True
 
     def _watch(self, selector, waiting, conn):
         """Wait for the client: to take the outbox, or to send (more of) a request."""

@@ -112,8 +112,9 @@ def add_serve_arguments(parser, default_port=DEFAULT_PORT):
                         % DEFAULT_WORKERS)
     parser.add_argument("--max-connections", type=_bounded_int(1, 100000),
                         default=DEFAULT_MAX_CONNECTIONS, metavar="N",
-                        help="open connections at most, idle ones included; more are closed "
-                             "(default: %d)" % DEFAULT_MAX_CONNECTIONS)
+                        help="open connections at most, idle ones included; then a new one "
+                             "takes the place of one that waits for a request, and is closed "
+                             "only when all are busy (default: %d)" % DEFAULT_MAX_CONNECTIONS)
 
 
 def _port(text):
