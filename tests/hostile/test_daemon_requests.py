@@ -46,7 +46,7 @@ def exchange(daemon, data):
     log lines it caused)."""
     before = len(daemon.lines)
     with daemon.connect() as sock:
-        sock.settimeout(HANG_GUARD)
+        sock.settimeout(HANG_GUARD + 3)     # a head never finished gets 408 after 5 s
         sock.sendall(data)
         received = b""
         try:
@@ -155,6 +155,34 @@ def test_an_odd_request_gets_one_answer_and_one_clean_log_line(daemon, name, req
     log_is_clean(logged)
     assert len(logged) == 1 and " %d " % status in logged[0], logged
     assert shown in logged[0] and TOKEN not in logged[0], logged
+
+
+# (id, a HEAD request the exporter refuses, the status: the answer has a head and no body)
+HEAD_ERRORS = [
+    ("malformed_header_field", b"HEAD /healthz HTTP/1.1\r\nnocolon\r\n\r\n", 400),
+    ("http_2", b"HEAD /healthz HTTP/2.0\r\n\r\n", 505),
+    ("not_found", b"HEAD /nope HTTP/1.1\r\nConnection: close\r\n\r\n", 401),
+    ("with_a_length", b"HEAD /healthz HTTP/1.1\r\nContent-Length: 5\r\n\r\n", 413),
+    ("line_of_3000_bytes", b"HEAD /" + b"a" * 3000 + b" HTTP/1.1\r\n\r\n", 414),
+    ("40_header_fields", b"HEAD /healthz HTTP/1.1\r\n" + b"X: y\r\n" * 40 + b"\r\n", 431),
+    ("head_of_20_kb", b"HEAD /healthz HTTP/1.1\r\nX: " + b"y" * 20000 + b"\r\n\r\n", 431),
+    ("two_authorizations", b"HEAD /v1/status HTTP/1.1\r\nAuthorization: a\r\n"
+     b"Authorization: b\r\n\r\n", 400),
+    ("head_never_finished", b"HEAD /healthz HTTP/1.1\r\n", 408),
+]
+
+
+@pytest.mark.parametrize("name, request_bytes, status", HEAD_ERRORS,
+                         ids=[case[0] for case in HEAD_ERRORS])
+def test_a_refused_head_request_gets_no_body_either(daemon, name, request_bytes, status):
+    started = time.monotonic()
+    answer, logged = exchange(daemon, request_bytes)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert status_of(answer) == status and body == b"", answer[:300]
+    assert b"Connection: close" in head and int(head.split(b"Content-Length: ")[1].split(
+        b"\r\n")[0]) > 0
+    log_is_clean(logged)
+    assert time.monotonic() - started < HANG_GUARD + 3    # 408: after the head timeout
 
 
 def test_a_pipeline_split_at_every_byte_is_answered_as_sent_whole(daemon):
@@ -385,4 +413,5 @@ def test_a_change_after_the_answer_was_kept_is_served_at_once(tmp_path, name, ex
 
 
 def count_by_class():
-    return {"9": len(AUTHORIZATIONS) + len(ODD_REQUESTS) + 1 + len(CAP) + len(CHANGES)}
+    return {"9": len(AUTHORIZATIONS) + len(ODD_REQUESTS) + len(HEAD_ERRORS) + 1 + len(CAP)
+            + len(CHANGES)}

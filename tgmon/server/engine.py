@@ -42,8 +42,8 @@ import time
 
 from ..errors import TgmonError
 from .connection import HEAD_TIMEOUT, WRITE_TIMEOUT, Connection
-from .wire import (Refuse, answer_bytes, answer_parts, bearer_matches, parse_head,
-                   request_line_of, split_head)
+from .wire import (Refuse, answer_bytes, answer_parts, bearer_matches, method_of,
+                   parse_head, request_line_of, split_head)
 
 IDLE_TIMEOUT = 15.0        # a connection that sends nothing (new or kept alive)
 DEFAULT_WORKERS = 64
@@ -316,7 +316,8 @@ class BoundedServer:
                 try:   # a started request: say why, without waiting for the client
                     conn.sock.setblocking(False)
                     conn.sock.send(answer_bytes(408, {"error": "the request head did not "
-                                                               "arrive in time"}, False))
+                                                               "arrive in time"}, False,
+                                                head_only=method_of(conn.buffer) == "HEAD"))
                 except (OSError, ValueError):
                     pass
             self._close(conn)
@@ -362,13 +363,14 @@ class BoundedServer:
             try:
                 head, conn.buffer = split_head(conn.buffer)
             except Refuse as refusal:
-                return self._answer(conn, {"method": "-", "line": "-"}, refusal.status,
+                return self._answer(conn, {"method": method_of(conn.buffer), "line": "-"},
+                                    refusal.status,
                                     {"error": refusal.message}, refusal.extra, False,
                                     time.monotonic())
             if head is None:
                 return not conn.eof  # wait for the rest of the head, if it can come
             started = time.monotonic()
-            request = {"method": "-", "line": request_line_of(head)}
+            request = {"method": method_of(head), "line": request_line_of(head)}
             try:
                 request = parse_head(head)
                 status, body, extra = self._respond(request)

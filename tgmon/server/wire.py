@@ -93,6 +93,12 @@ def bearer_matches(authorization, token):
     return hmac.compare_digest(*digests) and scheme.lower() == "bearer"
 
 
+def method_of(data):
+    """"HEAD" when a request, even one that cannot be parsed (or has not fully come),
+    is a HEAD request: its answer has no body whatever the status; else "-"."""
+    return "HEAD" if data.startswith(b"HEAD ") else "-"
+
+
 def request_line_of(head):
     """The first line of a head as printable text, for the log (even if unparsable)."""
     return printable(head.split(b"\r\n", 1)[0].decode("latin-1"))
@@ -129,6 +135,6 @@ def answer_parts(status, body, keep, extra=None, head_only=False):
     return [head] if head_only else [head, data]
 
 
-def answer_bytes(status, body, keep, extra=None):
+def answer_bytes(status, body, keep, extra=None, head_only=False):
     """A whole (small) answer in one piece."""
-    return b"".join(answer_parts(status, body, keep, extra))
+    return b"".join(answer_parts(status, body, keep, extra, head_only))
