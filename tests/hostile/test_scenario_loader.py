@@ -229,6 +229,16 @@ FILES = [
     ("symlink_to_proc_self_environ", lambda path: os.symlink("/proc/self/environ", path),
      "s.yml: not valid YAML - fix the YAML"),
     ("quoted_merge_is_a_plain_key", NODE + '"<<": {users: 3}\n', "unknown key '<<'"),
+    # free text a state could not hold (its schema: 1000 characters; the checks refused the
+    # state tgmon-sim run wrote, while the timeline judged it OK)
+    ("hotfix_title_of_5000_characters", HEAD + "server:\n  hotfixes:\n    - {id: H1, title: "
+     + "T" * 5000 + ", released: 2026-11-16T10:00}\nnodes: [{name: tg}]\n",
+     "s.yml:5: server.hotfixes[0].title: is 5000 characters; at most 1000"),
+    ("maintenance_reason_of_1001_characters", event(
+        "node: tg\nadmin: maint\naction: plan_maintenance\nstart: 2026-11-17T20:00\nreason: "
+        + "r" * 1001), "events[0].reason: is 1001 characters; at most 1000"),
+    ("note_of_2000_characters", event("note: " + "n" * 2000),
+     "events[0].note: is 2000 characters; at most 1000"),
 ]
 
 
