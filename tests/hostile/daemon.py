@@ -37,10 +37,14 @@ def large_state_dir(tmp):
 class Daemon:
     """``tgmon serve ARGS --port 0``; ``port`` from its first log line, read at once."""
 
-    def __init__(self, *args, log="read", program=TGMON):
+    def __init__(self, *args, log="read", program=TGMON, terminal=False):
         self.lines = []
         self.log_read = None
+        self.terminal = None
         command = [program, "serve"] + list(args) + ["--port", "0"]
+        stdin = subprocess.DEVNULL
+        if terminal:   # a controlling terminal, as when an admin starts it by hand
+            self.terminal, stdin = with_terminal(command)
         if log in ("read", "full"):
             read_end, stderr = os.pipe()
         else:   # the port cannot come from the log: pick one
@@ -51,10 +55,11 @@ class Daemon:
                       "closed": lambda: None}[log]()
         if log == "closed":
             command = ["/bin/sh", "-c", 'exec "$0" "$@" 2>&-'] + command
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
+        self.process = subprocess.Popen(command, stdin=stdin,
                                         stdout=subprocess.DEVNULL, stderr=stderr)
-        if isinstance(stderr, int) and stderr >= 0:
-            os.close(stderr)
+        for fd in (stderr, stdin):
+            if isinstance(fd, int) and fd >= 0:
+                os.close(fd)
         if log not in ("read", "full"):
             wait_for_port(self.port)
             return
@@ -117,6 +122,35 @@ class Daemon:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait(10)
+        if self.terminal is not None:
+            os.close(self.terminal)
+            self.terminal = None
+
+    def said_on_terminal(self):
+        return read_terminal(self.terminal)
+
+
+def with_terminal(command):
+    """Make ``command`` (a list, changed in place) run with a new pseudo-terminal as its
+    controlling terminal: (the terminal's master side, its slave side for stdin)."""
+    import pty
+    master, slave = pty.openpty()
+    os.set_blocking(master, False)
+    command[:0] = ["setsid", "--ctty"]
+    return master, slave
+
+
+def read_terminal(master):
+    """What a process wrote to its terminal so far (the master side of ``with_terminal``)."""
+    data = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except (BlockingIOError, OSError):   # EIO: the process has closed it
+            return data
+        if not chunk:
+            return data
+        data += chunk
 
 
 def _free_port():

@@ -175,6 +175,25 @@ def token_binary(token):
     return {"OLD-S3CRET-6b": 200}, "is not ASCII text"
 
 
+def token_link_to_dev_zero(token):
+    os.unlink(token)
+    os.symlink("/dev/zero", token)
+    return {"OLD-S3CRET-6b": 200}, "is a character device, not a regular file"
+
+
+def token_a_directory(token):
+    os.unlink(token)
+    os.mkdir(token)
+    return {"OLD-S3CRET-6b": 200}, "is a directory, not a regular file"
+
+
+def token_link_to_environ(token):
+    """A file of another's secrets (the exporter's environment): refused, never quoted."""
+    os.unlink(token)
+    os.symlink("/proc/self/environ", token)
+    return {"OLD-S3CRET-6b": 200}, "must hold one token on one line"
+
+
 # (id, what happens to the token file before SIGHUP)
 RELOADS = [
     ("rotated", token_rotated),
@@ -184,6 +203,9 @@ RELOADS = [
     ("emptied", token_empty),
     ("two_lines", token_two_lines),
     ("binary", token_binary),
+    ("link_to_dev_zero", token_link_to_dev_zero),
+    ("a_directory", token_a_directory),
+    ("link_to_proc_self_environ", token_link_to_environ),
 ]
 
 

@@ -171,11 +171,19 @@ def test_a_slow_head_is_cut_and_closed(exporter):
         sock.close()
 
 
-def test_connections_beyond_the_cap_are_closed(tmp_path):
-    running = Exporter("--state-dir", str(state_dir(tmp_path)), "--max-connections", "10",
+def test_connections_beyond_the_cap_are_closed_when_all_are_busy(tmp_path):
+    """(Idle connections at the cap make room instead: test_daemon_requests.py.)"""
+    from .daemon import large_state_dir
+    running = Exporter("--state-dir", str(large_state_dir(tmp_path)), "--max-connections", "10",
                        "--workers", "2")
     try:
-        held = [connect(running) for _ in range(10)]
+        held = []
+        for _ in range(10):     # each waits for the client to take a large answer
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect(("127.0.0.1", running.port))
+            sock.sendall(GET * 4)
+            held.append(sock)
         time.sleep(0.3)
         extra = connect(running)
         extra.settimeout(5)

@@ -158,6 +158,87 @@ FILES = [
     ("cluster_set_lock_text", HEAD + "clusters:\n  - name: c\n    nodes: [{name: tg}]\nevents:\n"
      "  - at: 2026-11-17T00:00\n    cluster: c\n    set: {update_lock: maybe}\n",
      "events[0].set.update_lock: must be true or false, not text"),
+    # issue 18 (class 12): what the loader took silently or with a traceback before
+    ("merge_key", HEAD + "nodes:\n  - <<: {name: tg, users: 3}\n    users: 4\n",
+     "s.yml:4: not valid YAML (merge keys (<<) are not supported here; write the keys out)"),
+    ("merge_key_list", HEAD + "nodes:\n  - name: tg\n    <<: [{users: 3}, {users: 4}]\n",
+     "s.yml:5: not valid YAML (merge keys (<<) are not supported here"),
+    ("duplicate_top_key", NODE + "nodes:\n  - name: tg2\n",
+     "s.yml:5: not valid YAML (a key is given twice in one mapping; keep one)"),
+    ("duplicate_key_in_a_node", HEAD + "nodes:\n  - name: tg\n    users: 1\n    users: 900\n",
+     "s.yml:6: not valid YAML (a key is given twice in one mapping; keep one)"),
+    ("duplicate_key_true_and_1", HEAD + "x: {1: a, true: b}\nnodes: [{name: tg}]\n",
+     "s.yml:3: not valid YAML (a key is given twice in one mapping"),
+    ("start_year_9999", NODE.replace("2026-11-16T00:00", "9999-12-30T00:00"),
+     "s.yml:2: start: '9999-12-30T00:00' lies outside the years 1970-2200"),
+    ("start_year_1", NODE.replace("2026-11-16T00:00", "0001-01-01T00:00"),
+     "s.yml:2: start: '0001-01-01T00:00' lies outside the years 1970-2200"),
+    ("start_year_1_with_offset", NODE.replace("2026-11-16T00:00", "0001-01-01T00:30+01:00"),
+     "start: '0001-01-01T00:30+01:00' lies outside the years 1970-2200"),
+    ("start_before_1970_in_utc", NODE.replace("2026-11-16T00:00", "1970-01-01T00:30"),
+     "start: '1970-01-01T00:30' lies outside the years 1970-2200"),
+    ("end_year_9999", NODE + "end: 9999-12-31T23:59\n",
+     "end: '9999-12-31T23:59' lies outside the years 1970-2200"),
+    ("release_in_year_1", HEAD + "server:\n  releases:\n    - {version: '4.11', released: "
+     "0001-01-01T00:00}\nnodes: [{name: tg}]\n",
+     "server.releases[0].released: '0001-01-01T00:00' lies outside the years 1970-2200"),
+    ("event_at_year_3000", NODE + "events:\n  - at: 3000-01-01T00:00\n    note: x\n",
+     "events[0].at: '3000-01-01T00:00' lies outside the years 1970-2200"),
+    ("start_on_the_last_day", NODE.replace("2026-11-16T00:00", "2200-12-31T12:00"),
+     "cannot be simulated for one day (the simulated times must lie before 2201)"),
+    ("end_after_2200", NODE.replace("2026-11-16T00:00", "2200-06-01T00:00")
+     + "end: 2201-02-01T00:00\n", "end: '2201-02-01T00:00' lies outside the years 1970-2200"),
+    ("outage_lasting_past_2200", NODE.replace("2026-11-16T00:00", "2200-12-20T00:00")
+     + "events:\n  - at: 2200-12-21T00:00\n    server: outage\n    for: 30d\n",
+     "events[0].for: at most 12 days"),
+    ("10001_events", NODE + "events:\n" + "  - {at: 2026-11-17T00:00, note: x}\n" * 10001,
+     "events: 10001 events; at most 10000"),
+    ("1001_releases", HEAD + "server:\n  releases:\n" + "    - {version: '4.1', released: "
+     "2026-11-01T00:00}\n" * 1001 + "nodes: [{name: tg}]\n",
+     "server.releases: 1001 releases; at most 1000"),
+    ("1001_hotfixes", HEAD + "server:\n  hotfixes:\n" + "    - {id: H, released: "
+     "2026-11-01T00:00}\n" * 1001 + "nodes: [{name: tg}]\n",
+     "server.hotfixes: 1001 hotfixes; at most 1000"),
+    ("1001_outages", HEAD + "server:\n  outages:\n" + "    - {start: 2026-11-01T00:00, end: "
+     "2026-11-01T01:00}\n" * 1001 + "nodes: [{name: tg}]\n",
+     "server.outages: 1001 outages; at most 1000"),
+    ("50000_nodes_counted_first", HEAD + "nodes:\n" + "".join(
+        "  - {name: t%d}\n" % n for n in range(50000)), "50000 nodes; at most 500"),
+    ("501_nodes_in_clusters", HEAD + "clusters:\n" + "".join(
+        "  - name: c%d\n    nodes: [%s]\n" % (c, ", ".join("{name: n%d_%d}" % (c, n)
+                                                           for n in range(167)))
+        for c in range(3)), "501 nodes; at most 500"),
+    ("500_nodes_for_two_years", HEAD + "end: 2028-11-15T00:00\nnodes:\n" + "".join(
+        "  - {name: t%d}\n" % n for n in range(500)),
+     "end: at most 30 days after start for 500 node(s) with 0 release(s) and hotfix(es) (a run "
+     "simulates at most 15000 node-days; every 20 releases or hotfixes weigh as one node more)"),
+    ("1000_hotfixes_for_two_years", HEAD + "end: 2028-11-15T00:00\nserver:\n  hotfixes:\n"
+     + "".join("    - {id: H%d, released: 2026-11-01T00:00}\n" % n for n in range(1000))
+     + "nodes: [{name: tg}]\n", "end: at most 294 days after start for 1 node(s) with 1000"),
+    ("event_beyond_the_affordable_span", HEAD + "nodes:\n" + "".join(
+        "  - {name: t%d}\n" % n for n in range(100)) + "events:\n  - at: 2027-06-01T00:00\n"
+     "    note: x\n", "events[0].at: more than 150 days after start for 100 node(s)"),
+    ("500_nodes_and_1000_hotfixes", HEAD + "server:\n  hotfixes:\n" + "".join(
+        "    - {id: H%d, released: 2026-11-01T00:00}\n" % n for n in range(1000))
+     + "nodes:\n" + "".join("  - {name: t%d}\n" % n for n in range(500)),
+     "cannot be simulated for one day for 500 node(s) with 1000 release(s) and hotfix(es)"),
+    ("symlink_to_proc_self_mem", lambda path: os.symlink("/proc/self/mem", path),
+     "cannot be read: Input/output error - check the file"),
+    ("symlink_to_dev_stdin", lambda path: os.symlink("/dev/stdin", path),
+     "is a character device, not a regular file - give a scenario file"),
+    ("symlink_to_proc_self_environ", lambda path: os.symlink("/proc/self/environ", path),
+     "s.yml: not valid YAML - fix the YAML"),
+    ("quoted_merge_is_a_plain_key", NODE + '"<<": {users: 3}\n', "unknown key '<<'"),
+    # free text a state could not hold (its schema: 1000 characters; the checks refused the
+    # state tgmon-sim run wrote, while the timeline judged it OK)
+    ("hotfix_title_of_5000_characters", HEAD + "server:\n  hotfixes:\n    - {id: H1, title: "
+     + "T" * 5000 + ", released: 2026-11-16T10:00}\nnodes: [{name: tg}]\n",
+     "s.yml:5: server.hotfixes[0].title: is 5000 characters; at most 1000"),
+    ("maintenance_reason_of_1001_characters", event(
+        "node: tg\nadmin: maint\naction: plan_maintenance\nstart: 2026-11-17T20:00\nreason: "
+        + "r" * 1001), "events[0].reason: is 1001 characters; at most 1000"),
+    ("note_of_2000_characters", event("note: " + "n" * 2000),
+     "events[0].note: is 2000 characters; at most 1000"),
 ]
 
 
@@ -191,6 +272,10 @@ ARGUMENTS = [
      "bad arguments: argument --speed: --speed must be a number above 0"),
     ("speed_negative", ["serve", "SCENARIO", "--speed", "-3"],
      "bad arguments: argument --speed: --speed must be a number above 0"),
+    ("until_year_9999", ["timeline", "SCENARIO", "--until", "9999-12-31T23:59"],
+     "--until: '9999-12-31T23:59' lies outside the years 1970-2200"),
+    ("at_year_1", ["serve", "SCENARIO", "--at", "0001-01-01T00:00"],
+     "--at: '0001-01-01T00:00' lies outside the years 1970-2200"),
 ]
 
 
@@ -203,6 +288,32 @@ def test_bad_arguments_are_exit_2_in_one_line(tmp_path, name, argv, says):
     lines = clean_lines(done.stderr)
     assert len(lines) == 1 and says in lines[0], lines
     assert took < HANG_GUARD
+
+
+# (id, a scenario that loads: bytes, and how many nodes its timeline shows)
+LOADS = [
+    ("utf8_bom_and_crlf", b"\xef\xbb\xbf" + NODE.replace("\n", "\r\n").encode(), 1),
+    ("utf16_with_bom", NODE.encode("utf-16"), 1),
+    ("10000_events", (NODE + "events:\n" + "".join(
+        "  - {at: 2026-11-17T%02d:%02d, note: n%d}\n" % (n // 600, n // 10 % 60, n)
+        for n in range(10000))).encode(), 1),
+    ("2200_within_the_years", NODE.replace("2026-11-16", "2200-11-16").encode(), 1),
+    ("a_4_node_cluster_for_two_years", (HEAD + "end: 2028-11-15T00:00\nclusters:\n  - name: c\n"
+                                        "    nodes: [{name: a}, {name: b}, {name: c}, "
+                                        "{name: d}]\n").encode(), 4),
+]
+
+
+@pytest.mark.parametrize("name, content, nodes", LOADS, ids=[case[0] for case in LOADS])
+def test_a_scenario_within_the_bounds_loads(tmp_path, name, content, nodes):
+    path = tmp_path / "s.yml"
+    path.write_bytes(content)
+    done, took = sim("timeline", str(path), "--until", "2026-11-16T00:30"
+                     if "2200" not in name else "2200-11-16T00:30")
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    lines = clean_lines(done.stdout)
+    assert len({line.split()[0] for line in lines if "=> VERSIONS" in line}) == nodes
+    assert took < 4 * HANG_GUARD     # the 10000 events take a few seconds
 
 
 # ---------------------------------------------------------------- class 11
@@ -338,5 +449,5 @@ def test_a_stdout_that_takes_nothing_is_one_clear_line(tmp_path, name, stdout, c
 
 
 def count_by_class():
-    return {"12": len(FILES) + len(ARGUMENTS),
+    return {"12": len(FILES) + len(ARGUMENTS) + len(LOADS),
             "11": len(OUTPUTS) + len(ERRORS) + len(STDOUTS)}

@@ -3,8 +3,11 @@
 SafeLoader never builds objects, but a small document can still cost a lot:
 aliases let a few lines expand into billions of items once anything walks
 them ("billion laughs"), and deep nesting exhausts Python's recursion. So
-aliases are refused and nesting is limited; every mapping and sequence
-remembers its line, so errors can name a line instead of quoting content.
+aliases are refused and nesting is limited; so are merge keys (``<<``, made
+for aliases) and a key given twice in one mapping (PyYAML would silently keep
+the last: a reader could not tell which one the writer meant). Every mapping
+and sequence remembers its line, so errors can name a line instead of
+quoting content.
 Reading the bytes is the caller's, with ``safefile`` (no FIFO, no device, a
 size limit). Imported only where a YAML file is read (never on a plugin's
 plain path).
@@ -56,20 +59,27 @@ class SafeLineLoader(yaml.SafeLoader):
 
 
 def _construct_mapping(loader, node):
-    loader.flatten_mapping(node)
     result = LineMap()
     result.line = node.start_mark.line + 1
     result.key_lines = {}
     for key_node, value_node in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            raise _refused("merge keys (<<) are not supported here; write the keys out",
+                           key_node)
         key = loader.construct_object(key_node, deep=True)
         try:
             hash(key)
         except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain value", key_node.start_mark) from None
+            raise _refused("a key must be a plain value", key_node) from None
+        if key in result:   # named by its line only: a key may be a secret's name
+            raise _refused("a key is given twice in one mapping; keep one", key_node)
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
+
+
+def _refused(words, node):
+    return yaml.constructor.ConstructorError(None, None, words, node.start_mark)
 
 
 def _construct_sequence(loader, node):

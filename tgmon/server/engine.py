@@ -1,10 +1,8 @@
 """A small HTTP/1.1 server that stays available under abuse: ``tgmon serve``'s engine.
 
-Why not ``http.server`` or a library: a thread per connection lets a few
-hundred idle connections hold a few hundred threads, and both the standard
-library's TLS server and cheroot (9.x) do the TLS handshake in the thread that
-accepts, so one client that connects and sends nothing stops everyone else.
-Here:
+Why not ``http.server`` or a library: a thread per connection, or a TLS handshake
+in the accepting thread (stdlib, cheroot 9.x), lets a few idle clients stop the
+rest (docs/benchmarks.rst). Here:
 
 - one thread (the caller of ``serve_forever``) accepts and watches all
   connections with a selector; an idle connection costs a file descriptor,
@@ -24,7 +22,9 @@ Here:
   from it, so it cannot pile up answers either;
 - pipelined requests are answered in order, each turn at most
   ``REQUESTS_PER_TURN`` before the connection queues for a worker again;
-- at most ``max_connections`` are open; more are closed on accept;
+- at most ``max_connections`` are open; a new one beyond takes the place of
+  the connection that waits for a request and would time out first, and is
+  closed on accept only when all of them are busy;
 - the request rules and the answer's bytes are ``wire``'s, what a request is
   answered (methods, token, the app's route) ``respond``'s; the log is a
   ``ServerLog`` (never blocks).
@@ -39,7 +39,8 @@ import time
 from ..errors import TgmonError
 from .connection import HEAD_TIMEOUT, WRITE_TIMEOUT, Connection
 from .respond import respond
-from .wire import Refuse, answer_bytes, answer_parts, parse_head, request_line_of, split_head
+from .wire import (Refuse, answer_bytes, answer_parts, method_of, parse_head, request_line_of,
+                   split_head)
 
 IDLE_TIMEOUT = 15.0        # a connection that sends nothing (new or kept alive)
 DEFAULT_WORKERS = 64
@@ -181,7 +182,7 @@ class BoundedServer:
                 return
             with self._lock:
                 crowded = len(self._open) >= self.max_connections
-            if crowded:
+            if crowded and not self._make_room(selector, waiting):
                 sock.close()
                 continue
             sock.setblocking(False)
@@ -199,6 +200,17 @@ class BoundedServer:
             with self._lock:
                 self._open.add(conn)
             self._watch(selector, waiting, conn)
+
+    def _make_room(self, selector, waiting):
+        """At the limit, close the connection that waits for a request and would time out
+        first: clients that connect and idle (or trickle a head) cannot lock others out.
+        False when every connection is busy."""
+        idle = [conn for conn in waiting if not conn.outbox]
+        if idle:
+            self._drop(selector, waiting, min(idle, key=waiting.get),
+                       "it sent no request while all %d connections were open "
+                       "(--max-connections); a new client took its place" % self.max_connections)
+        return bool(idle)
 
     def _watch(self, selector, waiting, conn):
         """Wait for the client: to take the outbox, or to send (more of) a request."""
@@ -230,11 +242,14 @@ class BoundedServer:
             if held <= OUTBOX_BUDGET:
                 return
             held -= conn.unsent()
-            del waiting[conn]
-            self._unregister(selector, conn)
-            self._log(conn.address, "dropped: it took no answer while answers for %d MB "
-                      "waited for their clients" % (OUTBOX_BUDGET // (1024 * 1024)))
-            self._close(conn)
+            self._drop(selector, waiting, conn, "it took no answer while answers for %d MB "
+                       "waited for their clients" % (OUTBOX_BUDGET // (1024 * 1024)))
+
+    def _drop(self, selector, waiting, conn, why):
+        del waiting[conn]
+        self._unregister(selector, conn)
+        self._log(conn.address, "dropped: " + why)
+        self._close(conn)
 
     def _unregister(self, selector, conn):
         try:
@@ -297,7 +312,8 @@ class BoundedServer:
                 try:   # a started request: say why, without waiting for the client
                     conn.sock.setblocking(False)
                     conn.sock.send(answer_bytes(408, {"error": "the request head did not "
-                                                               "arrive in time"}, False))
+                                                               "arrive in time"}, False,
+                                                head_only=method_of(conn.buffer) == "HEAD"))
                 except (OSError, ValueError):
                     pass
             self._close(conn)
@@ -343,13 +359,14 @@ class BoundedServer:
             try:
                 head, conn.buffer = split_head(conn.buffer)
             except Refuse as refusal:
-                return self._answer(conn, {"method": "-", "line": "-"}, refusal.status,
+                return self._answer(conn, {"method": method_of(conn.buffer), "line": "-"},
+                                    refusal.status,
                                     {"error": refusal.message}, refusal.extra, False,
                                     time.monotonic())
             if head is None:
                 return not conn.eof  # wait for the rest of the head, if it can come
             started = time.monotonic()
-            request = {"method": "-", "line": request_line_of(head)}
+            request = {"method": method_of(head), "line": request_line_of(head)}
             try:
                 request = parse_head(head)
                 status, body, extra = respond(request, self.app, self.token, self._log)

@@ -10,14 +10,15 @@ keeps answering under abuse: idle connections cost no thread, TLS handshakes
 run in a bounded worker pool under a timeout, answers are written without
 waiting for the client, connections are capped. One log line per request
 (a log nobody reads is never waited for), a stop within a second on SIGTERM,
-SIGHUP re-reads the token file and the TLS certificate. No part of a URL ever
+SIGHUP re-reads the token file and the TLS certificate (``tlsfiles``: bounded,
+never a passphrase prompt). No part of a URL ever
 becomes a file path: routes are a fixed table.
 """
 
 import signal
-import ssl
 
-from ..errors import TgmonError
+from .tlsfiles import tls_context
+
 
 class StateDirApp:
     """Routes of the exporter of one state dir.
@@ -97,7 +98,8 @@ ENDPOINTS_HELP = ("GET /v1/status: the state (status.json plus the markers), 200
                   "exporter does not run.")
 SIGNALS_HELP = ("signals: SIGTERM or SIGINT stop it (exit 0, within a second, even when "
                 "nobody reads its log); SIGHUP re-reads --token-file and the TLS certificate "
-                "and key, and keeps the ones it has when the new ones are bad. One log line "
+                "and key, and keeps the ones it has when the new ones are bad (an encrypted key "
+                "counts as bad: it never asks for a passphrase). One log line "
                 "per request on stderr; lines a full log cannot take are dropped and counted.")
 
 
@@ -112,14 +114,16 @@ def add_serve_arguments(parser, default_port=DEFAULT_PORT):
     parser.add_argument("--token-file", metavar="FILE",
                         help="require 'Authorization: Bearer <token>' with the token in FILE")
     parser.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate")
-    parser.add_argument("--tls-key", metavar="FILE", help="the certificate's private key")
+    parser.add_argument("--tls-key", metavar="FILE",
+                        help="the certificate's private key, without a passphrase")
     parser.add_argument("--workers", type=_bounded_int(1, 1024), default=DEFAULT_WORKERS,
                         metavar="N", help="requests served at once (default: %d)"
                         % DEFAULT_WORKERS)
     parser.add_argument("--max-connections", type=_bounded_int(1, 100000),
                         default=DEFAULT_MAX_CONNECTIONS, metavar="N",
-                        help="open connections at most, idle ones included; more are closed "
-                             "(default: %d)" % DEFAULT_MAX_CONNECTIONS)
+                        help="open connections at most, idle ones included; then a new one "
+                             "takes the place of one that waits for a request, and is closed "
+                             "only when all are busy (default: %d)" % DEFAULT_MAX_CONNECTIONS)
 
 
 def _port(text):
@@ -144,29 +148,6 @@ def serve_from_arguments(app, args, ready=None, name="tgmon serve"):
     return serve(app, args.bind, args.port, args.token_file, args.tls_cert, args.tls_key,
                  ready=ready, workers=args.workers, max_connections=args.max_connections,
                  name=name)
-
-
-def tls_context(cert, key):
-    if not cert and not key:
-        return None
-    if not (cert and key):
-        raise TgmonError("TLS needs both --tls-cert and --tls-key", "give both files")
-    from ..safeio.files import FileProblem, check_regular
-    for option, path in (("--tls-cert", cert), ("--tls-key", key)):
-        try:
-            check_regular(path)
-        except FileProblem as exc:
-            raise TgmonError("%s %s %s" % (option, path, exc.words), "check the file") from None
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    try:
-        context.load_cert_chain(cert, key)
-    except (OSError, ssl.SSLError) as exc:
-        raise TgmonError("cannot load the TLS certificate/key: %s"
-                         % (getattr(exc, "reason", None) or getattr(exc, "strerror", None)
-                            or type(exc).__name__),
-                         "check --tls-cert and --tls-key") from None
-    return context
 
 
 def read_server_token(path):

@@ -5,13 +5,19 @@ the parser of a request head, and the encoder of an answer (JSON, ASCII only,
 so no byte of a state can break one). ``httpserver`` moves the bytes.
 """
 
+import hashlib
+import hmac
 import json
+import re
 
 from .. import __version__
 
 MAX_REQUEST_LINE = 2048
 MAX_HEAD = 16 * 1024
 MAX_HEADERS = 32
+# fields a request may carry once: two could mean two things to two readers (a body's
+# length, or which of two tokens a proxy in front checked)
+ONCE = ("content-length", "transfer-encoding", "host", "authorization")
 
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
            405: "Method Not Allowed", 408: "Request Timeout", 413: "Content Too Large",
@@ -67,7 +73,7 @@ def parse_head(head):
         if not colon or not name or name != name.strip() or b" " in name:
             raise Refuse(400, "malformed header field")
         key = name.decode("latin-1").lower()
-        if key in ("content-length", "transfer-encoding", "host") and key in headers:
+        if key in ONCE and key in headers:
             raise Refuse(400, "header field %s given twice" % key)
         headers[key] = value.strip().decode("latin-1")
     connection = headers.get("connection", "").lower()
@@ -77,13 +83,35 @@ def parse_head(head):
             "keep_alive": keep_alive, "body": body, "line": printable(line)}
 
 
+def bearer_matches(authorization, token):
+    """Whether an Authorization field carries ``token``: scheme ``Bearer`` in any case
+    (RFC 9110), the token compared in constant time - as digests, so that not even
+    its length shows in the time an answer takes."""
+    scheme, _, given = authorization.partition(" ")
+    digests = [hashlib.sha256(text.encode("latin-1", "replace")).digest()
+               for text in (given.lstrip(" "), token)]
+    return hmac.compare_digest(*digests) and scheme.lower() == "bearer"
+
+
+def method_of(data):
+    """"HEAD" when a request, even one that cannot be parsed (or has not fully come),
+    is a HEAD request: its answer has no body whatever the status; else "-"."""
+    return "HEAD" if data.startswith(b"HEAD ") else "-"
+
+
 def request_line_of(head):
     """The first line of a head as printable text, for the log (even if unparsable)."""
     return printable(head.split(b"\r\n", 1)[0].decode("latin-1"))
 
 
-def printable(text):
-    return "".join(c if " " <= c <= "~" and c != '"' else "?" for c in str(text)[:200])
+def printable(line):
+    """A request line for the log: printable ASCII without quotes, at most 200 characters,
+    and never a query (no route reads one; a client may have put its token there)."""
+    line = _QUERY.sub("?...", str(line))
+    return "".join(c if " " <= c <= "~" and c != '"' else "?" for c in line[:200])
+
+
+_QUERY = re.compile(r"\?[^ ]*")
 
 
 def json_body(body):
@@ -107,6 +135,6 @@ def answer_parts(status, body, keep, extra=None, head_only=False):
     return [head] if head_only else [head, data]
 
 
-def answer_bytes(status, body, keep, extra=None):
+def answer_bytes(status, body, keep, extra=None, head_only=False):
     """A whole (small) answer in one piece."""
-    return b"".join(answer_parts(status, body, keep, extra))
+    return b"".join(answer_parts(status, body, keep, extra, head_only))

@@ -37,8 +37,8 @@ def read_event(scenario, event, path):
         raise fields.error(event, path, "event at %s is before the scenario start (%s)"
                            % (scenario.show(when), scenario.show(scenario.start)))
     if when > scenario.start + scenario.max_span:
-        raise fields.error(event, join(path, "at"), "more than %d days after start"
-                           % scenario.max_span.days, "at")
+        raise fields.error(event, join(path, "at"), "more than %d days after start%s"
+                           % (scenario.max_span.days, scenario.span_limit), "at")
     args = {k: v for k, v in event.items() if k not in EVENT_KEYS}
     kinds = [k for k in ("note", "admin", "fault", "server", "cluster") if k in event]
     if len(kinds) != 1:

@@ -10,10 +10,10 @@ control from the file.
 """
 
 from ..safeio.text import sanitize
+from ..state.fields import MAX_NAME, MAX_TEXT
 from .errors import ScenarioError
 
 NO_VALUE = object()
-MAX_IDENTIFIER = 128
 MAX_WHOLE = 1000000
 
 
@@ -92,7 +92,7 @@ class Fields:
 
     # ------------------------------------------------------------ scalars
     def text(self, parent, key, path, default=NO_VALUE):
-        """Free text, cleaned to one printable line."""
+        """Free text, cleaned to one printable line, as long as a state may hold it."""
         value = parent.get(key, default)
         if value is NO_VALUE:
             raise self.error(parent, join(path, key), "required", key)
@@ -100,6 +100,9 @@ class Fields:
             return value
         if not isinstance(value, str):
             raise self.wrong(parent, key, path, "text", value)
+        if len(value) > MAX_TEXT:
+            raise self.error(parent, join(path, key), "is %d characters; at most %d"
+                             % (len(value), MAX_TEXT), key)
         return sanitize(value)
 
     def text_lines(self, parent, key, path):
@@ -162,7 +165,7 @@ def identifier_problem(value):
         return 'must be text, not %s (quote it: "%s")' % (kind_of(value), value)
     if not isinstance(value, str):
         return "must be text, not %s" % kind_of(value)
-    if not value or sanitize(value) != value or len(value) > MAX_IDENTIFIER:
+    if not value or sanitize(value) != value or len(value) > MAX_NAME:
         return ("must be 1-%d printable characters without line breaks, tabs, control or "
-                "bidi characters" % MAX_IDENTIFIER)
+                "bidi characters" % MAX_NAME)
     return None

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from ..state.model import ScheduledDownload, ScheduledUpdate, WEEKDAYS
 from ..safeio.text import sanitize
 from ..state.lifecycle import parse_clock
+from ..state.fields import FIRST_YEAR, LAST_YEAR, MAX_ITEMS
 from ..timeutil import UTC
 from .errors import ScenarioError
 from .events import apply_event, read_event
@@ -25,6 +26,14 @@ MAX_SCENARIO_BYTES = 1024 * 1024
 MAX_SPAN = timedelta(days=731)     # a simulated run covers at most two years
 MAX_NODES = 500
 MAX_EVENTS = 10000
+# What a run may cost: each simulated day judges every node, and every release and
+# hotfix of every node, so a run's time grows with nodes x days x (1 + items / 20).
+# 15000 such node-days take about 20 s; a scenario may cover fewer days
+# the more nodes and items it has (a 4-node cluster with a dozen items: two years).
+MAX_NODE_DAYS = 15000
+ITEMS_PER_NODE = 20
+# the simulated states must fit their schema, whose times lie within these years
+LATEST = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)
 
 
 NODE_KEYS = ("name", "installed", "installed_at", "users", "always_install_all_hotfixes",
@@ -50,12 +59,9 @@ class Scenario:
         self.description = fields.text_lines(document, "description", "")
         self.zone = self._zone(document)
         self.start = self.time(document, "start", "", required=True)
-        self.end = self.time(document, "end", "", required=False) or self.start + timedelta(days=7)
-        if self.end <= self.start:
+        self.end = self.time(document, "end", "", required=False)
+        if self.end is not None and self.end <= self.start:
             raise fields.error(document, "end", "must be after start", "end")
-        if self.end - self.start > MAX_SPAN:
-            raise fields.error(document, "end", "at most %d days after start"
-                               % MAX_SPAN.days, "end")
         self.events = []
         self._validate()
 
@@ -93,13 +99,16 @@ class Scenario:
         except ValueError:
             raise self.fields.error(where, path, "%s is not a time (e.g. 2026-11-17T03:00 or "
                                     "2026-11-17T03:00:00+01:00)" % shown(value), key) from None
-        if stamp.tzinfo is None:
-            stamp = resolve_local(stamp.date(), stamp.time(), self.zone)
-        try:
-            return stamp.astimezone(UTC)  # arithmetic in UTC; see engine.py
-        except (OverflowError, ValueError):
-            raise self.fields.error(where, path, "%s is beyond the calendar" % shown(value),
-                                    key) from None
+        # the simulated states' times must fit their schema (and no arithmetic on
+        # them may leave the calendar)
+        if FIRST_YEAR <= stamp.year <= LAST_YEAR:
+            if stamp.tzinfo is None:
+                stamp = resolve_local(stamp.date(), stamp.time(), self.zone)
+            stamp = stamp.astimezone(UTC)  # arithmetic in UTC; see engine.py
+        if not FIRST_YEAR <= stamp.year <= LAST_YEAR:
+            raise self.fields.error(where, path, "%s lies outside the years %d-%d"
+                                    % (shown(value), FIRST_YEAR, LAST_YEAR), key)
+        return stamp
 
     def show(self, instant):
         return instant.astimezone(self.zone).isoformat()
@@ -116,26 +125,58 @@ class Scenario:
         doc, fields = self.doc, self.fields
         server = fields.mapping(doc, "server", "", ("releases", "hotfixes", "outages"))
         self.releases = []
-        for item, path in fields.items(server, "releases", "server"):
+        for item, path in self._list(server, "releases", "server", MAX_ITEMS):
             fields.item_mapping(item, path, ("version", "released", "kernel_update"), server)
             self.releases.append((self.version(item, "version", path, NO_VALUE),
                                   self.time(item, "released", path),
                                   fields.flag(item, "kernel_update", path, False)))
         self.hotfixes = []
-        for item, path in fields.items(server, "hotfixes", "server"):
+        for item, path in self._list(server, "hotfixes", "server", MAX_ITEMS):
             fields.item_mapping(item, path, ("id", "title", "released"), server)
             self.hotfixes.append((fields.identifier(item, "id", path),
                                   fields.text(item, "title", path, ""),
                                   self.time(item, "released", path)))
         self.outages = []
-        for item, path in fields.items(server, "outages", "server"):
+        for item, path in self._list(server, "outages", "server", MAX_ITEMS):
             fields.item_mapping(item, path, ("start", "end"), server)
             self.outages.append((self.time(item, "start", path), self.time(item, "end", path)))
+        self._read_nodes()
+        events = self._list(doc, "events", "", MAX_EVENTS)
+        self.max_span, self.span_limit = self._affordable_span(events)
+        if self.end is None:
+            self.end = self.start + min(timedelta(days=7), self.max_span)
+        elif self.end - self.start > self.max_span:
+            raise fields.error(doc, "end", "at most %d days after start%s"
+                               % (self.max_span.days, self.span_limit), "end")
+        previous = self.start
+        for event, path in events:
+            parsed = read_event(self, fields.item_mapping(event, path, None, doc), path)
+            if parsed[0] < previous:
+                raise fields.error(event, path, "events out of order: %s is before the previous "
+                                   "event (%s)" % (self.show(parsed[0]), self.show(previous)))
+            previous = parsed[0]
+            self.events.append(parsed)
 
+    def _list(self, parent, key, path, most):
+        """The items of a list that may hold at most ``most`` (counted before any is read)."""
+        found = self.fields.items(parent, key, path)
+        if len(found) > most:
+            raise self.fields.error(parent, join(path, key), "%d %s; at most %d"
+                                    % (len(found), key, most), key)
+        return found
+
+    def _read_nodes(self):
+        doc, fields = self.doc, self.fields
+        clusters = fields.items(doc, "clusters", "")
+        singles = fields.items(doc, "nodes", "")
+        listed = len(singles) + sum(len(fields.items(cluster, "nodes", path))
+                                    for cluster, path in clusters if isinstance(cluster, dict))
+        if listed > MAX_NODES:
+            raise fields.error(doc, "", "%d nodes; at most %d" % (listed, MAX_NODES))
         defaults = fields.mapping(doc, "node_defaults", "", NODE_KEYS[1:])
         self.clusters = []
         names = set()
-        for cluster, path in fields.items(doc, "clusters", ""):
+        for cluster, path in clusters:
             fields.item_mapping(cluster, path, ("name", "max_parallel_updates", "update_lock",
                                                 "nodes"), doc)
             name = fields.identifier(cluster, "name", path)
@@ -147,26 +188,30 @@ class Scenario:
                      for n, node_path in fields.items(cluster, "nodes", path)]
             self.clusters.append((name, max_parallel,
                                   fields.flag(cluster, "update_lock", path, False), nodes))
-        self.singles = [self._node(n, path, doc, defaults, names)
-                        for n, path in fields.items(doc, "nodes", "")]
+        self.singles = [self._node(n, path, doc, defaults, names) for n, path in singles]
         if not names:
             raise fields.error(doc, "", "no nodes: add nodes or clusters")
-        if len(names) > MAX_NODES:
-            raise fields.error(doc, "", "%d nodes; at most %d" % (len(names), MAX_NODES))
         self.node_names = names
         self.cluster_names = {c[0] for c in self.clusters}
-        events = fields.items(doc, "events", "")
-        if len(events) > MAX_EVENTS:
-            raise fields.error(doc, "events", "%d events; at most %d"
-                               % (len(events), MAX_EVENTS), "events")
-        previous = self.start
-        for event, path in events:
-            parsed = read_event(self, fields.item_mapping(event, path, None, doc), path)
-            if parsed[0] < previous:
-                raise fields.error(event, path, "events out of order: %s is before the previous "
-                                   "event (%s)" % (self.show(parsed[0]), self.show(previous)))
-            previous = parsed[0]
-            self.events.append(parsed)
+
+    def _affordable_span(self, events):
+        """(how far a run may go, why no further): two years at most, within the work a
+        run may cost (MAX_NODE_DAYS) and within the years the states may carry."""
+        published = sum(1 for event, _ in events if isinstance(event, dict)
+                        and event.get("server") in ("publish_release", "publish_hotfix"))
+        items = len(self.releases) + len(self.hotfixes) + published
+        weight = len(self.node_names) * (1 + items / ITEMS_PER_NODE)
+        limits = [(MAX_SPAN, ""),
+                  (timedelta(days=int(MAX_NODE_DAYS / weight)),
+                   " for %d node(s) with %d release(s) and hotfix(es) (a run simulates at "
+                   "most %d node-days; every %d releases or hotfixes weigh as one node more)"
+                   % (len(self.node_names), items, MAX_NODE_DAYS, ITEMS_PER_NODE)),
+                  (LATEST - self.start, " (the simulated times must lie before %d)"
+                   % LATEST.year)]
+        span, why = min(limits, key=lambda limit: limit[0])
+        if span < timedelta(days=1):
+            raise self.fields.error(self.doc, "", "cannot be simulated for one day%s" % why)
+        return span, why
 
     def _node(self, item, path, where, defaults, names):
         fields = self.fields
