@@ -25,9 +25,8 @@ rest (docs/benchmarks.rst). Here:
 - at most ``max_connections`` are open; a new one beyond takes the place of
   the connection that waits for a request and would time out first, and is
   closed on accept only when all of them are busy;
-- the request rules and the answer's bytes are ``wire``'s, what a request is
-  answered (methods, token, the app's route) ``respond``'s; the log is a
-  ``ServerLog`` (never blocks).
+- requests and answers' bytes: ``wire``; what a request is answered (methods,
+  token, the app's route): ``respond``; the log: a ``ServerLog`` (never blocks).
 """
 
 import queue
@@ -77,8 +76,9 @@ class BoundedServer:
             raise
         self.socket.setblocking(False)
         self.server_address = self.socket.getsockname()
-        self._stop = threading.Event()
-        self._reload_requested = threading.Event()
+        # plain flags: an Event's lock, held where a signal handler cut in, is never freed
+        self._stopping = False
+        self._reload_wanted = False
         # connections with bytes to serve wait here for a worker; there are never
         # more of them than open connections, which max_connections bounds
         self._work = queue.Queue(maxsize=self.max_connections)
@@ -102,7 +102,7 @@ class BoundedServer:
         waiting = {}   # connection -> when it expires, for all in the selector
         evict_check = 0.0
         try:
-            while not self._stop.is_set():
+            while not self._stopping:
                 for key, _ in selector.select(timeout=0.5):
                     if key.data == "accept":
                         self._accept(selector, waiting)
@@ -116,8 +116,8 @@ class BoundedServer:
                             self._send_on(selector, waiting, key.data)
                         else:
                             self._dispatch(key.data)
-                if self._reload_requested.is_set():
-                    self._reload_requested.clear()
+                if self._reload_wanted:
+                    self._reload_wanted = False   # a SIGHUP meanwhile: one reload reads both
                     self._do_reload()
                 self._take_back(selector, waiting)
                 self._expire(selector, waiting)
@@ -139,12 +139,12 @@ class BoundedServer:
 
     def shutdown(self):
         """Stop serving (safe from a signal handler): the loop ends within its turn."""
-        self._stop.set()
+        self._stopping = True
         self._wake()
 
     def request_reload(self):
         """Re-read the token and TLS files in the serving thread (safe from a signal handler)."""
-        self._reload_requested.set()
+        self._reload_wanted = True
         self._wake()
 
     def _do_reload(self):
@@ -269,7 +269,7 @@ class BoundedServer:
 
     def _next(self, selector, waiting, conn):
         """A connection whose answers are out: close, serve what it has sent, or wait."""
-        if conn.closing or self._stop.is_set():
+        if conn.closing or self._stopping:
             self._close(conn)
         elif conn.has_request():   # pipelined, already read: no event will come
             self._dispatch(conn)
@@ -334,7 +334,7 @@ class BoundedServer:
                 keep = self._serve(conn)
             except Exception as exc:   # never let one connection take a worker down
                 self._log(conn.address, "internal error: %s" % type(exc).__name__)
-            if keep and not self._stop.is_set():
+            if keep and not self._stopping:
                 self._returned.put(conn)
                 self._wake()
             else:
