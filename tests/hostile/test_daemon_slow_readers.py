@@ -23,7 +23,10 @@ from .harness import assert_clean, run_plugin
 
 pytestmark = pytest.mark.slow
 LEGIT_WITHIN = 1.0
-MAX_EXPORTER_MB = 150
+# a bound, not a figure (make bench has those): 300 clients that each hold 8 large
+# answers peaked at 120-156 MB in CI runs; an outbox that grew with the requests would
+# pass any such number within seconds
+MAX_EXPORTER_MB = 200
 
 
 def peak_rss_mb(pid):

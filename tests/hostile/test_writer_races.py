@@ -256,3 +256,28 @@ def test_a_transient_lock_leaves_nothing_and_a_waiting_writer_goes_on(space):
     assert done.code == 0 and done.err == "", done
     assert_line(done.out, "times moved by")
     assert sorted(os.listdir(target)) == before          # no lock file left behind
+
+
+def test_a_lock_file_removed_between_open_and_check_is_made_again(space, monkeypatch):
+    """Another writer removes its transient lock file right after this one opened it:
+    the opened file then has no name (0 links) - make the lock again, never refuse it
+    as a file with a wrong number of links (a set-flag failed so, 1 in ~1000 races)."""
+    from tgmon.safeio import atomic
+    target = os.path.join(space, "unlinked")
+    os.mkdir(target)
+    real_fstat, calls = os.fstat, []
+
+    def fstat_after_removal(fd):
+        if not calls:
+            calls.append(fd)
+            os.unlink(os.path.join(target, LOCK_FILE))
+        return real_fstat(fd)
+    with atomic.open_dir(target) as directory:
+        os.close(os.open(os.path.join(target, LOCK_FILE), os.O_CREAT | os.O_WRONLY, 0o600))
+        monkeypatch.setattr(atomic.os, "fstat", fstat_after_removal)
+        fd, made = directory.open_own(LOCK_FILE, 0o600)
+        monkeypatch.undo()
+        try:
+            assert made and calls and os.fstat(fd).st_nlink == 1
+        finally:
+            os.close(fd)

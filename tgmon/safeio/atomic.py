@@ -268,8 +268,12 @@ class SafeDir:
                 continue                       # removed in between: make it
             except OSError as exc:
                 raise self._not_own(name, exc) from None
+            info = os.fstat(fd)
+            if info.st_nlink == 0 and mode is not None:   # removed since it was opened
+                os.close(fd)
+                continue
             try:
-                self._own_file(name, os.fstat(fd))
+                self._own_file(name, info)
             except BaseException:
                 os.close(fd)
                 raise
