@@ -9,7 +9,8 @@ Writes the metric list in docs/prometheus.rst (between '.. BEGIN METRICS' and
 finding of every check of one node (its runbook anchor), on
 tgmon_finding_status, the severity the value the judge gave (so a condition's is
 its default severity), the texts from the check's declaration and its runbook
-entry (docs/checks/), runbook_url pointing there.
+entry (docs/checks/), runbook_url pointing there; and the Grafana dashboard
+grafana/tgmon-dashboard.json (tools/dashboard.py).
 """
 
 import os
@@ -25,10 +26,12 @@ from tgmon.metrics.registry import BASE_LABELS, METRICS  # noqa: E402
 from tgmon.render.nagios import NOTIFICATION_SAFE  # noqa: E402
 from tgmon.safeio.text import sanitize  # noqa: E402
 from tgmon.verdict import STATUS_NAMES  # noqa: E402
+from dashboard import dashboard  # noqa: E402
 from generated import sync  # noqa: E402
 
 DOC = os.path.join(ROOT, "docs", "prometheus.rst")
 RULES = os.path.join(ROOT, "prometheus", "tgmon-rules.yml")
+DASHBOARD = os.path.join(ROOT, "grafana", "tgmon-dashboard.json")
 GROUP = "tgmon"
 # the node an alert is about; the scrape target when the state could not be read
 NODE = "{{ or $labels.node $labels.instance }}"
@@ -144,8 +147,14 @@ def rules_file():
                                  sort_keys=False, width=1000, allow_unicode=True)
 
 
+def dashboard_file():
+    import json
+    return json.dumps(dashboard(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
 def main(argv):
-    return sync({DOC: docs_page(), RULES: rules_file()}, argv, "make generate")
+    return sync({DOC: docs_page(), RULES: rules_file(), DASHBOARD: dashboard_file()}, argv,
+                "make generate")
 
 
 if __name__ == "__main__":
