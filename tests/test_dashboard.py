@@ -7,10 +7,8 @@ rules)."""
 import json
 import os
 import re
-import shutil
 import subprocess
 
-import pytest
 import yaml
 
 from tgmon.metrics import collect
@@ -18,17 +16,10 @@ from tgmon.metrics.registry import METRICS
 from tgmon.state import examples
 
 from helpers import NOW, ROOT
-from promtext import parse
+from promtext import parse, promtool
 
 DASHBOARD = os.path.join(ROOT, "grafana", "tgmon-dashboard.json")
 NAMES = {m.name for m in METRICS}
-
-
-def promtool():
-    found = shutil.which("promtool")
-    if found is None:
-        pytest.fail("promtool is missing: apt-get install prometheus (.ci/run does)")
-    return found
 
 
 def loaded():

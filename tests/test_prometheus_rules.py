@@ -5,7 +5,6 @@ variants that reach the findings no example does."""
 
 import os
 import re
-import shutil
 import subprocess
 import urllib.request
 
@@ -21,19 +20,12 @@ from tgmon.state.model import Hotfix, Marker, Release, shift_times
 from tgmon.timeutil import utcnow
 
 from helpers import DAY, HOUR, NOW, ROOT
-from promtext import parse
+from promtext import parse, promtool
 from remote.servers import Exporter
 
 RULES = os.path.join(ROOT, "prometheus", "tgmon-rules.yml")
 JUDGING = [d for d in NODE_CHECKS if d.scope != "all-in-one"]
 INSTANCE = "tg1.example.net:9740"     # what Prometheus adds as the scrape target
-
-
-def promtool():
-    found = shutil.which("promtool")
-    if found is None:
-        pytest.fail("promtool is missing: apt-get install prometheus (.ci/run does)")
-    return found
 
 
 def loaded_rules():

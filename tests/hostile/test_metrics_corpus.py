@@ -16,7 +16,7 @@ from tgmon.server.exporter import StateDirApp
 from promtext import parse, values
 from remote.servers import Exporter
 
-from .common import document, state_dir, status_dir
+from .common import document, spoiled, state_dir, status_dir
 from .harness import MAX_RSS_KB, TGMON, run_plugin
 from .test_state_files import HOSTILE_TEXT, TIMEOUT, UNKNOWN_CASES
 
@@ -45,16 +45,11 @@ def assert_metrics_say(text, cause, judged=True):
                          ids=[c[0] for c in UNKNOWN_CASES])
 def test_textfile_writes_the_cause_of_every_spoiled_state(short_tmp, name, classes, setup,
                                                           cause):
-    stack = []
     output = short_tmp / "out" / "tgmon.prom"
     output.parent.mkdir()
-    try:
-        argv = setup(short_tmp, stack)
+    with spoiled(setup, short_tmp) as argv:
         run = run_plugin(TGMON, ["textfile", "-t", str(TIMEOUT)] + argv
                          + ["--output", str(output)])
-    finally:
-        for cleanup in stack:
-            cleanup()
     assert (run.code, run.stdout) == (0, ""), run
     assert "Traceback" not in run.stderr and len(run.stderr.splitlines()) <= 1, run
     assert run.elapsed < TIMEOUT + 1 and run.max_rss_kb < MAX_RSS_KB, run
@@ -65,14 +60,9 @@ def test_textfile_writes_the_cause_of_every_spoiled_state(short_tmp, name, class
 @pytest.mark.parametrize("name, classes, setup, cause", UNKNOWN_CASES,
                          ids=[c[0] for c in UNKNOWN_CASES])
 def test_metrics_route_answers_every_spoiled_state(short_tmp, name, classes, setup, cause):
-    stack = []
-    try:
-        argv = setup(short_tmp, stack)
+    with spoiled(setup, short_tmp) as argv:
         status, body, headers = StateDirApp(argv[argv.index("--state-dir") + 1]).route(
             "/metrics")
-    finally:
-        for cleanup in stack:
-            cleanup()
     assert status == 200
     assert_metrics_say(body.decode("utf-8"), cause, name not in NOT_JUDGED)
 
