@@ -144,3 +144,34 @@ def test_a_fresh_valid_state_is_up(short_tmp):
                              "--output", str(output)])
     assert run.code == 0, run
     assert values(parse(output.read_text()), "tgmon_up") == {frozenset(): 1}
+
+
+def test_metrics_take_the_token_and_tls_of_v1_status(short_tmp):
+    import ssl
+    import urllib.error
+    from remote.servers import make_certificate
+    from .common import write
+    cert, key = str(short_tmp / "cert.pem"), str(short_tmp / "key.pem")
+    make_certificate(cert, key, "127.0.0.1", ip="127.0.0.1")
+    token = write(short_tmp / "token", "M3TRICS-S3CRET\n")
+    exporter = Exporter("--state-dir", str(state_dir(short_tmp)), "--token-file", token,
+                        "--tls-cert", cert, "--tls-key", key)
+    context = ssl.create_default_context(cafile=cert)
+    try:
+        for given in (None, "Bearer wrong", "Basic TTNUUklDUy1TM0NSRVQ="):
+            request = urllib.request.Request(exporter.url("/metrics"))
+            if given:
+                request.add_header("Authorization", given)
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(request, timeout=10, context=context)
+            assert refused.value.code == 401
+        request = urllib.request.Request(exporter.url("/metrics"),
+                                         headers={"Authorization": "Bearer M3TRICS-S3CRET"})
+        with urllib.request.urlopen(request, timeout=10, context=context) as answer:
+            assert values(parse(answer.read().decode("utf-8")), "tgmon_up") == {frozenset(): 1}
+        with pytest.raises(urllib.error.URLError):       # TLS verified: an unknown CA fails
+            urllib.request.urlopen(request, timeout=10, context=ssl.create_default_context())
+    finally:
+        assert exporter.stop() == 0
+    assert exporter.scheme == "https"
+    assert not any("M3TRICS-S3CRET" in line or "Traceback" in line for line in exporter.log)
