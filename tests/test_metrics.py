@@ -224,3 +224,17 @@ def test_promtool_reads_the_metrics_without_a_complaint():
     done = subprocess.run([promtool(), "check", "metrics"], input=text, capture_output=True,
                           text=True, timeout=60)
     assert (done.returncode, done.stdout, done.stderr) == (0, "", ""), done
+
+
+def test_the_weekly_schedule_in_seconds_after_monday():
+    """healthy-single: download Tue 01:30-02:45, update Tue 03:00."""
+    samples = parse(text_of(examples.build("healthy-single")))
+    tuesday = 86400
+    assert values(samples, "tgmon_schedule_weekly_start_seconds") == {
+        frozenset({("schedule", "download")}): tuesday + 5400,
+        frozenset({("schedule", "update")}): tuesday + 10800}
+    assert values(samples, "tgmon_schedule_download_weekly_end_seconds") == {
+        frozenset(): tuesday + 9900}
+    assert values(samples, "tgmon_schedule_download_lead_seconds") == {frozenset(): 5400}
+    assert values(samples, "tgmon_schedule_active") == {
+        frozenset({("schedule", "download")}): 1, frozenset({("schedule", "update")}): 1}
