@@ -50,7 +50,8 @@ def local_line(name, result):
     # the long output but its line repeating the summary
     repeat = "[%s] %s" % (status_name(result.code), result.summary)
     lines = [result.summary] + [line for line in result.details if line != repeat]
-    text = "\\n".join(_text(line) for line in lines)
+    # Checkmk needs a text: the status's name when there is none
+    text = "\\n".join(_text(line) for line in lines) or status_name(result.code)
     return "%d \"%s\" %s %s\n" % (result.code, _name(name), metrics(result.perfdata), text)
 
 

@@ -22,7 +22,8 @@ SCHEMA_FILE = "tgmon-result-1.schema.json"
 
 
 def render(definition, result):
-    """The Result as one JSON document (and a line break)."""
+    """The Result as one JSON document on one line (JSON Lines, when runs are
+    collected)."""
     verdict = result.verdict
     findings = verdict.findings if verdict is not None else ()
     runbooks = result.runbooks or (None,) * len(findings)
@@ -41,7 +42,7 @@ def render(definition, result):
         "runbook_url": _runbook(result.details),
         "error": _error(result.error),
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def _finding(definition, finding, runbook_url, result):
