@@ -33,7 +33,8 @@ FLOORS = (
     # the config file, the runtime
     ("tgmon.options", "tgmon.optiontypes", "tgmon.downtimes.options", "tgmon.config",
      "tgmon.runtime"),
-    ("tgmon.plugins", "tgmon.server", "tgmon.appliance", "tgmon.downtimes", "tgmon.sim"),
+    ("tgmon.plugins", "tgmon.server", "tgmon.appliance", "tgmon.downtimes", "tgmon.sim",
+     "tgmon.checkmk"),                                              # ... and the datasource
     ("tgmon.cli",),                                                 # the tgmon command
 )
 WINGS = {name.split(".")[1] for floor in FLOORS for name in floor if name.count(".") == 1

@@ -13,7 +13,9 @@ plugin's output is written when a finding's status or next step changed, as
 the timeline shows changes). Each output follows a line ``### <plugin>
 <subject>``. tests/test_golden.py compares them byte for byte, and validates
 every output (written or not) against the shipped JSON Schema or the Checkmk
-grammar.
+grammar. ``tests/golden/checkmk-local/datasource.txt`` is what ``tgmon checkmk``
+prints for a cluster of example nodes: a healthy one, a locked one, one that
+cannot be read, one whose state calls itself by another name.
 """
 
 import io
@@ -137,10 +139,33 @@ def by_cluster(all_checks):
     return next(d for d in all_checks if d.scope == "cluster")
 
 
+def datasource_file():
+    """tgmon checkmk's output for a cluster of example nodes, read already."""
+    from tgmon.checkmk.datasource import output, place
+    from tgmon.sources.nodes import NodeSource, cluster_view
+    from tgmon.state import examples
+    from tgmon.state.model import NodeFailure
+    now = examples.EXAMPLE_INSTANT
+    healthy = examples.build("healthy-cluster-node", now)
+    locked = examples.build("update-locked-cluster-node", now)
+    nodes = [
+        (NodeSource(None, "/var/lib/tgmon/tg-node1", None), healthy),
+        (NodeSource("tg-node2", "https://tg-node2.example.net:9740/v1/status", None), locked),
+        (NodeSource("tg-node3", "https://tg-node3.example.net:9740/v1/status", None),
+         NodeFailure("https://tg-node3.example.net:9740/v1/status",
+                     "cannot reach the exporter: connection refused",
+                     "check that tgmon serve runs on the node")),
+        (NodeSource("tg-node4", "/var/lib/tgmon/tg-node4", None), healthy),
+    ]
+    outcomes = [(node.source, value) for node, value in nodes]
+    placed = [place(node, node.source, value) for node, value in nodes]
+    return output(placed, cluster_view(outcomes, require_one=False), now, None)
+
+
 def files():
     """{path under tests/golden: its text}: every golden file, computed now."""
     from tgmon.state import examples
-    wanted = {}
+    wanted = {"checkmk-local/datasource.txt": datasource_file()}
     for fmt in FORMATS:
         for name in examples.EXAMPLES:
             wanted["%s/examples/%s.txt" % (fmt, name)] = example_file(fmt, name)
