@@ -152,3 +152,29 @@ LOCAL_CASES = [
                          ids=[c[0] for c in LOCAL_CASES])
 def test_checkmk_local_line(name, service, result, line):
     assert checkmk.local_line(service, result) == line
+
+
+def _block_after(doc, marker):
+    """The literal block after the paragraph ending in ``marker``, without its indent."""
+    import os
+    import re
+    from helpers import ROOT
+    with open(os.path.join(ROOT, "docs", doc), encoding="utf-8") as handle:
+        text = handle.read()
+    after = text[text.index(marker) + len(marker):]
+    block = re.match(r"\n\n((?:    .*\n|\n)+)", after).group(1)
+    return [line[4:] for line in block.splitlines() if line.startswith("    ")]
+
+
+def test_the_docs_show_the_locked_node_as_the_renderers_print_it():
+    from test_golden import WANTED, outputs
+    printed = dict(zip(
+        [head.split(" ")[0] for head in WANTED["json/examples/update-locked-cluster-node.txt"]
+         .split("### ")[1:]],
+        outputs(WANTED["json/examples/update-locked-cluster-node.txt"])))
+    shown = "\n".join(_block_after("output-json.rst", "prints it on one line)::"))
+    assert json.loads(shown) == json.loads(printed["check_update_lock"])
+    datasource = WANTED["checkmk-local/datasource.txt"].splitlines()
+    start = datasource.index("<<<<tg-node2>>>>")
+    assert _block_after("checkmk.rst", "datasource.txt``)::") == \
+        datasource[start:datasource.index("<<<<>>>>", start) + 1]
