@@ -65,7 +65,7 @@ def test_a_block_per_node_and_the_cluster_on_the_calling_host(cluster):
     assert hosts[None] == [(2, "TightGate cluster updates")]
     assert [s for _, s in hosts["tg-node1"]] == NODE_SERVICES
     assert {status for status, _ in hosts["tg-node1"]} == {0}
-    assert dict((s, c) for c, s in hosts["tg-node2"])["TightGate update lock"] == 2
+    assert {s: c for c, s in hosts["tg-node2"]}["TightGate update lock"] == 2
 
 
 def test_a_node_that_cannot_be_read_keeps_every_service(cluster):
