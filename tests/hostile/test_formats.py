@@ -122,7 +122,7 @@ def test_hostile_text_is_printed_safely(tmp_path, fmt, plugin):
             assert _printable(line), ascii(line)
 
 
-STATE_DIR_CASES = [c for c in test_state_files.UNKNOWN_CASES]
+STATE_DIR_CASES = list(test_state_files.UNKNOWN_CASES)
 
 
 @pytest.mark.parametrize("name, classes, setup, cause", STATE_DIR_CASES,
