@@ -21,6 +21,7 @@ from schemacheck import errors as schema_errors
 from test_golden import assert_local_line
 
 from . import test_http_client, test_options, test_state_files
+from .test_downtimes_cores import strings
 from .harness import SECRETS, TGMON, MAX_RSS_KB, run_plugin
 
 pytestmark = pytest.mark.slow
@@ -92,17 +93,6 @@ def _printable(text):
                                          or 0x202a <= ord(c) <= 0x202e) for c in text)
 
 
-def _strings(value):
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-
-
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("plugin", [c[2] for c in test_state_files.OUTPUT_CASES])
 def test_hostile_text_is_printed_safely(tmp_path, fmt, plugin):
@@ -115,7 +105,7 @@ def test_hostile_text_is_printed_safely(tmp_path, fmt, plugin):
     if fmt == "json":
         document = json.loads(run.stdout)
         assert schema_errors(document, SCHEMA) == []
-        assert all(_printable(text) for text in _strings(document)), run
+        assert all(_printable(text) for text in strings(document)), run
     else:
         for line in run.lines:
             assert_local_line(line)
