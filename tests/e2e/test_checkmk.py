@@ -79,7 +79,9 @@ def test_the_installed_datasource_reads_an_exporter_a_dir_and_a_node_that_is_dow
         assert (run.returncode, run.stderr) == (0, ""), run
         hosts = parse(run.stdout)
         assert list(hosts) == [None, "tg-node2", "tg-node9", "tg-single"], run.stdout
-        assert hosts[None] == [(2, "TightGate cluster updates")]
+        # a single system listed as a cluster node: the cluster's verdict says so
+        assert hosts[None] == [(3, "TightGate cluster updates")]
+        assert "tg-single is a single system, not a cluster node" in run.stdout
         for host in ("tg-node2", "tg-node9", "tg-single"):
             assert [service for _, service in hosts[host]] == NODE_SERVICES
         assert {s: c for c, s in hosts["tg-node2"]}["TightGate update lock"] == 2
