@@ -64,6 +64,19 @@ def local_rows(state_dir):
         ["/bin/sh", "-c", singles], 0.35, runs=max(5, RUNS // 3))
 
 
+def format_rows(workdir):
+    """JSON and Checkmk output against Nagios output: the same check on the same state,
+    a locked cluster node (every aspect has its long output)."""
+    state_dir = os.path.join(workdir, "locked-cluster-node")
+    write_state(state_dir, examples.build("update-locked-cluster-node", utcnow().astimezone()))
+    for prog in ("check_update_lock", "check_tightgate"):
+        command = [plugin(prog), "--state-dir", state_dir]
+        for fmt in ("json", "checkmk-local"):
+            row("%s: %s / nagios output" % (prog, fmt),
+                command + ["--output-format", fmt], command + ["--output-format", "nagios"],
+                1.05)
+
+
 def http_rows(state_dir):
     exporter = subprocess.Popen([plugin("tgmon"), "serve", "--state-dir", state_dir,
                                  "--port", "0"], stderr=subprocess.PIPE, text=True)
@@ -197,6 +210,7 @@ def main():
         print(ROW % ("row (median of %d runs each, alternating)" % RUNS, "subject", "baseline",
                      "ratio", "target"))
         local_rows(state_dir)
+        format_rows(workdir)
         http_rows(state_dir)
         cluster_rows()
         exporter_rows(state_dir, workdir)

@@ -34,7 +34,8 @@ FLOORS = (
     ("tgmon.options", "tgmon.optiontypes", "tgmon.downtimes.options", "tgmon.config",
      "tgmon.runtime"),
     ("tgmon.metrics",),                           # a state's facts and verdicts as metrics
-    ("tgmon.plugins", "tgmon.server", "tgmon.appliance", "tgmon.downtimes", "tgmon.sim"),
+    ("tgmon.plugins", "tgmon.server", "tgmon.appliance", "tgmon.downtimes", "tgmon.sim",
+     "tgmon.checkmk"),                                              # ... and the datasource
     ("tgmon.cli",),                                                 # the tgmon command
 )
 WINGS = {name.split(".")[1] for floor in FLOORS for name in floor if name.count(".") == 1

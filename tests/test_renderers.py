@@ -72,12 +72,12 @@ def test_failures_go_through_the_chosen_renderer_too(test_format, argv, words):
 
 def test_nagios_is_the_default_and_listed_first(test_format):
     assert render.DEFAULT_FORMAT == "nagios"
-    assert render.formats() == ["nagios", "test-lines"]
+    assert render.formats() == ["nagios", "checkmk-local", "json", "test-lines"]
     assert render.renderer().render is render.renderer("nagios").render
 
 
 def test_an_unknown_format_names_the_known_ones():
-    with pytest.raises(KeyError, match="no output format 'yaml' \\(known: nagios\\)"):
+    with pytest.raises(KeyError, match="no output format 'yaml' \\(known: nagios, checkmk-local, json\\)"):
         render.renderer("yaml")
 
 

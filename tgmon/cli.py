@@ -11,6 +11,7 @@
     tgmon example write NAME DIR  write example NAME into DIR (new or empty), fresh as of now
     tgmon example write-all DIR   write every example at its fixed instant into DIR/NAME
     tgmon downtimes sync ...      each node's plan as downtimes in Icinga 2 / Nagios
+    tgmon checkmk --node ...      Checkmk datasource: a piggyback block per node
     tgmon state VERB DIR ...      the appliance side: init, set-flag, clear-flag,
                                   update, heartbeat (docs/appliance.rst)
 
@@ -103,6 +104,9 @@ def _parser():
     sub.add_parser("downtimes", add_help=False,
                    help="downtimes sync: each node's planned maintenance and scheduled update "
                         "as downtimes in Icinga 2 and Nagios (tgmon downtimes sync --help)")
+    sub.add_parser("checkmk", add_help=False,
+                   help="a Checkmk datasource program: every node's local checks as a "
+                        "piggyback block, the cluster's on this host (tgmon checkmk --help)")
     return parser
 
 
@@ -252,6 +256,9 @@ def _main(argv):
     if argv[:1] == ["downtimes"]:
         from .downtimes.command import main as downtimes
         return downtimes(argv[1:])
+    if argv[:1] == ["checkmk"]:
+        from .checkmk.datasource import main as checkmk
+        return checkmk(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "validate":

@@ -17,7 +17,9 @@ from .errors import UsageError
 from .safeio.args import SafeArgumentParser
 from .state.layout import DEFAULT_STATE_DIR
 from .optiontypes import (cache_seconds, duration, nagios_range, nonempty_path,
-                          optional_file, positive_seconds, runbook_base, severity)
+                          optional_file, output_format, positive_seconds, runbook_base,
+                          severity)
+from .render import DEFAULT_FORMAT
 from .timeutil import DURATION_HELP
 from .checks.definition import dest, severity_dest
 from .checks.runbook import DEFAULT_RUNBOOK_URL
@@ -74,6 +76,11 @@ SHARED_HELP = {
     "runbook_url": "base URL of the rendered docs: a problem's long output ends with "
                    "Runbook: URL/checks/<check>.html#<finding> (Icinga 2: the constant "
                    "TgmonDocsUrl; empty: the default; default: %s)" % DEFAULT_RUNBOOK_URL,
+    "output_format": "how the result is printed: nagios (text and perfdata), json (one "
+                     "document, schema tgmon-result/1: %s) or checkmk-local (Checkmk "
+                     "local-check lines: %s); the exit code is the same in every format "
+                     "(default: %s)" % (doc_path("output-json.rst"), doc_path("checkmk.rst"),
+                                        DEFAULT_FORMAT),
     "max_age": "UNKNOWN when status.json was generated longer ago than this: "
                "the writer has stopped (%s; default: %s)"
                % (DURATION_HELP, DEFAULT_MAX_AGE),
@@ -177,6 +184,9 @@ COMMON_ARGS = (
         help=SHARED_HELP["max_age"]),
     arg("--runbook-url", metavar="URL", type=runbook_base, default=DEFAULT_RUNBOOK_URL,
         help=SHARED_HELP["runbook_url"]),
+    # None: not given, so --config's value (else the default) applies
+    arg("--output-format", metavar="FORMAT", type=output_format, default=None,
+        help=SHARED_HELP["output_format"]),
 )
 # Where a single-node check reads its state: a state dir or an exporter URL.
 STATE_SOURCE_ARGS = (

@@ -6,6 +6,7 @@ command line or a config file - names what was wanted without quoting it.
 import argparse
 import re
 
+from .render import formats
 from .timeutil import parse_duration
 from .verdict import SEVERITY_CHOICES
 
@@ -113,3 +114,14 @@ def severity(text):
 
 
 severity.expects = "one of " + "|".join(SEVERITY_CHOICES)
+
+
+def output_format(text):
+    lowered = str(text).lower()
+    if lowered not in formats():
+        raise argparse.ArgumentTypeError(
+            "the value is no output format: use %s" % "|".join(formats()))
+    return lowered
+
+
+output_format.expects = "one of " + "|".join(formats())

@@ -17,8 +17,11 @@ SEVERITY_CHOICES = ("ok", "warning", "critical", "unknown")
 # text: what is wrong and since when, short (it leads the alert line);
 # details: the long output's lines; action: the one next step, or None;
 # page: the plugin whose runbook explains it, when not the judging one (check_tightgate's
-# aspects); the runbook's anchor is the condition (tgmon/checks/runbook.py).
-Finding = record("Finding", "condition status text details action page", ((), None, None))
+# aspects); the runbook's anchor is the condition (tgmon/checks/runbook.py);
+# since: when the condition began (an aware datetime), None when not known;
+# node: the node it concerns when the check judges several (the cluster check).
+Finding = record("Finding", "condition status text details action page since node",
+                 ((), None, None, None, None))
 Perf = record("Perf", "label value uom warn crit min max", ("", None, None, None, None))
 # summary: first-line text when the judge words it itself (else built from findings),
 # or (text, tail) when the tail (the next step) must survive a cut;

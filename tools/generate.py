@@ -33,6 +33,7 @@ GENERATORS = (
     ("the Icinga Director baskets", "director.py"),
     ("the plugin wrappers in plugins/", "wrappers.py"),
     ("the Prometheus metric list, alert rules and Grafana dashboard", "prometheus.py"),
+    ("the golden JSON and Checkmk outputs in tests/golden/", "golden.py"),
 )
 
 

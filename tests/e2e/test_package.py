@@ -77,7 +77,8 @@ def test_installed_plugin_version_and_help_as_the_daemon_user(plugin):
 def assert_help_names_installed_docs(text, docs, plugin):
     """--help points at the installed pages (they exist), not at a source tree's docs/."""
     named = re.findall(r"(/\S+?\.rst)", " ".join(text.split()))
-    assert named == [docs + "/configuration.rst", "%s/checks/%s.rst" % (docs, plugin)], named
+    assert named == [docs + "/configuration.rst", docs + "/output-json.rst",
+                     docs + "/checkmk.rst", "%s/checks/%s.rst" % (docs, plugin)], named
     assert all(os.path.isfile(path) for path in named), named
     assert " docs/" not in text and "(see docs/" not in text
 

@@ -4,7 +4,7 @@ import re
 from collections import Counter
 
 from . import hints
-from ..state.freshness import since_detail, since_text
+from ..state.freshness import known_since, since_detail, since_text
 from ..state.lifecycle import RUN_LEAD, UPDATE_DURATION, WEEK_SECONDS as WEEK, week_seconds
 from ..state.model import update_running
 from .definition import CheckDefinition, Option
@@ -92,7 +92,8 @@ def judge(view, settings, now):
             ("%s: update lock set %s%s" % (state.node.name, since_detail(lock.since, now),
                                            ": %s" % lock.lines[0] if lock.lines else ""),
              "no node starts a scheduled update while a node holds the lock"),
-            "on %s: fix the cause, then %s" % (state.node.name, hints.REMOVE_LOCK)))
+            "on %s: fix the cause, then %s" % (state.node.name, hints.REMOVE_LOCK),
+            since=known_since(lock.since, now), node=state.node.name))
     updating = [s.node.name for s in states if update_running(s)]
     if len(updating) > maximum:
         findings.append(Finding(

@@ -41,15 +41,15 @@ def judge(state, settings, now):
             status = WARNING
         else:
             status = OK
-        findings.append(Finding(PENDING_COUNT, status, what, details,
-                                INSTALL_HINT if status else None))
         oldest = pending[0]
+        findings.append(Finding(PENDING_COUNT, status, what, details,
+                                INSTALL_HINT if status else None, since=oldest.released))
         status, limit = age_status(oldest_age, settings.warning_age, settings.critical_age)
         if limit is not None:
             findings.append(Finding(PENDING_AGE, status, "hotfix %s pending for %s, longer than %s"
                                     % (oldest.id, format_duration(oldest_age),
                                        format_duration(limit)),
-                                    (), INSTALL_HINT))
+                                    (), INSTALL_HINT, since=oldest.released))
     else:
         findings.append(Finding(PENDING_COUNT, OK, "no hotfixes pending", details))
     return Verdict(tuple(findings), (

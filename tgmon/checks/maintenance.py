@@ -52,17 +52,18 @@ def judge(state, settings, now):
                 MAINT_ONLY.name, severity_of(settings, MAINT_ONLY.name),
                 "maintenance since %s after a failed download, only admin maint ends it"
                 % short_time(maint.since, now), tuple(details),
-                "remove the update lock, then end it as admin maint"))
+                "remove the update lock, then end it as admin maint", since=maint.since))
         elif age >= settings.critical_age:
             findings.append(Finding(
                 MAINTENANCE_OVERDUE, CRITICAL, "maintenance mode for %s, longer than %s%s"
                 % (format_duration(age), format_duration(settings.critical_age), reason),
-                tuple(details), "end it when the work is done: %s" % hints.MAINTENANCE))
+                tuple(details), "end it when the work is done: %s" % hints.MAINTENANCE,
+                since=maint.since))
         else:
             findings.append(Finding(
                 MAINTENANCE_ACTIVE.name, severity_of(settings, MAINTENANCE_ACTIVE.name),
                 "maintenance mode since %s%s" % (short_time(maint.since, now), reason),
-                tuple(details), _how_it_ends(maint.planned, failed, now)))
+                tuple(details), _how_it_ends(maint.planned, failed, now), since=maint.since))
     planned = maint.planned
     vnc_off = state.vnc_login_disabled and not maint.active
     if planned is not None and not maint.active:

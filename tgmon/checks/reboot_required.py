@@ -1,7 +1,7 @@
 """check_reboot_required: a kernel update installed by Auto-Update waits for a reboot (R13)."""
 
 from . import hints
-from ..state.freshness import known_age, since_detail, since_text
+from ..state.freshness import known_age, known_since, since_detail, since_text
 from .definition import CheckDefinition, Option
 from ..timeutil import format_duration
 from ..verdict import CRITICAL, OK, WARNING, Condition, Finding, Perf, Verdict, severity_of
@@ -26,11 +26,13 @@ def judge(state, settings, now):
             text = ("reboot required since %s" % since_text(marker.since, now) if age is None
                     else "reboot required for %s, longer than %s"
                     % (format_duration(age), format_duration(settings.critical_age)))
-            finding = Finding(REBOOT_OVERDUE, CRITICAL, text, details, hints.REBOOT)
+            finding = Finding(REBOOT_OVERDUE, CRITICAL, text, details, hints.REBOOT,
+                              since=known_since(marker.since, now))
         else:
             finding = Finding(REBOOT_REQUIRED.name, severity_of(settings, REBOOT_REQUIRED.name),
                               "reboot required since %s, the new kernel runs only after it"
-                              % since_text(marker.since, now), details, hints.REBOOT)
+                              % since_text(marker.since, now), details, hints.REBOOT,
+                              since=known_since(marker.since, now))
     perfdata = (Perf("reboot_required", 1 if marker.is_set else 0, "", None, None, 0, 1),)
     if age is not None:   # an unknown age is left out, never shown as 0
         perfdata += (Perf("reboot_pending_age", age, "s", None, int(settings.critical_age), 0),)

@@ -32,6 +32,13 @@ def explained_by(definition, finding):
     return finding.page or definition.prog, finding.condition
 
 
+def finding_url(definition, finding, base):
+    """The runbook link of a problem finding; None for an OK one (it needs none)."""
+    if finding.status == OK:
+        return None
+    return anchor_url(base, *explained_by(definition, finding))
+
+
 def worst_finding(verdict, status):
     """The finding the first line names: the first problem of the overall status
     (a cluster's known CRITICAL outranks its UNKNOWN), else the worst problem."""

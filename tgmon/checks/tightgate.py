@@ -31,11 +31,11 @@ def judge(aspects, state, settings, now):
             # the aspect's own finding, explained in its check's runbook
             findings.append(Finding(lead.condition, lead.status,
                                     "%s: %s" % (definition.name, lead.text), tuple(lines),
-                                    lead.action, definition.prog))
+                                    lead.action, definition.prog, lead.since, lead.node))
         else:
             findings.append(Finding(definition.name, worst_status(verdict.findings),
                                     "%s: %s" % (definition.name, summary_line(verdict)),
-                                    tuple(lines)))
+                                    tuple(lines), None, definition.prog))
         perfdata.extend(verdict.perfdata)
     summary = None
     if not problems_first(findings):

@@ -1,7 +1,7 @@
 """check_update_lock: the update lock blocks every update run (R9)."""
 
 from . import hints
-from ..state.freshness import known_age, since_detail, since_text
+from ..state.freshness import known_age, known_since, since_detail, since_text
 from .definition import CheckDefinition
 from .words import run_kind, run_result
 from ..timeutil import describe_since, short_time
@@ -32,7 +32,8 @@ def judge(state, settings, now):
             details.append("scheduled download and update were switched off by the failure; "
                            "switch them on again after removing the lock")
         findings.append(Finding(UPDATE_LOCK.name, severity_of(settings, UPDATE_LOCK.name),
-                                text, tuple(details), "fix the cause, then %s" % hints.REMOVE_LOCK))
+                                text, tuple(details), "fix the cause, then %s" % hints.REMOVE_LOCK,
+                                since=known_since(lock.since, now)))
     else:
         findings.append(Finding(UPDATE_LOCK.name, OK, "no update lock" + _last_run(state, now)))
     age = known_age(lock.since, now) if lock.is_set else 0

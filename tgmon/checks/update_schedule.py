@@ -36,7 +36,8 @@ def judge(state, settings, now):
                                     ": %s" % off.reason if off.reason else ""),
              "no update runs until the scheduled update is switched on again (%s) or an "
              "Auto-Update is started" % hints.SCHEDULED_UPDATE),
-            "fix the download, remove the update lock, switch the schedule on"))
+            "fix the download, remove the update lock, switch the schedule on",
+            since=off.since))
     lead = download_lead(download, update) if download.active and update.active else 0
     notes = ()
     if download.active and update.active:

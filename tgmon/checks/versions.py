@@ -1,7 +1,7 @@
 """check_versions: release state, the warn flag, skipped releases (R8, R17)."""
 
 from . import hints
-from ..state.freshness import since_detail, since_text
+from ..state.freshness import known_since, since_detail, since_text
 from ..state.lifecycle import OLDSTABLE_GAP
 from ..state.model import releases_ahead
 from .definition import CheckDefinition, Option
@@ -40,7 +40,8 @@ def judge(state, settings, now):
             "Update download failed since %s" % since_text(flag.since, now),
             ("set %s" % since_detail(flag.since, now),) + flag.lines
             + ("the flag clears itself after a complete download",),
-            "%s, then %s" % (hints.SERVER_ACCESS, hints.DOWNLOAD)))
+            "%s, then %s" % (hints.SERVER_ACCESS, hints.DOWNLOAD),
+            since=known_since(flag.since, now)))
 
     installed = state.releases.installed
     ahead = releases_ahead(installed, state.releases.available)
@@ -54,7 +55,7 @@ def judge(state, settings, now):
             "%d releases behind, %s installed, %s newest" % (len(ahead), installed,
                                                               ahead[-1].version),
             released + ("skipping a release breaks later updates: catch up from oldstable",),
-            hints.OLDSTABLE))
+            hints.OLDSTABLE, since=ahead[OLDSTABLE_GAP - 1].released))
     elif ahead:
         release = ahead[0]
         text = "release %s available for %s, %s installed" % (
@@ -64,7 +65,8 @@ def judge(state, settings, now):
             text += ", longer than %s" % format_duration(limit)
         findings.append(Finding(PENDING_RELEASE, status, text,
                                 released + ("or let the scheduled update install it",),
-                                INSTALL_HINT if limit is not None else None))
+                                INSTALL_HINT if limit is not None else None,
+                                since=release.released))
     else:
         findings.append(Finding(PENDING_RELEASE, OK,
                                 "release %s installed, up to date" % installed))
@@ -85,7 +87,7 @@ def judge(state, settings, now):
                 "no successful update-server check for %s, limit %s"
                 % (format_duration(check_age), format_duration(settings.check_age)),
                 ("last successful check %s" % describe_since(last_check, now),),
-                hints.SERVER_ACCESS))
+                hints.SERVER_ACCESS, since=last_check))
         else:
             findings.append(Finding(STALE_SERVER_CHECK.name, OK,
                                     "update server checked %s ago"

@@ -12,7 +12,7 @@ package anyway, and every module is a share of a plugin's start.
     configure.py  --config applied to a plugin's options; the catalogue of commands
 """
 
-from ..checks.runbook import runbook_lines
+from ..checks.runbook import finding_url, runbook_lines
 from ..render.nagios import first_line_budget
 from ..state.model import record
 from ..verdict import OK, line_of, overall_status, problems_first, status_name, summary_line
@@ -20,13 +20,19 @@ from ..verdict import OK, line_of, overall_status, problems_first, status_name, 
 # code: the exit code 0-3; summary: the first line's text after "NAME STATUS - ",
 # within its budget; details: the long output's lines; perfdata: Perf records;
 # verdict: the judge's, or None when the check could not judge (an error).
-Result = record("Result", "code summary details perfdata verdict", ((), (), None))
+# What formats other than Nagios text show too: node: the node's name (None for
+# a cluster or a state not read); generated: the state's; runbooks: each
+# finding's runbook link (None for an OK one); error: (cause, fix) when the check
+# could not judge; parts: (aspect, its Result) of an all-in-one check, when asked.
+Result = record("Result", "code summary details perfdata verdict node generated runbooks "
+                "error parts", ((), (), None, None, None, (), None, ()))
 
 
-def evaluate(definition, state, settings, now, verbose=0, runbook_url=None):
+def evaluate(definition, state, settings, now, verbose=0, runbook_url=None, parts=False):
     """The Result of ``definition`` judging ``state`` (a State or ClusterView) at ``now``;
     a result that is not OK ends its long output with the worst finding's runbook link
-    (``runbook_url``: the docs' base URL, None for the default)."""
+    (``runbook_url``: the docs' base URL, None for the default). ``parts``: an
+    all-in-one check's Result holds each aspect's own (a Checkmk service each)."""
     # a cluster none of whose nodes could be read has no offset
     if state.generated is not None:
         now = now.astimezone(state.generated.tzinfo)
@@ -36,7 +42,17 @@ def evaluate(definition, state, settings, now, verbose=0, runbook_url=None):
     details = long_lines(verdict, verbose, state, definition.always_long, code)
     # last, so mails and chat messages that carry the long output carry the link
     details += runbook_lines(definition, verdict, code, runbook_url)
-    return Result(code, summary, tuple(details), tuple(verdict.perfdata), verdict)
+    node = getattr(state, "node", None)
+    runbooks = tuple(finding_url(definition, finding, runbook_url)
+                     for finding in verdict.findings)
+    aspects = ()
+    if parts:
+        aspects = tuple((aspect, evaluate(aspect, state, getattr(settings, aspect.short_name),
+                                          now, verbose, runbook_url))
+                        for aspect in definition.aspects)
+    return Result(code, summary, tuple(details), tuple(verdict.perfdata), verdict,
+                  node.name if node is not None else None, state.generated, runbooks, None,
+                  aspects)
 
 
 def long_lines(verdict, verbose, state=None, always=False, status=OK):

@@ -22,7 +22,7 @@ from ..timeutil import utcnow
 from ..verdict import UNKNOWN, fit
 from ..options import (HelpOrVersion, http_settings, parse_command_line, settings_of,
                        single_source)
-from ..render import DEFAULT_FORMAT, renderer
+from ..render import DEFAULT_FORMAT, formats, renderer
 from ..render.nagios import first_line_budget
 from ..safeio.text import sanitize
 from . import Result, evaluate
@@ -54,12 +54,14 @@ def run(definition, argv=None, now=None, out=None, read=read, output_format=DEFA
     -t covers everything from the first byte of I/O: the config file is read
     under it (a timeout set there applies from then on), then the state, then
     the judge. ``read(definition, opts, now)`` is the acquisition (tests give
-    their own).
+    their own). ``output_format`` applies when neither the command line nor
+    --config names one; a usage error is printed in the format the command
+    line names, if it names a known one.
     """
     out = out or sys.stdout
     argv = sys.argv[1:] if argv is None else list(argv)
     verbose = _count_verbose(argv)
-    presenter = renderer(output_format)
+    presenter = renderer(_format_given(argv) or output_format)
     try:
         opts = parse_command_line(definition, argv)
     except HelpOrVersion as text:
@@ -69,6 +71,7 @@ def run(definition, argv=None, now=None, out=None, read=read, output_format=DEFA
         return _unknown(definition, presenter, out, exc)
     except Exception as exc:
         return _internal(definition, presenter, out, exc, verbose)
+    presenter = renderer(opts.output_format or output_format)
 
     started = time.monotonic()
     opts.deadline = started + opts.timeout
@@ -78,10 +81,12 @@ def run(definition, argv=None, now=None, out=None, read=read, output_format=DEFA
                 _apply_config(definition, opts, argv)
                 opts.deadline = started + opts.timeout
                 alarm.rearm(opts.deadline - time.monotonic(), opts.timeout)
+                presenter = renderer(opts.output_format or output_format)
             at = now or utcnow()
             state = _read(definition, read, opts, at)
             result = evaluate(definition, state, settings_of(definition, vars(opts)), at,
-                              opts.verbose, opts.runbook_url)
+                              opts.verbose, opts.runbook_url,
+                              parts=getattr(presenter, "WANTS_PARTS", False))
     except (TgmonError, CheckTimeout) as exc:
         return _unknown(definition, presenter, out, exc)
     except Exception as exc:
@@ -138,7 +143,8 @@ def main(definition):
         out.write("%s UNKNOWN - interrupted\n" % definition.name)
     except Exception as exc:  # a bug outside run's own guards: still one line, exit 3
         out = io.StringIO()
-        code = _internal(definition, renderer(), out, exc, _count_verbose(sys.argv[1:]))
+        code = _internal(definition, renderer(_format_given(sys.argv[1:]) or DEFAULT_FORMAT),
+                         out, exc, _count_verbose(sys.argv[1:]))
     code = code if code in (0, 1, 2, 3) else UNKNOWN
     # bytes, so that no locale or stdout encoding can make writing fail; a stdout
     # that is closed, broken or full takes nothing, and the exit code stands
@@ -153,19 +159,42 @@ def _unknown(definition, presenter, out, error):
     budget = first_line_budget(definition.name, "UNKNOWN")
     if isinstance(error, TgmonError) and error.fix:
         text = fit(error.cause, " - " + error.fix, budget)
+        cause = (error.cause, error.fix)
     else:
         text = fit(str(error), "", budget)
-    out.write(presenter.render(definition, Result(UNKNOWN, text)))
+        cause = (str(error), None)
+    out.write(presenter.render(definition, Result(UNKNOWN, text, error=cause)))
     return UNKNOWN
 
 
 def _internal(definition, presenter, out, exc, verbose):
     import traceback   # only on this path: a share of every plugin's start otherwise
     lines = traceback.format_exc().splitlines() if verbose >= 3 else []
-    text = "internal error: %s: %s - rerun with -vvv and report it" % (
-        type(exc).__name__, sanitize(str(exc))[:200])
-    out.write(presenter.render(definition, Result(UNKNOWN, text, tuple(lines))))
+    cause = "internal error: %s: %s" % (type(exc).__name__, sanitize(str(exc))[:200])
+    fix = "rerun with -vvv and report it"
+    text = "%s - %s" % (cause, fix)
+    out.write(presenter.render(definition, Result(UNKNOWN, text, tuple(lines),
+                                                  error=(cause, fix))))
     return UNKNOWN
+
+
+def _format_given(argv):
+    """The output format the command line names (the last --output-format, as argparse
+    takes it), read before parsing so that even a usage error is printed in it; None
+    when it names none or one that does not exist (whose error the default format
+    prints)."""
+    given = None
+    for index, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--output-format" and index + 1 < len(argv):
+            given = argv[index + 1]
+        elif arg.startswith("--output-format="):
+            given = arg.partition("=")[2]
+    if given is None:
+        return None
+    given = given.lower()
+    return given if given in formats() else None
 
 
 def _count_verbose(argv):

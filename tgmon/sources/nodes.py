@@ -214,8 +214,13 @@ def read_each(sources, http, max_age, now):
 def read_nodes(sources, http, max_age, now, require_one=True):
     """ClusterView of the nodes that could be read; the others as failures.
     SourceError when none could be read, unless ``require_one`` is False."""
+    return cluster_view(read_each(sources, http, max_age, now), require_one)
+
+
+def cluster_view(outcomes, require_one=True):
+    """ClusterView of ``read_each``'s outcomes (see ``read_nodes``)."""
     states, failures = [], []
-    for shown, value in read_each(sources, http, max_age, now):
+    for shown, value in outcomes:
         if isinstance(value, NodeFailure):
             failures.append(value)
         else:

@@ -44,6 +44,11 @@ def known_age(since, now):
     return max(0, int(age))
 
 
+def known_since(since, now):
+    """``since`` when its age is known, else None (never a time from the future)."""
+    return since if known_age(since, now) is not None else None
+
+
 def since_text(since, now):
     """When a marker was set, as an alert line says it: 'Tue 03:20' or 'an unknown time'."""
     if known_age(since, now) is None:

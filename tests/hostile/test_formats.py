@@ -1,0 +1,140 @@
+"""The hostile corpus in the other output formats (issue 22): every case of the
+state files, the hostile servers and the bad options answered as one JSON
+document or as Checkmk local-check lines, as cleanly as the Nagios format
+answers it (tests/hostile/test_state_files.py, test_http_client.py,
+test_options.py); hostile text printed safely in both; and tgmon checkmk
+given each hostile state dir as a node.
+
+A clean answer: exit 3, a document valid against the shipped JSON Schema (or
+lines that fit Checkmk's grammar, each UNKNOWN), the cause in it, nothing
+else on stdout, no traceback, no secret, within -t + 1 s, under 100 MB.
+"""
+
+import json
+import os
+
+import pytest
+
+from tgmon.render import jsonresult
+
+from schemacheck import errors as schema_errors
+from test_golden import assert_local_line
+
+from . import test_http_client, test_options, test_state_files
+from .test_downtimes_cores import strings
+from .harness import SECRETS, TGMON, MAX_RSS_KB, run_plugin
+
+pytestmark = pytest.mark.slow
+
+FORMATS = ("json", "checkmk-local")
+with open(os.path.join(os.path.dirname(jsonresult.__file__), jsonresult.SCHEMA_FILE)) as _f:
+    SCHEMA = json.load(_f)
+# the plugin's NAME: how many Checkmk lines its UNKNOWN is (check_tightgate: one per aspect)
+LINES = {"check_tightgate": 6}
+
+# (id, plugin, setup, cause, -t) of every plugin-run case of the corpus
+CASES = (
+    [("state_" + c[0], "check_versions", c[2], c[3], test_state_files.TIMEOUT)
+     for c in test_state_files.UNKNOWN_CASES]
+    + [("server_" + c[0], "check_versions", c[2], c[3], test_http_client.TIMEOUT)
+       for c in test_http_client.CASES]
+    + [("option_" + c[0], c[2], c[3], c[4], test_options.TIMEOUT)
+       for c in test_options.CASES]
+)
+
+
+def assert_clean_answer(run, timeout):
+    everything = run.stdout + run.stderr
+    assert "Traceback" not in everything and "internal error" not in everything, run
+    for secret in SECRETS:
+        assert secret not in everything, (secret, run)
+    assert run.stderr == "", run
+    assert run.elapsed < timeout + 1 and run.max_rss_kb < MAX_RSS_KB, run
+
+
+def assert_unknown_in(fmt, run, plugin, cause, timeout):
+    assert_clean_answer(run, timeout)
+    assert run.code == 3, run
+    if fmt == "json":
+        assert len(run.lines) == 1, run
+        document = json.loads(run.stdout)
+        assert schema_errors(document, SCHEMA) == [], run
+        assert document["state"] == "UNKNOWN" and document["check"]["plugin"] == plugin
+        error = document["error"]
+        said = error["cause"] + " - " + (error["fix"] or "")
+    else:
+        assert len(run.lines) == LINES.get(plugin, 1), run
+        for line in run.lines:
+            assert_local_line(line)
+            assert line.startswith("3 "), line
+        said = run.lines[0]
+    from tgmon.safeio.text import sanitize
+    assert sanitize(cause) in said, (cause, run)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name, plugin, setup, cause, timeout", CASES,
+                         ids=[c[0] for c in CASES])
+def test_the_corpus_in_every_format(short_tmp, fmt, name, plugin, setup, cause, timeout):
+    stack = []
+    try:
+        argv = setup(short_tmp, stack)
+        if "%s" in cause:     # test_options' cases naming the file they made
+            cause = cause % [a for a in argv if a.startswith(str(short_tmp))][-1]
+        run = run_plugin(plugin, ["-t", str(timeout)] + argv + ["--output-format", fmt])
+    finally:
+        for cleanup in stack:
+            cleanup()
+    assert_unknown_in(fmt, run, plugin, cause, timeout)
+
+
+def _printable(text):
+    return all(c.isprintable() and not (0xd800 <= ord(c) <= 0xdfff or 0x80 <= ord(c) <= 0x9f
+                                         or 0x202a <= ord(c) <= 0x202e) for c in text)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("plugin", [c[2] for c in test_state_files.OUTPUT_CASES])
+def test_hostile_text_is_printed_safely(tmp_path, fmt, plugin):
+    path = test_state_files._hostile_text_state(tmp_path)
+    run = run_plugin(plugin, ["-t", "2", "-vv", "--state-dir", str(path), "--output-format", fmt])
+    assert_clean_answer(run, 2)
+    assert run.code in (1, 2), run
+    raw = run.stdout.encode("utf-8")
+    assert raw.decode("utf-8") == run.stdout       # valid UTF-8, nothing replaced
+    if fmt == "json":
+        document = json.loads(run.stdout)
+        assert schema_errors(document, SCHEMA) == []
+        assert all(_printable(text) for text in strings(document)), run
+    else:
+        for line in run.lines:
+            assert_local_line(line)
+            assert _printable(line), ascii(line)
+
+
+STATE_DIR_CASES = list(test_state_files.UNKNOWN_CASES)
+
+
+@pytest.mark.parametrize("name, classes, setup, cause", STATE_DIR_CASES,
+                         ids=[c[0] for c in STATE_DIR_CASES])
+def test_the_datasource_gives_a_hostile_node_every_service(short_tmp, name, classes, setup,
+                                                           cause):
+    stack = []
+    try:
+        argv = setup(short_tmp, stack)
+        run = run_plugin(TGMON, ["checkmk", "-t", "2", "--no-cluster-service",
+                                 "--node", "tgx=" + argv[-1]])
+    finally:
+        for cleanup in stack:
+            cleanup()
+    assert_clean_answer(run, 2)
+    assert run.code == 0, run
+    assert run.lines[:2] == ["<<<<tgx>>>>", "<<<local:sep(0)>>>"] and run.lines[-1] == "<<<<>>>>"
+    services = run.lines[2:-1]
+    assert len(services) == 7, run
+    for line in services:
+        assert_local_line(line)
+    assert services[0].startswith('2 "TightGate reachable" ')
+    assert all(line.startswith("3 ") for line in services[1:]), run
+    from tgmon.safeio.text import sanitize
+    assert sanitize(cause) in services[0], (cause, run)

@@ -1,0 +1,123 @@
+"""tgmon checkmk (issue 22, item 4): a piggyback block per node with its local
+checks, the cluster's verdict on the calling host; a node that cannot be read
+or named keeps every service, never one on another host."""
+
+import os
+import re
+import subprocess
+import time
+
+import pytest
+
+from tgmon.checkmk.datasource import build_parser, collect
+from tgmon.state import examples
+from tgmon.state.layout import write_state
+
+from helpers import NOW, ROOT, VENV_BIN
+from test_golden import assert_local_line
+
+TGMON = os.path.join(VENV_BIN, "tgmon")
+NODE_SERVICES = ["TightGate reachable", "TightGate versions", "TightGate update lock",
+                 "TightGate hotfixes", "TightGate reboot required", "TightGate maintenance",
+                 "TightGate update schedule"]
+
+
+def parse(text):
+    """{host (None: the calling host): [(status, service)]}, checking the framing and
+    every line against the local-check grammar."""
+    hosts, host, in_section = {}, None, False
+    for line in text.splitlines():
+        piggyback = re.match(r"^<<<<(.*)>>>>$", line)
+        if piggyback:
+            assert (host is None) == bool(piggyback.group(1)), "unbalanced: %s" % line
+            host, in_section = piggyback.group(1) or None, False
+            continue
+        if line == "<<<local:sep(0)>>>":
+            in_section = True
+            hosts.setdefault(host, [])
+            continue
+        assert in_section, "a line outside a section: %s" % line
+        assert_local_line(line)
+        hosts[host].append((int(line[0]), line.split('"')[1]))
+    assert host is None, "the last piggyback block is not closed"
+    return hosts
+
+
+@pytest.fixture
+def cluster(short_tmp):
+    """Dirs named as their nodes: tg-node1 healthy, tg-node2 locked."""
+    for name, example in (("tg-node1", "healthy-cluster-node"),
+                          ("tg-node2", "update-locked-cluster-node")):
+        state = examples.build(example, NOW)
+        write_state(str(short_tmp / name), state._replace(node=state.node._replace(name=name)))
+    return short_tmp
+
+
+def _run(argv):
+    opts = build_parser().parse_args(argv)
+    opts.deadline = time.monotonic() + opts.timeout
+    return parse(collect(opts, NOW))
+
+
+def test_a_block_per_node_and_the_cluster_on_the_calling_host(cluster):
+    hosts = _run(["--node", str(cluster / "tg-node1"), "--node", str(cluster / "tg-node2")])
+    assert list(hosts) == [None, "tg-node1", "tg-node2"]
+    assert hosts[None] == [(2, "TightGate cluster updates")]
+    assert [s for _, s in hosts["tg-node1"]] == NODE_SERVICES
+    assert {status for status, _ in hosts["tg-node1"]} == {0}
+    assert {s: c for c, s in hosts["tg-node2"]}["TightGate update lock"] == 2
+
+
+def test_a_node_that_cannot_be_read_keeps_every_service(cluster):
+    hosts = _run(["--node", str(cluster / "tg-node1"), "--node", str(cluster / "tg-node9")])
+    assert [s for _, s in hosts["tg-node9"]] == NODE_SERVICES
+    assert [c for c, _ in hosts["tg-node9"]] == [2] + [3] * 6
+    assert hosts[None] == [(3, "TightGate cluster updates")]
+
+
+def test_a_state_calling_itself_otherwise_stays_on_its_configured_host(cluster):
+    hosts = _run(["--node", "tg-node7=%s" % (cluster / "tg-node2")])
+    assert list(hosts) == [None, "tg-node7"]          # never on tg-node2
+    assert [c for c, _ in hosts["tg-node7"]] == [2] + [3] * 6
+
+
+def test_a_node_without_a_host_name_is_named_on_the_calling_host(cluster):
+    hosts = _run(["-t", "2", "--node", str(cluster / "tg-node1"),
+                  "--node", "http://127.0.0.1:9/v1/status"])
+    assert list(hosts) == [None, "tg-node1"]
+    assert hosts[None] == [(3, "TightGate cluster updates"), (3, "TightGate node names")]
+
+
+def test_no_cluster_service(cluster):
+    hosts = _run(["--no-cluster-service", "--node", str(cluster / "tg-node1")])
+    assert list(hosts) == ["tg-node1"]
+
+
+def test_the_golden_datasource_output_parses():
+    with open(os.path.join(ROOT, "tests", "golden", "checkmk-local", "datasource.txt")) as handle:
+        hosts = parse(handle.read())
+    assert list(hosts) == [None, "tg-node1", "tg-node2", "tg-node3", "tg-node4"]
+
+
+# (id, argv, words on stderr)
+USAGE_CASES = [
+    ("no_nodes", [], "no nodes given"),
+    ("relative_node", ["--node", "tg1"], "is neither a URL nor an absolute state dir path"),
+    ("bad_timeout", ["--node", "/x", "-t", "0"], "bad option: argument -t/--timeout"),
+    ("secret_not_echoed", ["--node", "/x", "--token", "S3CRET-42"], "unrecognized arguments"),
+]
+
+
+@pytest.mark.parametrize("name, argv, words", USAGE_CASES, ids=[c[0] for c in USAGE_CASES])
+def test_usage_errors_are_one_line_and_exit_2(name, argv, words):
+    run = subprocess.run([TGMON, "checkmk"] + argv, capture_output=True, text=True, timeout=30)
+    assert (run.returncode, run.stdout) == (2, ""), run
+    assert len(run.stderr.splitlines()) == 1 and words in run.stderr, run.stderr
+    assert run.stderr.startswith("tgmon checkmk: ") and "S3CRET" not in run.stderr
+
+
+def test_the_command_prints_the_blocks(cluster):
+    run = subprocess.run([TGMON, "checkmk", "--max-age", "3650d", "--node",
+                          str(cluster / "tg-node1")], capture_output=True, text=True, timeout=30)
+    assert (run.returncode, run.stderr) == (0, ""), run
+    assert list(parse(run.stdout)) == [None, "tg-node1"]
