@@ -89,6 +89,15 @@ def command_name(text):
 command_name.expects = "a check command name, e.g. tgmon_maintenance"
 
 
+def check_label(text):
+    if not re.match(r"^[a-z][a-z0-9_]{0,63}$", text):
+        raise argparse.ArgumentTypeError("the value is not a check's name")
+    return text
+
+
+check_label.expects = "a check's name as its alerts' check label has it, e.g. maintenance"
+
+
 # (title of the --help group, its options)
 GROUPS = (
     ("run", (
@@ -154,6 +163,22 @@ GROUPS = (
             help="also schedule host downtimes; Nagios then mutes every service of the host "
             "in the window, an update lock included"),
     )),
+    ("Alertmanager (API v2 silences)", (
+        arg("--alertmanager-url", metavar="URL",
+            help="Alertmanager, e.g. https://alertmanager.example.net:9093: a silence per "
+            "window, matching the node's label node and the checks below"),
+        arg("--alertmanager-ca-file", metavar="FILE", type=optional_file,
+            help="CA certificate to verify Alertmanager with (verification is always on)"),
+        arg("--alertmanager-token-file", metavar="FILE", type=optional_file,
+            help="file holding a bearer token for Alertmanager (https:// or this host only)"),
+        arg("--alertmanager-user", metavar="USER", help="user for basic auth, with "
+            "--alertmanager-password-file"),
+        arg("--alertmanager-password-file", metavar="FILE", type=optional_file,
+            help="file holding that user's password (never on the command line)"),
+        arg("--alertmanager-check", form="list", type=check_label, metavar="NAME",
+            help="alerts with this check label are silenced in a window (repeatable; "
+            "default: maintenance)"),
+    )),
 )
 ARGS = {option.dest: option for _, group in GROUPS for option in group}
 
@@ -169,8 +194,9 @@ def build_parser():
     parser = _Parser(
         prog="tgmon downtimes sync",
         description="Turn each node's own plan (a maintenance admin maint planned, the next "
-                    "scheduled update run) into downtimes in Icinga 2 and/or Nagios; remove "
-                    "tgmon's downtimes whose window is gone. Planned is silent, failed is loud.",
+                    "scheduled update run) into downtimes in Icinga 2 and/or Nagios and "
+                    "silences in Alertmanager; remove tgmon's whose window is gone. Planned "
+                    "is silent, failed is loud.",
         epilog="Nodes: --node NAME=SOURCE or NAME SOURCE [TIMEZONE] lines in --cluster-file; "
                "a node gets downtimes only on the host it is configured as, and only if its "
                "state calls itself by that name. Exit 0: synced, nothing skipped; 1: something "
