@@ -226,15 +226,19 @@ class Alertmanager:
         except (TypeError, KeyError, ValueError, OverflowError, AttributeError):
             return None
         if (len(nodes) != 1 or nodes[0][2:] != (False, True)
-                or not all(isinstance(m[0], str) and isinstance(m[1], str) for m in shape)
+                # tgmon sends nothing that is not one printable line: such is not its
+                or not all(isinstance(m[0], str) and isinstance(m[1], str)
+                           and unsafe_character(m[0] + m[1]) is None for m in shape)
+                or not isinstance(item.get("comment"), str)
+                or unsafe_character(item["comment"]) is not None
                 or not isinstance(ident, str) or not _ID.match(ident)
                 or not isinstance(status, dict)):
             return None
         rest = [m for m in shape if m[0] != NODE_LABEL]
         extra = None if rest == self.selection else " ".join(
-            "%s%s%s" % (m[0], "=~" if m[2] else "=" if m[3] else "!=", json.dumps(m[1]))
+            "%s%s%s" % (m[0], ("=" if m[3] else "!") + ("~" if m[2] else "="), json.dumps(m[1]))
             for m in rest)
-        if extra is not None and (unsafe_character(extra) or len(extra) > MAX_NAME):
+        if extra is not None and len(extra) > MAX_NAME:
             return None
         downtime = Downtime(nodes[0][1], extra, start, end, item.get("comment"))
         if not owned(downtime, owner, item.get("createdBy")):
