@@ -33,6 +33,7 @@ FLOORS = (
     # the config file, the runtime
     ("tgmon.options", "tgmon.optiontypes", "tgmon.downtimes.options", "tgmon.config",
      "tgmon.runtime"),
+    ("tgmon.metrics",),                           # a state's facts and verdicts as metrics
     ("tgmon.plugins", "tgmon.server", "tgmon.appliance", "tgmon.downtimes", "tgmon.sim"),
     ("tgmon.cli",),                                                 # the tgmon command
 )

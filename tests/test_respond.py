@@ -49,6 +49,10 @@ CASES = [
      "missing or wrong bearer token", []),
     ("token_right", request(authorization="Bearer s3cret"), "s3cret", None, 200,
      {"path": "/v1/status"}, []),
+    ("metrics_token_missing", request(target="/metrics"), "s3cret", None, 401,
+     "missing or wrong bearer token", []),
+    ("metrics_token_right", request(target="/metrics", authorization="bearer s3cret"), "s3cret",
+     None, 200, {"path": "/metrics"}, []),
     ("app_refuses", request(), None, SourceError("status.json is empty", "check the writer"),
      503, {"error": "status.json is empty; check the writer"}, []),
     ("app_breaks", request(), None, KeyError("secret detail"), 500,
@@ -68,3 +72,19 @@ def test_respond(name, given, token, outcome, status, expected, logged):
         assert answer == (status, expected, {})
     assert log == logged
     assert "secret detail" not in " ".join(log)
+
+
+class TextApp(App):
+    """An app whose route answers bytes with their own type (as /metrics does)."""
+
+    def route(self, path):
+        return 200, b"m 1\n", {"Content-Type": "text/plain; version=0.0.4"}
+
+
+def test_a_route_that_answers_bytes_names_their_type():
+    from tgmon.server.wire import answer_bytes
+    answer = respond(request(target="/metrics"), TextApp(None), None, lambda *a: None)
+    assert answer == (200, b"m 1\n", {"Content-Type": "text/plain; version=0.0.4"})
+    head, _, body = answer_bytes(*answer[:2], True, answer[2]).partition(b"\r\n\r\n")
+    assert b"\r\nContent-Type: text/plain; version=0.0.4\r\n" in head
+    assert head.count(b"Content-Type") == 1 and body == b"m 1\n"

@@ -32,6 +32,7 @@ GENERATORS = (
     ("the Nagios and NRPE commands", "nagiosconf.py"),
     ("the Icinga Director baskets", "director.py"),
     ("the plugin wrappers in plugins/", "wrappers.py"),
+    ("the Prometheus metric list, alert rules and Grafana dashboard", "prometheus.py"),
 )
 
 

@@ -1,6 +1,9 @@
 """``tgmon serve``: a read-only HTTP(S) exporter of one state dir.
 
     GET /v1/status   status.json as written plus a ``flags`` object from the markers
+    GET /metrics     the state's facts and the checks' verdicts in the Prometheus
+                     text format (``tgmon.metrics``); a state that cannot be read
+                     is ``tgmon_up 0`` with its cause, not an error
     GET /healthz     200 "ok" while /v1/status would be served; 503 "unavailable"
                      while the state cannot be read (no token needed, no cause said)
 
@@ -34,29 +37,60 @@ class StateDirApp:
 
     def __init__(self, state_dir):
         self.state_dir = state_dir
-        self._kept = (None, None)     # (the files' identities, the encoded answer)
+        self._kept = {}     # route: (the files' identities, what was made of them)
 
     def route(self, path):
+        if path == "/metrics":
+            return self.metrics()
         if path != "/v1/status":
-            return 404, {"error": "not found; the state is at /v1/status"}
+            return 404, {"error": "not found; the state is at /v1/status, its metrics at "
+                                  "/metrics"}
         from .wire import json_body
         from ..state.schema import check_schema_tag
-        from ..sources.statedir import read_document
-        from ..state.layout import paths_for, served_document
-        paths = paths_for(self.state_dir)
-        before = _identities(paths)
-        kept_for, kept = self._kept
-        if before is not None and before == kept_for:
-            return 200, kept
-        document, flags = read_document(paths)
-        try:
+        from ..state.layout import served_document
+
+        def encoded(document, flags):
             check_schema_tag(document)
+            return json_body(served_document(document, flags))
+        try:
+            return 200, self._read("status", encoded)
         except ValueError as exc:
             return 503, {"error": "status.json: %s" % exc}
-        body = json_body(served_document(document, flags))
+
+    def metrics(self):
+        """GET /metrics: the state's facts and the checks' verdicts (tgmon.metrics), judged
+        now; a state that cannot be read is ``tgmon_up 0`` and its cause, never an error."""
+        from ..errors import TgmonError
+        from ..metrics import collect
+        from ..metrics.exposition import CONTENT_TYPE
+        from ..sources.decode import state_of
+        from ..state.layout import paths_for
+        from ..timeutil import utcnow
+        now = utcnow()
+        where = paths_for(self.state_dir).status
+        try:
+            state = self._read("metrics", lambda document, flags: state_of(
+                document, where, self.state_dir, flags))
+            view = collect.judge(state, now, self.state_dir)
+        except TgmonError as exc:
+            view = collect.unreadable(exc, now, self.state_dir)
+        return 200, collect.metrics_text(view).encode("utf-8"), {"Content-Type": CONTENT_TYPE}
+
+    def _read(self, route, make):
+        """``make(document, flags)`` of the state as read now (one read of its files); kept
+        for ``route`` while the files are settled and unchanged, so that a burst of clients
+        costs one read and one decoding, not one each."""
+        from ..sources.statedir import read_document
+        from ..state.layout import paths_for
+        paths = paths_for(self.state_dir)
+        before = _identities(paths)
+        kept_for, kept = self._kept.get(route, (None, None))
+        if before is not None and before == kept_for:
+            return kept
+        made = make(*read_document(paths))
         if before is not None and _settled(before) and _identities(paths) == before:
-            self._kept = (before, body)
-        return 200, body
+            self._kept[route] = (before, made)
+        return made
 
 
 SETTLED_SECONDS = 2
@@ -92,6 +126,9 @@ STOP_LOG_SECONDS = 0.5       # at exit, the log gets this long to take its last 
 
 ENDPOINTS_HELP = ("GET /v1/status: the state (status.json plus the markers), 200; 503 with "
                   "the cause when it cannot be read; needs the token when one is set. "
+                  "GET /metrics, with the token too: the state's facts and the checks' "
+                  "verdicts in the Prometheus text format (docs/prometheus.rst); a state that "
+                  "cannot be read is tgmon_up 0 with the cause. "
                   "GET /healthz, without a token: 200 {\"status\": \"ok\"} while /v1/status "
                   "would be served; 503 {\"status\": \"unavailable\"} while the state cannot "
                   "be read (the cause only at /v1/status). A refused connection: the "

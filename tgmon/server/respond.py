@@ -1,7 +1,8 @@
 """What a parsed request is answered: the methods and body a request may have,
 the open /healthz, the bearer token, then the app's route.
 
-``app.route(path) -> (status, dict)`` decides what to answer; a TgmonError
+``app.route(path) -> (status, dict)`` decides what to answer (or ``(status,
+bytes, headers)`` for a body that is no JSON, e.g. /metrics); a TgmonError
 from it is 503, any other exception 500, both with an error JSON and never
 a traceback. /healthz answers what ``app.HEALTH_PATH`` would: 200 while it
 would be served, 503 when not (the cause only behind the token, at that path).
@@ -24,18 +25,19 @@ def respond(request, app, token, log):
     if not authorized(request["headers"].get("authorization", ""), token):
         raise Refuse(401, "missing or wrong bearer token",
                      {"WWW-Authenticate": 'Bearer realm="tgmon"'})
-    return routed(app, path, log) + ({},)
+    return routed(app, path, log)
 
 
 def routed(app, path, log):
-    """(status, body) of the app's route, whatever it raises."""
+    """(status, body, extra headers) of the app's route, whatever it raises."""
     try:
-        return app.route(path)
+        answer = app.route(path)
     except TgmonError as exc:
-        return 503, {"error": str(exc)}
+        return 503, {"error": str(exc)}, {}
     except Exception as exc:  # never a traceback to the client; one log line
         log("-", "internal error in the app: %s" % type(exc).__name__)
-        return 500, {"error": "internal error in the exporter"}
+        return 500, {"error": "internal error in the exporter"}, {}
+    return answer if len(answer) == 3 else tuple(answer) + ({},)
 
 
 def health(app, log):

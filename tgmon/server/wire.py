@@ -122,15 +122,18 @@ def json_body(body):
 def answer_parts(status, body, keep, extra=None, head_only=False):
     """The answer as [head, body]: a body made by ``json_body`` is sent as it is, never
     copied (many clients may be sent one kept answer). ``body`` is a document or such
-    bytes; a HEAD request gets the same head and no body."""
+    bytes (or other bytes, with their Content-Type in ``extra``); a HEAD request gets
+    the same head and no body."""
     data = body if isinstance(body, bytes) else json_body(body)
+    extra = dict(extra or {})
     lines = ["HTTP/1.1 %d %s" % (status, REASONS.get(status, "Error")),
              "Server: tgmon/%s" % __version__,
-             "Content-Type: application/json",
+             # an app's own type (a body that is no JSON) in place of the default
+             "Content-Type: %s" % extra.pop("Content-Type", "application/json"),
              "Content-Length: %d" % len(data),
              "Cache-Control: no-store",
              "Connection: %s" % ("keep-alive" if keep else "close")]
-    lines.extend("%s: %s" % item for item in (extra or {}).items())
+    lines.extend("%s: %s" % item for item in extra.items())
     head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
     return [head] if head_only else [head, data]
 
