@@ -8,8 +8,11 @@ import io
 import pytest
 
 from tgmon.cores import Downtime, Found, Ownership
-from tgmon.cores.alertmanager import Alertmanager, AlertmanagerSettings, iso, selection
+from tgmon.cores.alertmanager import (CHECK_LABEL, FINDING_LABEL, NODE_LABEL, Alertmanager,
+                                      AlertmanagerSettings, iso)
 from tgmon.downtimes.command import main
+from tgmon.downtimes.options import DEFAULT_SILENCED
+from tgmon.metrics.registry import BASE_LABELS, by_name
 from tgmon.downtimes.sync import describe
 from tgmon.downtimes.wanted import begun_now
 from tgmon.sources import HttpSettings
@@ -53,8 +56,13 @@ def secret(tmp_path):
      "--alertmanager-token-file /nonexistent does not exist"),
     (["--alertmanager-url", "https://am:9093", "--alertmanager-ca-file", "/etc/hostname"],
      "--alertmanager-ca-file /etc/hostname holds no PEM certificate"),
-    (["--alertmanager-url", "https://am:9093", "--alertmanager-check", "Maint;x"],
-     "--alertmanager-check: the value is not a check's name"),
+    (["--alertmanager-url", "https://am:9093", "--alertmanager-finding", "maintenance;x"],
+     "argument --alertmanager-finding: expects CHECK/FINDING"),
+    (["--alertmanager-url", "https://am:9093", "--alertmanager-finding", "maintenance"],
+     "argument --alertmanager-finding: expects CHECK/FINDING"),
+    (["--alertmanager-url", "https://am:9093", "--alertmanager-finding",
+      "update_lock/maintenance-active"], "--alertmanager-finding: not a check's finding, e.g. "
+     "maintenance/maintenance-active"),
 ])
 def test_alertmanager_usage_errors_are_exit_2_with_one_line(extra, words, secret):
     code, out, err = run(NODE + [secret if value == "SECRET" else value for value in extra])
@@ -65,42 +73,62 @@ def test_alertmanager_usage_errors_are_exit_2_with_one_line(extra, words, secret
 
 def test_a_secret_over_plain_http_goes_to_this_host_only(secret):
     for url in ("http://127.0.0.1:9093", "http://[::1]:9093", "http://localhost:9093"):
-        core = Alertmanager(AlertmanagerSettings(url, None, secret, None, None, None, HTTP),
-                            None)
+        core = Alertmanager(AlertmanagerSettings(url, None, secret, None, None,
+                                                 DEFAULT_SILENCED, HTTP), None)
         assert core.session.headers["Authorization"] == "Bearer S3CRET-am"
 
 
-@pytest.mark.parametrize("checks, matchers", [
-    (None, [("check", "maintenance", False)]),
-    (["maintenance"], [("check", "maintenance", False)]),
-    (["update_lock", "maintenance", "maintenance"], [("check", "maintenance|update_lock", True)]),
+def core(findings=DEFAULT_SILENCED):
+    return Alertmanager(AlertmanagerSettings("http://127.0.0.1:1", None, None, None, None,
+                                             findings, HTTP), None)
+
+
+@pytest.mark.parametrize("findings, matchers", [
+    (DEFAULT_SILENCED, {"maintenance": [
+        ("check", "maintenance", False), ("finding", "maintenance-active|vnc-disabled", True)]}),
+    ([("maintenance", "maintenance-active")], {"maintenance": [
+        ("check", "maintenance", False), ("finding", "maintenance-active", False)]}),
+    ([("update_lock", "update-lock"), ("maintenance", "vnc-disabled"),
+      ("maintenance", "vnc-disabled")], {
+        "maintenance": [("check", "maintenance", False), ("finding", "vnc-disabled", False)],
+        "update_lock": [("check", "update_lock", False), ("finding", "update-lock", False)]}),
 ])
-def test_the_silence_matches_the_node_and_the_checks(checks, matchers):
-    core = Alertmanager(AlertmanagerSettings("http://127.0.0.1:1", None, None, None, None,
-                                             checks, HTTP), None)
-    assert [(m["name"], m["value"], m["isRegex"]) for m in core.matchers] == matchers
-    assert all(m["isEqual"] for m in core.matchers)
+def test_a_silence_per_check_matches_its_findings(findings, matchers):
+    silences = core(findings)
+    assert {check: [(m["name"], m["value"], m["isRegex"]) for m in ms]
+            for check, ms in silences.matchers.items()} == matchers
+    assert all(m["isEqual"] for ms in silences.matchers.values() for m in ms)
+    assert silences.services({"tg1", "tg2"}, ()) == {h: sorted(matchers) for h in ("tg1", "tg2")}
+
+
+def test_the_matchers_are_the_labels_of_tgmons_metrics():
+    """The silence matches the labels the alert rules get from tgmon_finding_status."""
+    assert NODE_LABEL in BASE_LABELS
+    assert by_name("tgmon_finding_status").labels == (CHECK_LABEL, FINDING_LABEL)
+
+
+NODE_TG1 = {"name": "node", "value": "tg1", "isRegex": False, "isEqual": True}
+CHECK = {"name": "check", "value": "maintenance", "isRegex": False, "isEqual": True}
+FINDINGS = {"name": "finding", "value": "maintenance-active|vnc-disabled", "isRegex": True,
+            "isEqual": True}
 
 
 def silence(**changes):
     item = {"id": "8d3b2c1e-0000-4000-8000-000000000001", "status": {"state": "active"},
             "createdBy": "tgmon", "comment": "tgmon: planned maintenance of tg1",
             "startsAt": "2026-11-30T07:25:06.244Z", "endsAt": "2026-11-30T09:00:00.000Z",
-            "matchers": [{"name": "node", "value": "tg1", "isRegex": False, "isEqual": True},
-                         {"name": "check", "value": "maintenance", "isRegex": False,
-                          "isEqual": True}]}
+            "matchers": [NODE_TG1, CHECK, FINDINGS]}
     item.update(changes)
     return item
 
 
-NODE_TG1 = {"name": "node", "value": "tg1", "isRegex": False, "isEqual": True}
 START, END = 1796023506, 1796029200    # 2026-11-30 07:25:06 and 09:00:00 UTC
 
 SILENCES = [
     # (id, the silence, what it is to tgmon: a Downtime, "expired" or None)
-    ("ours", silence(), Downtime("tg1", None, START, END, "tgmon: planned maintenance of tg1")),
+    ("ours", silence(), Downtime("tg1", "maintenance", START, END, "tgmon: planned maintenance of tg1")),
     ("nanoseconds", silence(startsAt="2026-11-30T07:25:06.244123456Z"),
-     Downtime("tg1", None, START, END, "tgmon: planned maintenance of tg1")),
+     Downtime("tg1", "maintenance", START, END, "tgmon: planned maintenance of tg1")),
     ("expired", silence(status={"state": "expired"}), "expired"),
     ("another_author", silence(createdBy="operator"), None),
     ("no_prefix", silence(comment="planned maintenance"), None),
@@ -109,9 +137,13 @@ SILENCES = [
     ("a_node_not_equal", silence(matchers=[dict(NODE_TG1, isEqual=False)]), None),
     ("two_nodes", silence(matchers=[NODE_TG1, dict(NODE_TG1, value="tg2")]), None),
     ("no_node", silence(matchers=[]), None),
-    ("other_checks", silence(matchers=[NODE_TG1, {"name": "check", "value": "a|b",
-                                                  "isRegex": True, "isEqual": True}]),
-     Downtime("tg1", 'check=~"a|b"', START, END, "tgmon: planned maintenance of tg1")),
+    ("other_findings", silence(matchers=[NODE_TG1, CHECK, dict(FINDINGS, value="a|b")]),
+     Downtime("tg1", 'check="maintenance" finding=~"a|b"', START, END,
+              "tgmon: planned maintenance of tg1")),
+    ("the_node_alone", silence(matchers=[NODE_TG1]),
+     Downtime("tg1", "(all alerts)", START, END, "tgmon: planned maintenance of tg1")),
+    ("a_flag_that_is_not_a_boolean", silence(matchers=[NODE_TG1, CHECK, dict(
+        FINDINGS, isRegex=[1])]), None),
     ("an_id_that_is_a_path", silence(id="../silences"), None),
     ("a_time_without_offset", silence(endsAt="2026-11-30T09:00:00"), None),
     ("a_number_for_a_time", silence(endsAt=1796029200), None),
@@ -119,18 +151,15 @@ SILENCES = [
     ("a_matcher_with_a_line_break", silence(matchers=[NODE_TG1, {
         "name": "x", "value": "a\nb", "isRegex": False, "isEqual": True}]), None),
     ("a_comment_with_an_escape", silence(comment="tgmon: x\x1b[2J"), None),
-    ("a_matcher_not_equal_regex", silence(matchers=[NODE_TG1, {
-        "name": "check", "value": "a", "isRegex": True, "isEqual": False}]),
-     Downtime("tg1", 'check!~"a"', START, END, "tgmon: planned maintenance of tg1")),
+    ("a_matcher_not_equal_regex", silence(matchers=[NODE_TG1, dict(CHECK, isEqual=False)]),
+     Downtime("tg1", 'check!="maintenance"', START, END, "tgmon: planned maintenance of tg1")),
     ("not_an_object", ["tg1"], None),
 ]
 
 
 @pytest.mark.parametrize("name, item, expected", SILENCES, ids=[c[0] for c in SILENCES])
 def test_which_silences_are_tgmons(name, item, expected):
-    core = Alertmanager(AlertmanagerSettings("http://127.0.0.1:1", None, None, None, None,
-                                             None, HTTP), None)
-    found = core._silence(item, OWNER)
+    found = core()._silence(item, OWNER)
     if expected is None:
         assert found is None
     elif expected == "expired":
@@ -152,11 +181,6 @@ def test_a_begun_window_is_known_by_its_end_and_comment():
 
 
 def test_a_silence_is_described_as_one():
-    core = Alertmanager(AlertmanagerSettings("http://127.0.0.1:1", None, None, None, None,
-                                             None, HTTP), None)
-    assert describe(Downtime("tg1", None, 1, 2, "tgmon: x"), core) == "silence of tg1 (tgmon: x)"
-    assert describe(Downtime("tg1", 'check=~"a|b"', 1, 2, "tgmon: x"), core) == (
-        'silence of tg1 check=~"a|b" (tgmon: x)')
+    assert describe(Downtime("tg1", "maintenance", 1, 2, "tgmon: x"), core()) == (
+        "silence of tg1 maintenance alerts (tgmon: x)")
     assert iso(START) == "2026-11-30T07:25:06Z"
-    assert selection(["a"]) == ({"name": "check", "value": "a", "isRegex": False,
-                                 "isEqual": True},)

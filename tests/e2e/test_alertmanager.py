@@ -40,14 +40,16 @@ def windows(am):
             for s in tgmons(am).values()}
 
 
-def alert(am, check, node="tg-node1"):
-    """An alert of ``check`` for ``node`` as the rules send it; its state once in."""
+def alert(am, check, finding, node="tg-node1"):
+    """An alert of a finding for ``node`` with the labels the rules give it; a function
+    that tells its status in Alertmanager."""
     now = time.time()
     status, answer = am.request("POST", "/api/v2/alerts", [{
-        "labels": {"alertname": "TgmonE2e_" + check, "node": node, "check": check},
+        "labels": {"alertname": "TgmonE2e_" + finding, "node": node, "check": check,
+                   "finding": finding},
         "startsAt": iso(now - 60), "endsAt": iso(now + 3600)}])
     assert status == 200, answer
-    return lambda: am.alerts(node=node, check=check)[0]["status"]
+    return lambda: am.alerts(node=node, finding=finding)[0]["status"]
 
 
 def test_alertmanager_silences_follow_the_plan_and_never_touch_anothers():
@@ -65,7 +67,7 @@ def test_alertmanager_silences_follow_the_plan_and_never_touch_anothers():
         operators = {
             am.silence({"node": "tg-node2"}, iso(now), iso(now + 7200), "operator",
                        "rack work"),
-            am.silence({"node": "tg-node1", "check": "maintenance"}, iso(now), iso(now + 7200),
+            am.silence({"node": "tg-node1", "check": "hotfixes"}, iso(now), iso(now + 7200),
                        "operator", "tgmon: looks like tgmon's, is not")}
 
         code, out, err = sync(*(nodes + ["--dry-run"]))
@@ -73,6 +75,7 @@ def test_alertmanager_silences_follow_the_plan_and_never_touch_anothers():
         assert (code, err) == (0, ""), (out, err)
         assert len([line for line in out.splitlines()
                     if line.startswith("Alertmanager: would add silence of tg-node")]) == 2, out
+        assert "would add silence of tg-node1 maintenance alerts (tgmon: planned" in out, out
         assert "Alertmanager: 2 to add, 0 to remove, 0 unchanged" in out, out
         assert tgmons(am) == {}
 
@@ -85,7 +88,9 @@ def test_alertmanager_silences_follow_the_plan_and_never_touch_anothers():
         for silence in tgmons(am).values():
             assert sorted((m["name"], m["value"], m["isRegex"], m["isEqual"])
                           for m in silence["matchers"]) == [
-                ("check", "maintenance", False, True), ("node", node_of(silence), False, True)]
+                ("check", "maintenance", False, True),
+                ("finding", "maintenance-active|vnc-disabled", True, True),
+                ("node", node_of(silence), False, True)]
             assert silence["comment"].startswith(
                 "tgmon: planned maintenance of %s, " % node_of(silence)), silence
         first = set(tgmons(am))
@@ -120,7 +125,10 @@ def test_alertmanager_silences_follow_the_plan_and_never_touch_anothers():
 
         # planned is silent, failed is loud: the maintenance alert is muted by tgmon's
         # silence, the update lock's is not
-        maintenance, lock = alert(am, "maintenance"), alert(am, "update_lock")
+        maintenance = alert(am, "maintenance", "maintenance-active")
+        lock = alert(am, "update_lock", "update-lock")
+        maint_only = alert(am, "maintenance", "maint-only")
+        assert maint_only()["state"] == "active"           # R7: a failure, loud
         assert maintenance()["state"] == "suppressed"
         assert begun[0]["id"] in maintenance()["silencedBy"]
         assert lock() == {"state": "active", "silencedBy": [], "inhibitedBy": []}

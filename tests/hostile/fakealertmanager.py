@@ -29,9 +29,13 @@ def seconds(text):
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def silence_matchers(node, check="maintenance", regex=False):
+def silence_matchers(node, check="maintenance", findings="maintenance-active|vnc-disabled"):
+    """The matchers of tgmon's silence of ``node``'s ``check`` (by default as a sync with
+    its default findings makes it)."""
     return [{"name": "node", "value": node, "isRegex": False, "isEqual": True},
-            {"name": "check", "value": check, "isRegex": regex, "isEqual": True}]
+            {"name": "check", "value": check, "isRegex": False, "isEqual": True},
+            {"name": "finding", "value": findings, "isRegex": "|" in findings,
+             "isEqual": True}]
 
 
 class FakeAlertmanager:

@@ -141,7 +141,7 @@ def existing(fake, labels):
         "stale": (NODE, OLD[0], 4102444800, "tgmon", "tgmon: planned maintenance, old",
                   None, None),
         "stale_other_checks": (NODE, start, end, "tgmon", "tgmon: planned maintenance, old",
-                               silence_matchers(NODE, "maintenance|versions", True), None),
+                               silence_matchers(NODE, "maintenance", "maint-only"), None),
         "ours_expired": (NODE, OLD[0], OLD[1], "tgmon", "tgmon: planned maintenance, gone",
                          None, "expired"),
         "ours_regex_node": (NODE, OLD[0], 4102444800, "tgmon", "tgmon: a node regex", [
@@ -197,11 +197,11 @@ OWNERSHIP = [
     ("fields_of_the_wrong_type", ["operator"], garbage(), False, 1,
      ["answered 6 silences that look like tgmon's but are not"], {"operator"}),
     ("a_listed_id_that_is_anothers", ["operator"], listed_as_ours("operator"), False, 1,
-     [("could not remove silence of tg-node1 (tgmon: planned maintenance, old)",
+     [("could not remove silence of tg-node1 maintenance alerts (tgmon: planned maintenance, old)",
        "no longer has that silence as tgmon's")], {"operator"}),
     # the list says the stale one is ours; asked by its id, the API answers the operator's
     ("an_id_that_points_at_anothers", ["stale", "operator"], (), True, 1,
-     [("could not remove silence of tg-node1 (tgmon: planned maintenance, old)",
+     [("could not remove silence of tg-node1 maintenance alerts (tgmon: planned maintenance, old)",
        "no longer has that silence as tgmon's")], {"stale", "operator"}),
 ]
 
@@ -263,7 +263,7 @@ def test_a_refused_silence_stops_no_other_node(short_tmp):
         fake.close()
     assert run.code == 1, run
     assert_safe(run)
-    assert_lines(run, [("could not add silence of tg-node1", "HTTP 400: silence invalid: ***"),
+    assert_lines(run, [("could not add silence of tg-node1 maintenance alerts", "HTTP 400: silence invalid: ***"),
                        ("node", "tg-node3 not read")])
     assert fake.windows() == {("tg-node2",) + window(1)}, run
     assert "Alertmanager: 1 added, 0 removed, 0 unchanged, 1 refused" in run.stdout, run

@@ -1,10 +1,11 @@
 """Alertmanager's API v2: tgmon's silences, made and expired like the cores' downtimes.
 
-A silence is a downtime of a node: the matchers ``node="NAME"`` (the label
-tgmon's metrics and alert rules carry) and ``check`` (the checks a planned
-window explains, by default the maintenance check), createdBy the sync's
-author, a comment with tgmon's prefix. Alertmanager has no hosts and no
-services: every node is a "host", a window one silence.
+A silence is a service downtime of a node: for each check whose findings a
+planned window explains, one silence with the matchers ``node="NAME"``,
+``check="CHECK"`` and ``finding`` (those findings) - the labels of tgmon's
+metrics (tgmon_finding_status) and so of its alert rules - createdBy the
+sync's author, a comment with tgmon's prefix. Alertmanager has no hosts:
+every node is one, and the checks are its "services".
 
 What the API answers is input, as Icinga 2's is: a silence is tgmon's only if
 its createdBy is the author, its comment has the prefix and its node matcher
@@ -42,17 +43,17 @@ from ..timeutil import parse_timestamp
 from . import MAX_NAME, CoreError, Downtime, Found, Refused, owned, unsafe_character
 from .icinga import MAX_ANSWER, MAX_OBJECTS, MAX_RESULTS
 
-NODE_LABEL = "node"      # the label every tgmon metric and alert carries
-CHECK_LABEL = "check"    # the check an alert speaks for (tgmon_check_status{check=...})
-DEFAULT_CHECKS = ("maintenance",)
+# the labels of tgmon's metrics and so of its alerts (tgmon/metrics/registry.py)
+NODE_LABEL, CHECK_LABEL, FINDING_LABEL = "node", "check", "finding"
 API = "/api/v2"
 _ID = re.compile(r"^[0-9A-Za-z-]{1,64}$")
+_OPERATORS = {(True, False): "=", (True, True): "=~", (False, False): "!=", (False, True): "!~"}
 _FRACTION = re.compile(r"(\.\d{6})\d+")       # Go writes nanoseconds, Python reads micro
 FIX_AUTH = "check --alertmanager-token-file, or --alertmanager-user and its password file"
 FIX_URL = "point --alertmanager-url at Alertmanager itself, e.g. http://127.0.0.1:9093"
 
 AlertmanagerSettings = record("AlertmanagerSettings",
-                              "url ca_file token_file user password_file checks http")
+                              "url ca_file token_file user password_file findings http")
 
 
 def check_matcher_value(value, what):
@@ -65,13 +66,17 @@ def check_matcher_value(value, what):
     return value
 
 
-def selection(checks):
-    """The matchers besides the node's: the alerts of these checks (names of letters,
-    digits and _, so a regex of them matches exactly them)."""
-    names = sorted(set(checks))
-    if len(names) == 1:
-        return (matcher(CHECK_LABEL, names[0]),)
-    return (matcher(CHECK_LABEL, "|".join(names), regex=True),)
+def selection(findings):
+    """{check: the matchers of its silence besides the node's} for (check, finding)
+    pairs: the check's, and its findings' (names of letters, digits, _ and -, so a
+    regex of them matches exactly them)."""
+    by_check = {}
+    for check, finding in findings:
+        by_check.setdefault(check, set()).add(finding)
+    return {check: (matcher(CHECK_LABEL, check), matcher(FINDING_LABEL, names.pop())
+                    if len(names) == 1 else
+                    matcher(FINDING_LABEL, "|".join(sorted(names)), regex=True))
+            for check, names in sorted(by_check.items())}
 
 
 def matcher(name, value, regex=False):
@@ -79,7 +84,7 @@ def matcher(name, value, regex=False):
 
 
 def _sorted(matchers):
-    return sorted((m["name"], m["value"], m["isRegex"], m["isEqual"]) for m in matchers)
+    return tuple(sorted((m["name"], m["value"], m["isRegex"], m["isEqual"]) for m in matchers))
 
 
 def iso(seconds):
@@ -96,8 +101,8 @@ def seconds_of(text):
 
 class Alertmanager:
     name = "Alertmanager"
-    separator = " "          # what a silence matches besides its node, after a space
-    host_downtime = True     # one silence per window: the node's
+    separator = " "          # a silence of a node's check: "tg1 maintenance"
+    host_downtime = False    # a silence per check, none for all of the node's alerts
     applies_at_once = True   # every silence is made or expired when the API answers
     silences = True          # begins no earlier than now; names nodes, not hosts
 
@@ -132,8 +137,8 @@ class Alertmanager:
             password = read_password(settings.password_file, "--alertmanager-password-file")
             self.session.auth = (settings.user.encode("utf-8"), password.encode("utf-8"))
             self.secrets.append(password)
-        self.matchers = selection(settings.checks or DEFAULT_CHECKS)
-        self.selection = _sorted(self.matchers)
+        self.matchers = selection(settings.findings)
+        self.shapes = {_sorted(m): check for check, m in self.matchers.items()}
         self.warn = warn
 
     # ------------------------------------------------------------ queries
@@ -142,7 +147,8 @@ class Alertmanager:
         return set(names)
 
     def services(self, hosts, commands):
-        return {}
+        """Each node's "services": the checks whose alerts a window silences."""
+        return {host: sorted(self.matchers) for host in hosts}
 
     def downtimes(self, owner):
         """tgmon's silences of the nodes read, as Found; expired ones are history. Any
@@ -170,7 +176,10 @@ class Alertmanager:
                           "fix the window it came from")
         node = check_matcher_value(downtime.host, "node")
         comment = check_matcher_value(downtime.comment, "the comment of the silence of")
-        body = {"matchers": [matcher(NODE_LABEL, node)] + list(self.matchers),
+        if downtime.service not in self.matchers:
+            raise Refused("no silence of %s's %s alerts is configured" % (
+                node, sanitize(str(downtime.service))[:80]), "see --alertmanager-finding")
+        body = {"matchers": [matcher(NODE_LABEL, node)] + list(self.matchers[downtime.service]),
                 "startsAt": iso(downtime.start), "endsAt": iso(downtime.end),
                 "createdBy": check_matcher_value(author, "the author"), "comment": comment}
         status, document = self._call("POST", API + "/silences", body)
@@ -228,6 +237,7 @@ class Alertmanager:
         if (len(nodes) != 1 or nodes[0][2:] != (False, True)
                 # tgmon sends nothing that is not one printable line: such is not its
                 or not all(isinstance(m[0], str) and isinstance(m[1], str)
+                           and isinstance(m[2], bool) and isinstance(m[3], bool)
                            and unsafe_character(m[0] + m[1]) is None for m in shape)
                 or not isinstance(item.get("comment"), str)
                 or unsafe_character(item["comment"]) is not None
@@ -235,12 +245,13 @@ class Alertmanager:
                 or not isinstance(status, dict)):
             return None
         rest = [m for m in shape if m[0] != NODE_LABEL]
-        extra = None if rest == self.selection else " ".join(
-            "%s%s%s" % (m[0], ("=" if m[3] else "!") + ("~" if m[2] else "="), json.dumps(m[1]))
-            for m in rest)
-        if extra is not None and len(extra) > MAX_NAME:
+        # a check's silence as this run makes them, or what else it matches (replaced)
+        service = self.shapes.get(tuple(rest)) or " ".join(
+            "%s%s%s" % (m[0], _OPERATORS[m[3], m[2]], json.dumps(m[1]))
+            for m in rest) or "(all alerts)"
+        if len(service) > MAX_NAME:
             return None
-        downtime = Downtime(nodes[0][1], extra, start, end, item.get("comment"))
+        downtime = Downtime(nodes[0][1], service, start, end, item.get("comment"))
         if not owned(downtime, owner, item.get("createdBy")):
             return None
         if status.get("state") == "expired":

@@ -28,6 +28,10 @@ _AUTHOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 # of the plan. Icinga 2's CheckCommand is tgmon_maintenance; Nagios' sample
 # has a command per way of reaching the node.
 DEFAULT_SERVICE_COMMANDS = ("tgmon_maintenance", "tgmon_maintenance_url", "tgmon_maintenance_nrpe")
+# Alertmanager: the alerts a planned window explains - maintenance mode on, and VNC
+# login off for it (R14) - but not a maintenance only admin maint may end (R7) or
+# one that lasts too long: those are failures, and alert inside a window too
+DEFAULT_SILENCED = (("maintenance", "maintenance-active"), ("maintenance", "vnc-disabled"))
 
 
 def host_name_format(text):
@@ -89,13 +93,18 @@ def command_name(text):
 command_name.expects = "a check command name, e.g. tgmon_maintenance"
 
 
-def check_label(text):
-    if not re.match(r"^[a-z][a-z0-9_]{0,63}$", text):
-        raise argparse.ArgumentTypeError("the value is not a check's name")
-    return text
+def finding_name(text):
+    """CHECK/FINDING of a check's finding (its runbook id), as tgmon's alerts label it."""
+    from ..checks.registry import all_checks
+    check, _, finding = text.partition("/")
+    known = {d.short_name: d.runbook_ids for d in all_checks()}
+    if finding not in known.get(check, ()):
+        raise argparse.ArgumentTypeError("not a check's finding, e.g. maintenance/"
+                                         "maintenance-active (docs/prometheus.rst)")
+    return check, finding
 
 
-check_label.expects = "a check's name as its alerts' check label has it, e.g. maintenance"
+finding_name.expects = "CHECK/FINDING, e.g. maintenance/maintenance-active"
 
 
 # (title of the --help group, its options)
@@ -165,8 +174,8 @@ GROUPS = (
     )),
     ("Alertmanager (API v2 silences)", (
         arg("--alertmanager-url", metavar="URL",
-            help="Alertmanager, e.g. https://alertmanager.example.net:9093: a silence per "
-            "window, matching the node's label node and the checks below"),
+            help="Alertmanager, e.g. https://alertmanager.example.net:9093: per window a "
+            "silence of the node's alerts of each check below"),
         arg("--alertmanager-ca-file", metavar="FILE", type=optional_file,
             help="CA certificate to verify Alertmanager with (verification is always on)"),
         arg("--alertmanager-token-file", metavar="FILE", type=optional_file,
@@ -175,9 +184,9 @@ GROUPS = (
             "--alertmanager-password-file"),
         arg("--alertmanager-password-file", metavar="FILE", type=optional_file,
             help="file holding that user's password (never on the command line)"),
-        arg("--alertmanager-check", form="list", type=check_label, metavar="NAME",
-            help="alerts with this check label are silenced in a window (repeatable; "
-            "default: maintenance)"),
+        arg("--alertmanager-finding", form="list", type=finding_name, metavar="CHECK/FINDING",
+            help="the alerts of this finding are silenced in a window (repeatable; default: "
+            "%s)" % ", ".join("/".join(pair) for pair in DEFAULT_SILENCED)),
     )),
 )
 ARGS = {option.dest: option for _, group in GROUPS for option in group}

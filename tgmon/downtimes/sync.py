@@ -19,7 +19,7 @@ from ..state.model import NodeFailure
 from ..options import http_settings
 from ..sources.nodes import configured_nodes, node_name, read_each
 from .plan import PlanSettings, plan, zone_of
-from .options import DEFAULT_SERVICE_COMMANDS
+from .options import DEFAULT_SERVICE_COMMANDS, DEFAULT_SILENCED
 from .wanted import COMMENT_PREFIX, begun_now, changes, wanted_downtimes
 
 DONE = {"add": "added", "remove": "removed"}
@@ -116,8 +116,9 @@ def make_cores(opts, warn):
         from ..cores.alertmanager import Alertmanager, AlertmanagerSettings
         cores.append(Alertmanager(AlertmanagerSettings(
             opts.alertmanager_url, opts.alertmanager_ca_file, opts.alertmanager_token_file,
-            opts.alertmanager_user, opts.alertmanager_password_file, opts.alertmanager_check,
-            http_settings(opts)), lambda text: warn("%s: %s" % (Alertmanager.name, text))))
+            opts.alertmanager_user, opts.alertmanager_password_file,
+            opts.alertmanager_finding or DEFAULT_SILENCED, http_settings(opts)),
+            lambda text: warn("%s: %s" % (Alertmanager.name, text))))
     return cores
 
 
@@ -196,8 +197,8 @@ def words(exc):
 
 def describe(downtime, core):
     if getattr(core, "silences", False):
-        return "silence of %s%s (%s)" % (downtime.host, core.separator + downtime.service
-                                         if downtime.service else "", downtime.comment)
+        return "silence of %s %s alerts (%s)" % (downtime.host, downtime.service,
+                                                 downtime.comment)
     target = downtime.host + (core.separator + downtime.service if downtime.service else "")
     kind = "service" if downtime.service else "host"
     return "%s downtime %s (%s)" % (kind, target, downtime.comment)
