@@ -3,7 +3,10 @@
     tgmon validate DIR            read DIR as a check would; exit 0 valid, 2 not
     tgmon refresh DIR             move DIR's instants so that it was generated now
                                   (the weekly schedule as written; --move-schedule)
-    tgmon serve --state-dir DIR   read-only HTTP(S) exporter: GET /v1/status, /healthz
+    tgmon serve --state-dir DIR   read-only HTTP(S) exporter: GET /v1/status, /metrics,
+                                  /healthz
+    tgmon textfile --output F.prom  the metrics of /metrics for node_exporter's textfile
+                                  collector, written atomically
     tgmon example list            names of the example states
     tgmon example write NAME DIR  write example NAME into DIR (new or empty), fresh as of now
     tgmon example write-all DIR   write every example at its fixed instant into DIR/NAME
@@ -79,6 +82,7 @@ def _parser():
     serve.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
                        help="state dir to serve (default: %s)" % DEFAULT_STATE_DIR)
     add_serve_arguments(serve)
+    add_textfile_parser(sub)
     example = sub.add_parser("example", help="write the example states")
     ex_sub = example.add_subparsers(dest="action", required=True)
     ex_sub.add_parser("list", help="list the example names")
@@ -100,6 +104,46 @@ def _parser():
                    help="downtimes sync: each node's planned maintenance and scheduled update "
                         "as downtimes in Icinga 2 and Nagios (tgmon downtimes sync --help)")
     return parser
+
+
+def add_textfile_parser(sub):
+    from .metrics.textfile import DEFAULT_TIMEOUT
+    from .options import doc_path
+    textfile = sub.add_parser(
+        "textfile", help="write the metrics of GET /metrics into a file for node_exporter's "
+        "textfile collector (%s)" % doc_path("prometheus.rst"),
+        description="Reads the state dir once, judges it as tgmon serve's /metrics does and "
+        "replaces FILE atomically (never through a link, never in a dir other users may "
+        "write). A state that cannot be read is written as tgmon_up 0 with its cause, with "
+        "a warning on stderr (exit 0). Exit 2: FILE not written, one line naming the cause "
+        "and the fix.")
+    textfile.add_argument("--state-dir", default=DEFAULT_STATE_DIR, metavar="DIR",
+                          help="the state dir (default: %s)" % DEFAULT_STATE_DIR)
+    textfile.add_argument("--output", required=True, metavar="FILE",
+                          help="the file to write, ending in .prom, e.g. "
+                               "/var/lib/prometheus/node-exporter/tgmon.prom")
+    textfile.add_argument("-t", "--timeout", type=_seconds, default=DEFAULT_TIMEOUT,
+                          metavar="SECONDS", help="give up reading the state after this "
+                          "long and write that as the cause (default: %d)" % DEFAULT_TIMEOUT)
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("the value is not a number") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("the value must be more than 0 and at most 3600")
+    return value
+
+
+def _textfile(args):
+    from .metrics.textfile import write_textfile
+    from .timeutil import utcnow
+    view = write_textfile(args.state_dir, args.output, utcnow(), args.timeout)
+    if view.cause is not None:
+        _say("tgmon: warning: %s written as tgmon_up 0: %s" % (args.output, view.cause))
+    return 0
 
 
 def add_state_parser(sub):
@@ -215,6 +259,8 @@ def _main(argv):
         if args.command == "serve":
             from .server.exporter import StateDirApp, serve_from_arguments
             return serve_from_arguments(StateDirApp(args.state_dir), args)
+        if args.command == "textfile":
+            return _textfile(args)
         if args.command == "refresh":
             return _refresh(args.state_dir, args.move_schedule)
         if args.command == "example":

@@ -5,7 +5,11 @@ and the checks' declarations (tgmon/checks/registry.py).
     python tools/prometheus.py --check  exit 1 if one is out of date
 
 Writes the metric list in docs/prometheus.rst (between '.. BEGIN METRICS' and
-'.. END METRICS').
+'.. END METRICS') and the alert rules prometheus/tgmon-rules.yml: one rule per
+finding of every check of one node (its runbook anchor), on
+tgmon_finding_status, the severity the value the judge gave (so a condition's is
+its default severity), the texts from the check's declaration and its runbook
+entry (docs/checks/), runbook_url pointing there.
 """
 
 import os
@@ -15,11 +19,27 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+from tgmon.checks.runbook import anchor_url  # noqa: E402
+from tgmon.metrics.collect import NODE_CHECKS  # noqa: E402
 from tgmon.metrics.registry import BASE_LABELS, METRICS  # noqa: E402
+from tgmon.render.nagios import NOTIFICATION_SAFE  # noqa: E402
+from tgmon.safeio.text import sanitize  # noqa: E402
+from tgmon.verdict import STATUS_NAMES  # noqa: E402
 from generated import sync  # noqa: E402
 
 DOC = os.path.join(ROOT, "docs", "prometheus.rst")
+RULES = os.path.join(ROOT, "prometheus", "tgmon-rules.yml")
+GROUP = "tgmon"
+# the node an alert is about; the scrape target when the state could not be read
+NODE = "{{ or $labels.node $labels.instance }}"
+# the judge's value as the severity label: a condition's default severity, or what
+# an age or count threshold gave (WARNING or CRITICAL)
+SEVERITY = ("{{ if eq $value 1.0 }}warning{{ else if eq $value 2.0 }}critical"
+            "{{ else }}unknown{{ end }}")
+# a rule id in a condition's words: "(R9)" or ", R8)" in "(..., R8)"
+RULE_ID = re.compile(r"\s*\(R\d+\)|,\s*R\d+(?=\))")
 METRICS_BLOCK = re.compile(r"^\.\. BEGIN METRICS\n.*?^\.\. END METRICS$", re.S | re.M)
+ALERTS_BLOCK = re.compile(r"^\.\. BEGIN ALERTS\n.*?^\.\. END ALERTS$", re.S | re.M)
 
 
 def metrics_list():
@@ -32,18 +52,100 @@ def metrics_list():
     return "\n".join(lines) + "\n"
 
 
+def alerts_table():
+    """The table of the alert rules: name, finding, default severity."""
+    rows = [("alert", "fires when (severity)")]
+    for definition, finding, title in findings():
+        default = {c.name: c.default for c in definition.conditions}.get(finding)
+        rows.append(("``%s``" % alert_name(finding), "%s (%s)" % (
+            title, STATUS_NAMES[default].lower() if default is not None
+            else "by the check's threshold")))
+    widths = [max(len(row[column]) for row in rows) for column in (0, 1)]
+    rule = "  ".join("=" * width for width in widths)
+    lines = [rule, "  ".join(c.ljust(w) for c, w in zip(rows[0], widths)).rstrip(), rule]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows[1:]]
+    return "\n".join(lines + [rule]) + "\n"
+
+
 def docs_page():
     with open(DOC, encoding="utf-8") as handle:
         text = handle.read()
-    if not METRICS_BLOCK.search(text):
-        raise SystemExit("docs/prometheus.rst has no '.. BEGIN METRICS' / '.. END METRICS' "
-                         "block - add an empty one where the metric list belongs")
-    block = ".. BEGIN METRICS\n\n%s\n.. END METRICS" % metrics_list()
-    return METRICS_BLOCK.sub(lambda m: block, text)
+    for block, name, make in ((METRICS_BLOCK, "METRICS", metrics_list),
+                              (ALERTS_BLOCK, "ALERTS", alerts_table)):
+        if not block.search(text):
+            raise SystemExit("docs/prometheus.rst has no '.. BEGIN %s' / '.. END %s' block - "
+                             "add an empty one where it belongs" % (name, name))
+        made = ".. BEGIN %s\n\n%s\n.. END %s" % (name, make(), name)
+        text = block.sub(lambda m, made=made: made, text)
+    return text
+
+
+def alert_name(finding):
+    """'TgmonUpdateLock' for the finding update-lock."""
+    return "Tgmon" + "".join(part.capitalize() for part in finding.split("-"))
+
+
+def alert_text(text):
+    """Annotation text as the checks word theirs: one line, no rule id, none of the
+    characters a notification must not carry."""
+    return sanitize(RULE_ID.sub("", text)).replace("``", "").translate(NOTIFICATION_SAFE)
+
+
+def runbook_entry(prog, anchor):
+    """(title, Do now) of a finding's runbook entry on its check's page."""
+    with open(os.path.join(ROOT, "docs", "checks", prog + ".rst"), encoding="utf-8") as handle:
+        page = handle.read()
+    entry = re.search(r"^\.\. _%s:\n\n%s: ([^\n]+)\n~+\n(.*?)(?=^\.\. _|\Z)"
+                      % (re.escape(anchor), re.escape(anchor)), page, re.S | re.M)
+    if entry is None:
+        raise SystemExit("docs/checks/%s.rst has no runbook entry %s - write it first "
+                         "(HACKING.rst, Adding a check)" % (prog, anchor))
+    do_now = re.search(r"^Do now\n((?:    .*\n)+)", entry.group(2), re.M)
+    return entry.group(1), " ".join(do_now.group(1).split()) if do_now else ""
+
+
+def findings():
+    """(definition, finding, runbook title) of every finding of each check of one node."""
+    return [(definition, finding, runbook_entry(definition.prog, finding)[0])
+            for definition in NODE_CHECKS if definition.scope != "all-in-one"   # its aspects'
+            for finding in definition.runbook_ids]
+
+
+def rules():
+    """Every alert rule: one per finding of each check of one node."""
+    found, names = [], set()
+    for definition, finding, title in findings():
+        when = {c.name: c.when for c in definition.conditions}
+        do_now = runbook_entry(definition.prog, finding)[1]
+        name = alert_name(finding)
+        if name in names:
+            raise SystemExit("two findings make the alert %s: rename one" % name)
+        names.add(name)
+        found.append({
+            "alert": name,
+            "expr": 'tgmon_finding_status{check="%s",finding="%s"} > 0'
+                    % (definition.short_name, finding),
+            "labels": {"severity": SEVERITY},
+            "annotations": {
+                "summary": "%s: %s" % (NODE, alert_text(title)),
+                "description": alert_text("%s (%s): %s. Do now: %s" % (
+                    definition.name, definition.prog, when.get(finding, title), do_now)),
+                "runbook_url": anchor_url(None, definition.prog, finding)}})
+    return found
+
+
+def rules_file():
+    import yaml
+    head = ("# Prometheus alert rules for tgmon: one per finding of the checks, as the plugins\n"
+            "# judge (docs/prometheus.rst). Generated by make generate (tools/prometheus.py)\n"
+            "# from tgmon's checks and runbooks: do not edit. runbook_url points at the\n"
+            "# default docs URL (http://localhost/tgmon-docs): replace it with yours.\n")
+    return head + yaml.safe_dump({"groups": [{"name": GROUP, "rules": rules()}]},
+                                 sort_keys=False, width=1000, allow_unicode=True)
 
 
 def main(argv):
-    return sync({DOC: docs_page()}, argv, "make generate")
+    return sync({DOC: docs_page(), RULES: rules_file()}, argv, "make generate")
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ facts of a stale state are still there (its generated time shows its age).
 """
 
 from ..checks.registry import ALL_CHECKS
-from ..errors import SourceError
+from ..errors import SourceError, TgmonError
 from ..options import DEFAULT_MAX_AGE, default_settings
 from ..runtime import Result, evaluate
 from ..sources import Unreadable
@@ -30,6 +30,15 @@ def settings(definition):
     if definition.prog not in _settings:
         _settings[definition.prog] = default_settings(definition)
     return _settings[definition.prog]
+
+
+def view_of(read, now, source="-"):
+    """The Judged view of the state ``read()`` returns, or of the TgmonError it raises."""
+    try:
+        state = read()
+    except TgmonError as exc:
+        return unreadable(exc, now, source)
+    return judge(state, now, source)
 
 
 def judge(state, now, source="-"):

@@ -60,20 +60,14 @@ class StateDirApp:
     def metrics(self):
         """GET /metrics: the state's facts and the checks' verdicts (tgmon.metrics), judged
         now; a state that cannot be read is ``tgmon_up 0`` and its cause, never an error."""
-        from ..errors import TgmonError
         from ..metrics import collect
         from ..metrics.exposition import CONTENT_TYPE
         from ..sources.decode import state_of
         from ..state.layout import paths_for
         from ..timeutil import utcnow
-        now = utcnow()
         where = paths_for(self.state_dir).status
-        try:
-            state = self._read("metrics", lambda document, flags: state_of(
-                document, where, self.state_dir, flags))
-            view = collect.judge(state, now, self.state_dir)
-        except TgmonError as exc:
-            view = collect.unreadable(exc, now, self.state_dir)
+        view = collect.view_of(lambda: self._read("metrics", lambda document, flags: state_of(
+            document, where, self.state_dir, flags)), utcnow(), self.state_dir)
         return 200, collect.metrics_text(view).encode("utf-8"), {"Content-Type": CONTENT_TYPE}
 
     def _read(self, route, make):
