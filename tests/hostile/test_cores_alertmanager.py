@@ -13,14 +13,13 @@ import pytest
 
 from tgmon.cores.icinga import MAX_ANSWER, MAX_OBJECTS, MAX_RESULTS
 
-from remote.servers import BlackHole
-
 from .common import write
 from .fakealertmanager import FakeAlertmanager, silence_matchers
 from .harness import SECRETS
 from .syncrun import assert_lines, assert_safe, fresh_base, node, sync, window
 from .test_downtimes_api import after_body, filled, flood
-from .test_http_client import (Server, answer, drip_body, drip_headers, endless_chunks, raw,
+from .test_http_client import (Server, answer, black_hole, drip_body, drip_headers,
+                               endless_chunks, plain_to_tls, raw, refused, serve, tls_black_hole,
                                tls_context)
 
 pytestmark = pytest.mark.slow
@@ -42,30 +41,13 @@ def hostile(respond, tls=False):
     return setup
 
 
-def tls_without_our_ca(tmp, stack):
-    context, _ = tls_context(tmp, "good")
-    server = Server(after_body(answer("200 OK", b"[]")), context)
-    stack.append(server.close)
-    return ["--alertmanager-url", server.url("")]
-
-
-def plain_to_tls(tmp, stack):
-    context, ca = tls_context(tmp, "good")
-    server = Server(after_body(answer("200 OK", b"[]")), context)
-    stack.append(server.close)
-    return ["--alertmanager-url", "http://127.0.0.1:%d" % server.port]
-
-
-def black_hole(tmp, stack):
-    hole = BlackHole()
-    stack.append(hole.close)
-    return ["--alertmanager-url", "http://127.0.0.1:%d" % hole.port]
-
-
-def closed_port(tmp, stack):
-    hole = BlackHole()
-    hole.close()
-    return ["--alertmanager-url", "http://127.0.0.1:%d" % hole.port]
+def at_alertmanager(setup):
+    """One of test_http_client's hostile servers for --url, at --alertmanager-url."""
+    def adapted(tmp, stack):
+        argv = dict(zip(*[iter(setup(tmp, stack))] * 2))
+        return ["--alertmanager-url", argv["--url"].replace("/v1/status", "")] + (
+            ["--alertmanager-ca-file", argv["--ca-file"]] if "--ca-file" in argv else [])
+    return adapted
 
 
 HOSTILE = [
@@ -90,8 +72,9 @@ HOSTILE = [
      "without JSON"),
     ("drip_headers", hostile(drip_headers), "within -t"),
     ("drip_body", hostile(drip_body), "within -t"),
-    ("black_hole", black_hole, "within -t"),
-    ("closed_port", closed_port, "connection refused"),
+    ("black_hole", at_alertmanager(black_hole), "within -t"),
+    ("tls_black_hole", at_alertmanager(tls_black_hole), "within -t"),
+    ("closed_port", at_alertmanager(refused), "connection refused"),
     ("redirect", hostile(answer("302 Found", b"", extra="Location: https://evil.example/\r\n")),
      "redirects elsewhere (HTTP 302), tgmon follows none"),
     ("unauthorized", hostile(answer("401 Unauthorized", b"Unauthorized", "text/plain")),
@@ -103,8 +86,13 @@ HOSTILE = [
         "500 Internal Server Error",
         b'{"code": 500, "message": "boom\\u001b[2J; $(rm -rf /) \\n second line"}')),
      "answered HTTP 500 to the list of silences: boom"),
-    ("tls_unknown_ca", tls_without_our_ca, "TLS to Alertmanager at https://127.0.0.1:"),
-    ("plain_http_to_a_tls_port", plain_to_tls, "cannot reach Alertmanager"),
+    ("tls_unknown_ca", at_alertmanager(serve(answer("200 OK", b"[]"), "unknown_ca")),
+     "TLS to Alertmanager at https://127.0.0.1:"),
+    ("tls_expired", at_alertmanager(serve(answer("200 OK", b"[]"), "expired")),
+     "certificate expired - renew Alertmanager's certificate"),
+    ("tls_wrong_name", at_alertmanager(serve(answer("200 OK", b"[]"), "wrong_name")),
+     "host name or address not in the certificate"),
+    ("plain_http_to_a_tls_port", at_alertmanager(plain_to_tls), "cannot reach Alertmanager"),
 ]
 
 
