@@ -4,6 +4,7 @@ window that has begun is compared. The stand-ins that lie are in
 tests/hostile/test_cores_alertmanager.py, the real Alertmanager in tests/e2e."""
 
 import io
+import os
 
 import pytest
 
@@ -16,6 +17,8 @@ from tgmon.metrics.registry import BASE_LABELS, by_name
 from tgmon.downtimes.sync import describe
 from tgmon.downtimes.wanted import begun_now
 from tgmon.sources import HttpSettings
+
+from helpers import ROOT
 
 HTTP = HttpSettings(None, None, False, True, 0, None, 5)
 OWNER = Ownership("tgmon", "tgmon: ", frozenset({"tg1", "tg2"}))
@@ -184,3 +187,22 @@ def test_a_silence_is_described_as_one():
     assert describe(Downtime("tg1", "maintenance", 1, 2, "tgmon: x"), core()) == (
         "silence of tg1 maintenance alerts (tgmon: x)")
     assert iso(START) == "2026-11-30T07:25:06Z"
+
+
+def test_the_shipped_example_config_with_alertmanager(tmp_path):
+    """examples/downtimes.yml with its Alertmanager lines in use, and findings as a list:
+    the sync takes them as from the command line; a finding no check has is named."""
+    from tgmon.downtimes.command import parse
+    from tgmon.errors import UsageError
+    with open(os.path.join(ROOT, "examples", "downtimes.yml")) as handle:
+        text = handle.read().replace("  # alertmanager_", "  alertmanager_")
+    config = tmp_path / "downtimes.yml"
+    config.write_text(text + "  alertmanager_finding: [maintenance/maintenance-active]\n")
+    opts = parse(["--config", str(config)])
+    assert opts.alertmanager_url == "https://alertmanager.example.net:9093"
+    assert opts.alertmanager_token_file == "/etc/tgmon/alertmanager.token"
+    assert opts.alertmanager_finding == [("maintenance", "maintenance-active")]
+    config.write_text(text + "  alertmanager_finding: [maintenance/update-lock]\n")
+    with pytest.raises(UsageError) as error:
+        parse(["--config", str(config)])
+    assert "alertmanager_finding" in error.value.cause, error.value.cause
