@@ -206,3 +206,22 @@ def test_the_shipped_example_config_with_alertmanager(tmp_path):
     with pytest.raises(UsageError) as error:
         parse(["--config", str(config)])
     assert "alertmanager_finding" in error.value.cause, error.value.cause
+
+
+@pytest.mark.parametrize("downtime, author, words", [
+    (Downtime("tg\n1", "maintenance", 1, 2, "tgmon: x"), "tgmon", "node tg 1 holds a line break"),
+    (Downtime("tg1", "maintenance", 1, 2, "tgmon: x\u202e"), "tgmon",
+     "the comment tgmon: x holds the control character U+202E"),
+    (Downtime("tg1", "maintenance", 1, 2, "tgmon: x"), "tg\x1bmon", "the author"),
+    (Downtime("tg1", "maintenance", 1, 2, "tgmon: " + "x" * 2000), "tgmon",
+     "holds more than 1024 characters"),
+    (Downtime("tg1", "maintenance", 2, 2, "tgmon: x"), "tgmon", "ends before it starts"),
+    (Downtime("tg1", "update_lock", 1, 2, "tgmon: x"), "tgmon",
+     "no silence of tg1's update_lock alerts is configured"),
+])
+def test_a_field_that_could_shift_is_never_sent(downtime, author, words):
+    """Refused before any request (the URL answers nothing): one silence skipped."""
+    from tgmon.cores import Refused
+    with pytest.raises(Refused) as refused:
+        core().schedule(downtime, author)
+    assert words in refused.value.cause, refused.value.cause

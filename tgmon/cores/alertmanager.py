@@ -20,7 +20,7 @@ bounded in size and time (Icinga 2's bounds).
 
 Alertmanager starts a silence no earlier than when it is made (a window begun
 gets a silence from now on), so the sync compares a begun window by its end
-and comment (``silences`` = True; ``downtimes.wanted.comparable``).
+and comment (``silences`` = True; ``downtimes.wanted.begun_now``).
 """
 
 import json
@@ -56,13 +56,14 @@ AlertmanagerSettings = record("AlertmanagerSettings",
                               "url ca_file token_file user password_file findings http")
 
 
-def check_matcher_value(value, what):
-    """``value`` if a matcher may carry it; Refused naming it (sanitised) if not."""
+def check_field(value, what):
+    """``value`` if a silence may carry it (a matcher, its author, its comment);
+    Refused naming it (sanitised) if not."""
     bad = unsafe_character(value) if value else "nothing"
     if bad or len(value) > MAX_NAME:
         raise Refused("%s %s holds %s" % (what, sanitize(value)[:80] or "''",
                                           bad or "more than %d characters" % MAX_NAME),
-                      "give the node a name of one printable line")
+                      "only one printable line is sent: rename it")
     return value
 
 
@@ -174,14 +175,14 @@ class Alertmanager:
         if not downtime.end > downtime.start:
             raise Refused("a silence of %s that ends before it starts" % downtime.host,
                           "fix the window it came from")
-        node = check_matcher_value(downtime.host, "node")
-        comment = check_matcher_value(downtime.comment, "the comment of the silence of")
+        node = check_field(downtime.host, "node")
+        comment = check_field(downtime.comment, "the comment")
         if downtime.service not in self.matchers:
             raise Refused("no silence of %s's %s alerts is configured" % (
                 node, sanitize(str(downtime.service))[:80]), "see --alertmanager-finding")
         body = {"matchers": [matcher(NODE_LABEL, node)] + list(self.matchers[downtime.service]),
                 "startsAt": iso(downtime.start), "endsAt": iso(downtime.end),
-                "createdBy": check_matcher_value(author, "the author"), "comment": comment}
+                "createdBy": check_field(author, "the author"), "comment": comment}
         status, document = self._call("POST", API + "/silences", body)
         if status != 200 or not (isinstance(document, dict)
                                  and isinstance(document.get("silenceID"), str)):
