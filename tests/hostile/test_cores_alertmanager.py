@@ -319,3 +319,57 @@ def test_every_field_sent_is_one_printable_line(short_tmp, name, reason, code):
             m[k] for m in body["matchers"] for k in ("name", "value")]:
         assert text.isprintable() and "\n" not in text, body
     assert body["comment"].startswith("tgmon: planned maintenance of tg-node1, ")
+
+
+A, B = "PIECEA-7c1e", "PIECEB-93d0"      # the two halves of every secret
+SECRET = A + B
+
+
+def am_file(option, content, *more):
+    """--alertmanager-url at the stand-in, and ``option`` naming a file holding
+    ``content``."""
+    def args(tmp, url):
+        path = tmp / option.strip("-")
+        write(path, content, 0o600)
+        return ["--alertmanager-url", url, option, str(path)] + list(more)
+    return args
+
+
+def am_url(text):
+    return lambda tmp, url: ["--alertmanager-url", text]
+
+
+SECRETS_CASES = [
+    # (id, argv for the stand-in's URL, words of the one line)
+    ("url_with_user_and_password", am_url("https://tgmon:%s@am:9093" % SECRET),
+     "the URL https://***@am:9093 carries a user or password"),
+    ("url_with_a_query_token", am_url("https://am:9093/?token=%s" % SECRET),
+     "--alertmanager-url https://am:9093/?*** has a query or fragment"),
+    ("token_file_two_lines", am_file("--alertmanager-token-file", "%s\n%s\n" % (A, B)),
+     "must hold one token on one line"),
+    ("token_file_binary", am_file("--alertmanager-token-file",
+                                  b"\xff" + SECRET.encode() + b"\x00"), "is not ASCII text"),
+    ("password_file_two_lines", am_file("--alertmanager-password-file", "%s\n%s\n" % (A, B),
+                                        "--alertmanager-user", "sync"),
+     "must hold the password on one line"),
+    ("password_file_binary", am_file("--alertmanager-password-file",
+                                     b"\xff\xfe" + SECRET.encode(), "--alertmanager-user",
+                                     "sync"), "is not UTF-8 text"),
+    ("a_secret_over_plain_http", lambda tmp, url: am_file(
+        "--alertmanager-token-file", SECRET + "\n")(tmp, "http://am.example.net:9093"),
+     "the secret would cross the network in clear"),
+]
+
+
+@pytest.mark.parametrize("name, argv, words", SECRETS_CASES, ids=[c[0] for c in SECRETS_CASES])
+def test_no_piece_of_an_alertmanager_secret_is_ever_shown_or_sent(short_tmp, name, argv, words):
+    fresh_base()
+    fake = FakeAlertmanager(short_tmp)
+    try:
+        run = sync(["--node", node(short_tmp, "n/" + NODE)] + argv(short_tmp, fake.url()), 3)
+    finally:
+        fake.close()
+    assert run.code == 2, run
+    assert_safe(run, 3, secrets=(A, B, "7c1e", "93d0"))
+    assert_lines(run, [words])
+    assert fake.requests == [], run
