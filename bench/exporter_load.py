@@ -18,7 +18,7 @@ import statistics
 import threading
 import time
 
-REQUEST = b"GET /v1/status HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
+REQUEST = b"GET %s HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n"
 
 
 def _context():
@@ -28,14 +28,14 @@ def _context():
     return context
 
 
-def one_request(port, tls, context=None):
-    """Seconds for one request on a new connection (connect, TLS, answer)."""
+def one_request(port, tls, context=None, path="/v1/status"):
+    """Seconds for one request of ``path`` on a new connection (connect, TLS, answer)."""
     started = time.perf_counter()
     sock = socket.create_connection(("127.0.0.1", port), timeout=10)
     try:
         if tls:
             sock = (context or _context()).wrap_socket(sock)
-        sock.sendall(REQUEST)
+        sock.sendall(REQUEST % path.encode("ascii"))
         while sock.recv(65536):
             pass
     finally:
@@ -43,9 +43,9 @@ def one_request(port, tls, context=None):
     return time.perf_counter() - started
 
 
-def poll(port, tls, count=200):
+def poll(port, tls, count=200, path="/v1/status"):
     context = _context()
-    return [one_request(port, tls, context) for _ in range(count)]
+    return [one_request(port, tls, context, path) for _ in range(count)]
 
 
 def percentile(values, fraction):
@@ -138,12 +138,12 @@ def peak_rss_mb(pid):
     return 0.0
 
 
-def under_idle(port, tls, slow, count=300):
-    """Latencies of a polling client while ``count`` connections are held open."""
+def under_idle(port, tls, slow, count=300, path="/v1/status"):
+    """Latencies of a client polling ``path`` while ``count`` connections are held open."""
     release = hold_connections(port, count, slow)
     try:
         time.sleep(0.2)
-        return poll(port, tls)
+        return poll(port, tls, path=path)
     finally:
         release()
 

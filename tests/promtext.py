@@ -11,6 +11,7 @@ together, no series twice, no timestamps (tgmon writes none).
 
 import math
 import re
+import shutil
 from collections import namedtuple
 
 Sample = namedtuple("Sample", "name labels value")
@@ -152,3 +153,13 @@ def values(samples, name):
     base = ("node", "cluster", "role")
     return {frozenset((k, v) for k, v in s.labels.items() if k not in base): s.value
             for s in samples if s.name == name}
+
+
+def promtool():
+    """Prometheus' promtool (check and test rules, check metrics); a failure, not a
+    skip, where it is missing."""
+    import pytest
+    found = shutil.which("promtool")
+    if found is None:
+        pytest.fail("promtool is missing: apt-get install prometheus (.ci/run does)")
+    return found

@@ -186,3 +186,55 @@ def test_the_exporter_answers_metrics_from_the_state_dir(state_dir, short_tmp):
     cause, = values(samples, "tgmon_state_error_info")
     assert "status.json" in dict(cause)["cause"]
     assert all(set(s.labels) <= {"check", "finding", "cause"} for s in samples)
+
+
+# ---------------------------------------------------------------- what imports what
+PLUGIN_PROBE = """
+import io, sys
+from tgmon.checks.versions import DEFINITION
+from tgmon.runtime.plugin import run
+run(DEFINITION, sys.argv[1:], out=io.StringIO())
+print(sorted(m for m in sys.modules if m.startswith(("tgmon.metrics", "tgmon.server"))))
+"""
+METRICS_PROBE = """
+import sys
+from tgmon.server.exporter import StateDirApp
+assert StateDirApp(sys.argv[1]).route("/metrics")[0] == 200
+print(sorted(m for m in ("requests", "yaml", "tgmon.runtime.plugin", "tgmon.sources.http")
+             if m in sys.modules))
+"""
+# (nagiosplugin it does import: the hotfix check's -w/-c are its Range)
+
+
+def test_a_plugin_imports_no_metrics_and_metrics_no_plugin_libraries(state_dir):
+    import subprocess
+    import sys
+    path = state_dir(examples.build("healthy-single", utcnow().astimezone(examples.CET)))
+    for probe in (PLUGIN_PROBE, METRICS_PROBE):
+        argv = ["--state-dir", path] if probe is PLUGIN_PROBE else [path]
+        done = subprocess.run([sys.executable, "-c", probe] + argv, capture_output=True,
+                              text=True, timeout=60)
+        assert done.stdout.splitlines()[-1:] == ["[]"], done
+
+
+def test_promtool_reads_the_metrics_without_a_complaint():
+    import subprocess
+    from promtext import promtool
+    text = text_of(examples.build("update-locked-cluster-node"))
+    done = subprocess.run([promtool(), "check", "metrics"], input=text, capture_output=True,
+                          text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", ""), done
+
+
+def test_the_weekly_schedule_in_seconds_after_monday():
+    """healthy-single: download Tue 01:30-02:45, update Tue 03:00."""
+    samples = parse(text_of(examples.build("healthy-single")))
+    tuesday = 86400
+    assert values(samples, "tgmon_schedule_weekly_start_seconds") == {
+        frozenset({("schedule", "download")}): tuesday + 5400,
+        frozenset({("schedule", "update")}): tuesday + 10800}
+    assert values(samples, "tgmon_schedule_download_weekly_end_seconds") == {
+        frozenset(): tuesday + 9900}
+    assert values(samples, "tgmon_schedule_download_lead_seconds") == {frozenset(): 5400}
+    assert values(samples, "tgmon_schedule_active") == {
+        frozenset({("schedule", "download")}): 1, frozenset({("schedule", "update")}): 1}

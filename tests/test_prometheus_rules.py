@@ -5,7 +5,6 @@ variants that reach the findings no example does."""
 
 import os
 import re
-import shutil
 import subprocess
 import urllib.request
 
@@ -17,11 +16,11 @@ from tgmon.metrics.collect import NODE_CHECKS
 from tgmon.render.nagios import ILLEGAL_MACRO_CHARS
 from tgmon.state import examples
 from tgmon.state.layout import write_state
-from tgmon.state.model import Hotfix, Marker, Release, shift_times
+from tgmon.state.model import Hotfix, Marker, Release, UpdateRun, shift_times
 from tgmon.timeutil import utcnow
 
-from helpers import DAY, HOUR, NOW, ROOT
-from promtext import parse
+from helpers import DAY, HOUR, MINUTE, NOW, ROOT
+from promtext import parse, promtool
 from remote.servers import Exporter
 
 RULES = os.path.join(ROOT, "prometheus", "tgmon-rules.yml")
@@ -29,23 +28,18 @@ JUDGING = [d for d in NODE_CHECKS if d.scope != "all-in-one"]
 INSTANCE = "tg1.example.net:9740"     # what Prometheus adds as the scrape target
 
 
-def promtool():
-    found = shutil.which("promtool")
-    if found is None:
-        pytest.fail("promtool is missing: apt-get install prometheus (.ci/run does)")
-    return found
-
-
-def loaded_rules():
+def loaded_rules(group=0):
+    """The rules of the node group (0) or of the cluster group (1)."""
     with open(RULES, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["groups"][0]["rules"]
+        return yaml.safe_load(handle)["groups"][group]["rules"]
 
 
 def test_promtool_checks_the_rules():
     done = subprocess.run([promtool(), "check", "rules", RULES], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: %d rules found" % len(loaded_rules()) in done.stdout
+    assert "SUCCESS: %d rules found" % (len(loaded_rules()) + len(loaded_rules(1))) \
+        in done.stdout
 
 
 def test_one_rule_per_finding_of_every_check_of_a_node():
@@ -53,14 +47,18 @@ def test_one_rule_per_finding_of_every_check_of_a_node():
     wanted = [('tgmon_finding_status{check="%s",finding="%s"} > 0' % (d.short_name, f),
                anchor_url(None, d.prog, f)) for d in JUDGING for f in d.runbook_ids]
     assert found == wanted
-    names = [r["alert"] for r in loaded_rules()]
+    names = [r["alert"] for r in loaded_rules() + loaded_rules(1)]
     assert len(set(names)) == len(names)
+    assert [(r["alert"], r["labels"]["severity"]) for r in loaded_rules(1)] == [
+        ("TgmonClusterHalted", "critical"), ("TgmonTooManyUpdating", "critical")]
 
 
-@pytest.mark.parametrize("rule", loaded_rules(), ids=[r["alert"] for r in loaded_rules()])
+@pytest.mark.parametrize("rule", loaded_rules() + loaded_rules(1),
+                         ids=[r["alert"] for r in loaded_rules() + loaded_rules(1)])
 def test_the_alert_texts_read_as_the_checks_do(rule):
     summary = rule["annotations"]["summary"].replace(
-        "{{ or $labels.node $labels.instance }}", "n" * 63)
+        "{{ or $labels.node $labels.instance }}", "n" * 63).replace(
+        "{{ $labels.cluster }}", "c" * 63)
     assert len(summary) <= 160
     for text in (summary, rule["annotations"]["description"]):
         assert not set(text) & set(ILLEGAL_MACRO_CHARS), text
@@ -132,6 +130,33 @@ CASES = [
 ]
 
 
+def _cluster_node(name, running=False, locked=False):
+    """healthy-cluster-node named ``name`` of tgc-berlin (max_parallel_updates 1), its
+    update running or the update lock set."""
+    def build(now):
+        state = examples.build("healthy-cluster-node", now)
+        state = state._replace(node=state.node._replace(name=name))
+        if running:
+            state = state._replace(last_update_run=UpdateRun(
+                "scheduled", now - 10 * MINUTE, None, None, None))
+        if locked:
+            state = state._replace(flags=state.flags._replace(update_lock=Marker(
+                True, now - HOUR, ("scheduled update failed",))))
+        return state
+    return build
+
+
+# (id, the nodes of one cluster, {cluster alert: severity})
+CLUSTER_CASES = [
+    ("two_updating_max_1", [_cluster_node("tg-a", running=True),
+                            _cluster_node("tg-b", running=True)], {"TgmonTooManyUpdating": C}),
+    ("one_updating_max_1", [_cluster_node("tg-a", running=True), _cluster_node("tg-b")], {}),
+    ("one_locked", [_cluster_node("tg-a", locked=True), _cluster_node("tg-b")],
+     {"TgmonClusterHalted": C}),
+    ("healthy", [_cluster_node("tg-a"), _cluster_node("tg-b")], {}),
+]
+
+
 def _served(directory, case):
     """Put ``case``'s state into the served dir (garbage for None)."""
     name, build, _ = case
@@ -148,8 +173,10 @@ def scraped(tmp_path_factory):
     directory = str(tmp_path_factory.mktemp("served") / "state")
     exporter = Exporter("--state-dir", directory)
     found = {}
+    nodes = [("%s/%d" % (name, index), build, None) for name, builds, _ in CLUSTER_CASES
+             for index, build in enumerate(builds)]
     try:
-        for case in CASES:
+        for case in CASES + nodes:
             _served(directory, case)
             with urllib.request.urlopen(exporter.url("/metrics"), timeout=10) as answer:
                 assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
@@ -160,8 +187,8 @@ def scraped(tmp_path_factory):
     return found
 
 
-def _series(sample):
-    labels = dict(sample.labels, instance=INSTANCE, job="tgmon")
+def _series(sample, instance=INSTANCE):
+    labels = dict(sample.labels, instance=instance, job="tgmon")
     return "%s{%s}" % (sample.name, ",".join('%s="%s"' % (k, v.replace("\\", "\\\\").replace(
         '"', '\\"')) for k, v in sorted(labels.items())))
 
@@ -198,6 +225,16 @@ def _unit_tests(scraped, flip=None):
                                  "exp_alerts": _expected_alerts(rule, samples,
                                                                 expected.get(rule["alert"]))}
                                 for rule in loaded_rules()]})
+    for name, builds, alerts in CLUSTER_CASES:
+        series = [{"series": _series(s, "node%d:9740" % index), "values": "%r+0x5" % s.value}
+                  for index in range(len(builds)) for s in scraped["%s/%d" % (name, index)]]
+        tests.append({
+            "name": "cluster " + name, "interval": "1m", "input_series": series,
+            "alert_rule_test": [{"eval_time": "2m", "alertname": rule["alert"], "exp_alerts": [
+                {"exp_labels": {"cluster": "tgc-berlin", "severity": alerts[rule["alert"]]},
+                 "exp_annotations": dict(rule["annotations"], summary=rule["annotations"][
+                     "summary"].replace("{{ $labels.cluster }}", "tgc-berlin"))}]
+                if rule["alert"] in alerts else []} for rule in loaded_rules(1)]})
     return {"rule_files": [RULES], "evaluation_interval": "1m", "tests": tests}
 
 
@@ -209,8 +246,8 @@ def _promtool_test(tmp_path, document):
 
 
 def test_every_rule_fires_in_a_case():
-    fired = {alert for _, _, alerts in CASES for alert in alerts}
-    assert fired == {r["alert"] for r in loaded_rules()}
+    fired = {alert for _, _, alerts in CASES + CLUSTER_CASES for alert in alerts}
+    assert fired == {r["alert"] for r in loaded_rules() + loaded_rules(1)}
 
 
 @pytest.mark.slow

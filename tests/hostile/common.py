@@ -2,6 +2,7 @@
 
 import json
 import os
+from contextlib import contextmanager
 
 from tgmon.state import examples
 from tgmon.state.schema import to_document
@@ -69,3 +70,15 @@ def write(path, text, mode=0o644):
         handle.write(text if isinstance(text, bytes) else text.encode())
     os.chmod(path, mode)
     return str(path)
+
+
+@contextmanager
+def spoiled(setup, tmp):
+    """The argv a corpus case's ``setup(tmp, stack)`` gives; what it pushed on its
+    stack (a socket to close) is cleaned up after."""
+    stack = []
+    try:
+        yield setup(tmp, stack)
+    finally:
+        for cleanup in stack:
+            cleanup()

@@ -14,7 +14,7 @@ import pytest
 from tgmon.state import examples
 from tgmon.render.nagios import ILLEGAL_MACRO_CHARS, NAGIOS_REWRITES
 
-from .common import document, now, sparse, state_dir, status_dir
+from .common import document, now, sparse, spoiled, state_dir, status_dir
 from .harness import assert_clean, assert_unknown_line, run_plugin
 
 # the corpus runs every case as a real process: make test, not test-quick
@@ -238,13 +238,8 @@ UNKNOWN_CASES = [
 @pytest.mark.parametrize("name, classes, setup, cause", UNKNOWN_CASES,
                          ids=[c[0] for c in UNKNOWN_CASES])
 def test_state_file_is_unknown_with_its_cause(short_tmp, name, classes, setup, cause):
-    stack = []
-    try:
-        argv = setup(short_tmp, stack)
+    with spoiled(setup, short_tmp) as argv:
         run = run_plugin("check_versions", ["-t", str(TIMEOUT)] + argv)
-    finally:
-        for cleanup in stack:
-            cleanup()
     assert_unknown_line(run, "VERSIONS", cause, TIMEOUT)
 
 

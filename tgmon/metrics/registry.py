@@ -15,7 +15,7 @@ value)] for the metric's own labels; a ``view`` is the state as read
 Results (None where they could not judge).
 """
 
-from ..state.lifecycle import download_lead, week_seconds
+from ..state.lifecycle import WEEK_SECONDS, download_lead, download_length, week_seconds
 from ..state.model import record, releases_ahead, update_running
 
 # name: tgmon_...; kind: "gauge" (every metric here: a value that can go up and down);
@@ -107,6 +107,14 @@ def _schedule(getter):
         return [((name,), _number(getter(setting)))
                 for name, setting in zip(SCHEDULES, (schedule.download, schedule.update))]
     return samples
+
+
+def _download_end(state):
+    download = state.schedule.download
+    if download.end is None:
+        return None
+    return (week_seconds(download.weekday, download.start) + download_length(download)) \
+        % WEEK_SECONDS
 
 
 def _cluster(field):
@@ -228,6 +236,9 @@ METRICS = (
     Metric("tgmon_schedule_weekly_start_seconds", "gauge", "the scheduled start as seconds "
            "after Monday 00:00 of the node's local time", ("schedule",),
            _schedule(lambda setting: week_seconds(setting.weekday, setting.start))),
+    Metric("tgmon_schedule_download_weekly_end_seconds", "gauge", "the scheduled download's "
+           "end time (an unfinished download is aborted then) as seconds after Monday 00:00; "
+           "absent when it has none", (), _one(_download_end)),
     Metric("tgmon_schedule_download_lead_seconds", "gauge", "from the scheduled download's "
            "start to the scheduled update's start (1 h at least, 2 h recommended)", (),
            _one(lambda s: download_lead(s.schedule.download, s.schedule.update))),
