@@ -189,6 +189,13 @@ def test_prometheus_scrapes_judges_alerts_and_alertmanager_silences_the_plan():
             "%s (%s)" % pair for pair in fired)))
         wait_for(lambda: firing(prometheus, PLANNED) == {("TgmonMaintenanceActive", "warning")},
                  30, "tg-node1's maintenance alert, and only that")
+        # the fleet's rules: tg-node2's lock halts its cluster (tg-node1 comes from the
+        # other target; one query over both)
+        halted = wait_for(lambda: [a for a in prometheus.alerts() if a["state"] == "firing"
+                                   and "node" not in a["labels"]], 30, "the cluster's alert")
+        assert [(a["labels"]["alertname"], a["labels"]["severity"], a["labels"]["cluster"])
+                for a in halted] == [("TgmonClusterHalted", "critical", "tgc-berlin")], halted
+        report.append("alerts firing for its cluster: TgmonClusterHalted (critical)")
         wait_for(lambda: {(a["labels"]["alertname"], a["labels"]["severity"])
                           for a in am.alerts(node=LOCKED)} == expected, 60,
                  "the locked node's alerts in Alertmanager, all of them")
