@@ -7,8 +7,10 @@ without clustering (``--cluster.listen-address=``), so it needs no peers and
 opens no second port.
 """
 
+import base64
 import json
 import os
+import ssl
 import subprocess
 import urllib.error
 import urllib.parse
@@ -30,13 +32,15 @@ receivers:
 
 
 class Daemon:
-    """A daemon of the stack: started with ``args``, ready when ``ready_path`` is 200."""
+    """A daemon of the stack: started with ``args``, ready when ``ready_path`` is 200;
+    with ``web`` (a WebConfig) behind TLS and basic auth."""
 
     ready_path = "/-/ready"
 
-    def __init__(self, work, name, binary, args):
+    def __init__(self, work, name, binary, args, web=None):
         self.port = free_port()
-        self.base = "http://127.0.0.1:%d" % self.port
+        self.web = web
+        self.base = "%s://127.0.0.1:%d" % ("https" if web else "http", self.port)
         self.console_path = os.path.join(work.sub("console"), name + ".log")
         self.name = name
         with open(self.console_path, "wb") as console:
@@ -62,10 +66,16 @@ class Daemon:
         """(HTTP status, the JSON answer, or its bytes with raw)."""
         url = self.base + path + ("?" + urllib.parse.urlencode(query) if query else "")
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method, headers={
-            "Content-Type": "application/json"} if data else {})
+        headers = {"Content-Type": "application/json"} if data else {}
+        if self.web:
+            headers["Authorization"] = "Basic " + base64.b64encode(
+                ("%s:%s" % (self.web.user, self.web.password)).encode()).decode()
+        request = urllib.request.Request(url, data=data, method=method, headers=headers)
+        opener = _OPENER if not self.web else urllib.request.build_opener(
+            urllib.request.ProxyHandler({}), urllib.request.HTTPSHandler(
+                context=ssl.create_default_context(cafile=self.web.ca)))
         try:
-            with _OPENER.open(request, timeout=10) as answer:
+            with opener.open(request, timeout=10) as answer:
                 status, payload = answer.status, answer.read()
         except urllib.error.HTTPError as exc:
             status, payload = exc.code, exc.read()
@@ -82,8 +92,28 @@ class Daemon:
         return stop(self.process)
 
 
+class WebConfig:
+    """TLS (a certificate for 127.0.0.1 from a CA made here) and one basic-auth user,
+    as the exporter-toolkit's --web.config.file takes them (a bcrypt hash, htpasswd's)."""
+
+    def __init__(self, work, user, password):
+        from remote.servers import make_certificate
+        directory = work.sub("web")
+        self.ca, ca_key = os.path.join(directory, "ca.pem"), os.path.join(directory, "ca.key")
+        make_certificate(self.ca, ca_key, "tgmon e2e web CA", valid_days=(-1, 2))
+        cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+        make_certificate(cert, key, "127.0.0.1", ip="127.0.0.1", issuer=(self.ca, ca_key))
+        self.user, self.password = user, password
+        hashed = subprocess.run([need("htpasswd", "apache2-utils"), "-nbBC", "10", user,
+                                 password], capture_output=True, text=True, check=True,
+                                timeout=60).stdout.strip().split(":", 1)[1]
+        self.path = work.write("web/web.yml", "tls_server_config:\n  cert_file: %s\n"
+                               "  key_file: %s\nbasic_auth_users:\n  %s: '%s'\n"
+                               % (cert, key, user, hashed))
+
+
 class Alertmanager(Daemon):
-    def __init__(self, work):
+    def __init__(self, work, web=None):
         config = work.write("alertmanager/alertmanager.yml", ALERTMANAGER_CONFIG)
         super().__init__(work, "alertmanager", need("prometheus-alertmanager",
                                                      "prometheus-alertmanager"), [
@@ -91,7 +121,7 @@ class Alertmanager(Daemon):
             "--storage.path=" + work.sub("alertmanager", "data"),
             "--web.listen-address=127.0.0.1:%(port)d",
             "--cluster.listen-address=",
-        ])
+        ] + (["--web.config.file=" + web.path] if web else []), web)
 
     def silences(self):
         """{id: silence} of those not expired."""

@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from .cores import WorkDir, need_package
-from .promstack import Alertmanager
+from .cores import WorkDir, chown_to_daemon_user, need_package
+from .promstack import Alertmanager, WebConfig
 from .test_downtimes import Scenario, both_maintenances, sync
 
 pytestmark = pytest.mark.e2e
@@ -172,6 +172,49 @@ def test_an_alertmanager_that_is_gone_is_one_line_exit_2():
         assert code == 2 and len(err.splitlines()) == 1, (out, err)
         assert "cannot reach Alertmanager at %s: connection refused" % base in err, err
         assert "Alertmanager: failed" in out, out
+    finally:
+        if am is not None:
+            am.stop()
+        work.remove()
+
+
+def test_alertmanager_behind_tls_and_basic_auth():
+    """Alertmanager with a web config (TLS from a CA made here, a basic-auth user): the
+    sync verifies it with --alertmanager-ca-file and sends the password from its file;
+    a wrong password and a missing CA are one line each, exit 2, never the password."""
+    need_package()
+    work = WorkDir("tgmon-e2e-alertmanager-web-")
+    am = None
+    password = "am-secret-%d" % os.getpid()
+    try:
+        scenario = Scenario(work)
+        scenario.write("2026-11-17T11:59")
+        web = WebConfig(work, "tgmon-sync", password)
+        right = work.write("am.password", password + "\n", 0o600)
+        wrong = work.write("wrong.password", "not-it\n", 0o600)
+        work.readable()
+        for path in (right, wrong):
+            os.chmod(path, 0o600)
+            chown_to_daemon_user(path)
+        am = Alertmanager(work, web)
+        nodes = ["--node", scenario.dirs["tg-node1"], "--node", scenario.dirs["tg-node2"],
+                 "--lookahead", "12h", "--alertmanager-url", am.base, "--alertmanager-user",
+                 "tgmon-sync"]
+        code, out, err = sync(*(nodes + ["--alertmanager-ca-file", web.ca,
+                                         "--alertmanager-password-file", right]))
+        assert (code, err) == (0, ""), (out, err)
+        assert "Alertmanager: 2 added, 0 removed, 0 unchanged" in out, out
+        assert {node_of(s) for s in tgmons(am).values()} == {"tg-node1", "tg-node2"}
+
+        for extra, words in (
+                (["--alertmanager-ca-file", web.ca, "--alertmanager-password-file", wrong],
+                 "Alertmanager at %s refused access (HTTP 401)" % am.base),
+                (["--alertmanager-password-file", right],
+                 "TLS to Alertmanager at %s failed: " % am.base)):
+            code, out, err = sync(*(nodes + extra))
+            assert code == 2 and len(err.splitlines()) == 1 and words in err, (out, err)
+            assert password not in out + err
+        assert len(tgmons(am)) == 2
     finally:
         if am is not None:
             am.stop()
