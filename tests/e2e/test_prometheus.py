@@ -108,6 +108,19 @@ def firing(prometheus, node):
             if a["labels"].get("node") == node and a["state"] == "firing"}
 
 
+def series(samples, node):
+    """{(name, labels): value} of ``node``'s tgmon series in a parsed text."""
+    return {(s.name, frozenset(s.labels.items())): s.value for s in samples
+            if s.labels.get("node") == node}
+
+
+def stored(prometheus, node):
+    """The same, as Prometheus holds them (without the target's job and instance)."""
+    return {(labels.pop("__name__"), frozenset(
+        (k, v) for k, v in labels.items() if k not in ("job", "instance"))): value
+        for labels, value in prometheus.query('{__name__=~"tgmon_.+",node="%s"}' % node)}
+
+
 def expected_alerts(samples, node):
     """{(alertname, severity)} the shipped rules must fire for ``node``: one per finding
     whose status in the exporter's own answer is above 0."""
@@ -175,12 +188,14 @@ def test_prometheus_scrapes_judges_alerts_and_alertmanager_silences_the_plan():
         served = parse(direct.get(exporter.url("/metrics"), verify=ca[0], timeout=10,
                                   headers={"Authorization": "Bearer e2e-prometheus-%d"
                                            % os.getpid()}).text)
-        mine = {(s.name, frozenset(s.labels.items())): s.value for s in served
-                if s.labels.get("node") == LOCKED}
-        stored = {(labels.pop("__name__"), frozenset(
-            (k, v) for k, v in labels.items() if k not in ("job", "instance"))): value
-            for labels, value in prometheus.query('{__name__=~"tgmon_.+",node="%s"}' % LOCKED)}
-        assert stored == mine and len(mine) > 40, set(stored.items()) ^ set(mine.items())
+        locked = series(served, LOCKED)
+        assert stored(prometheus, LOCKED) == locked and len(locked) > 40, (
+            set(stored(prometheus, LOCKED).items()) ^ set(locked.items()))
+        # and every one of tg-node1's is what tgmon textfile wrote
+        with open(os.path.join(collector, "tgmon.prom")) as handle:
+            planned = series(parse(handle.read()), PLANNED)
+        assert stored(prometheus, PLANNED) == planned and len(planned) > 40, (
+            set(stored(prometheus, PLANNED).items()) ^ set(planned.items()))
 
         # the shipped rules fire what the checks say, and Alertmanager receives it
         expected = expected_alerts(served, LOCKED)
