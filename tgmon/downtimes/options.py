@@ -174,8 +174,8 @@ GROUPS = (
     )),
     ("Alertmanager (API v2 silences)", (
         arg("--alertmanager-url", metavar="URL",
-            help="Alertmanager, e.g. https://alertmanager.example.net:9093: per window a "
-            "silence of the node's alerts of each check below"),
+            help="Alertmanager, e.g. https://alertmanager.example.net:9093: per window and "
+            "check a silence of the node's alerts of the findings below"),
         arg("--alertmanager-ca-file", metavar="FILE", type=optional_file,
             help="CA certificate to verify Alertmanager with (verification is always on)"),
         arg("--alertmanager-token-file", metavar="FILE", type=optional_file,
