@@ -4,6 +4,8 @@
                 checked at the moment of writing, the bounded status.dat reader
     icinga.py   Icinga 2's REST API: auth, TLS, bounded answers, and the
                 client-side re-check of everything it answers
+    alertmanager.py  Alertmanager's API v2: tgmon's silences, their ownership
+                re-checked the same way
 
 A core's answers are input like any other: every object it names is checked
 here before tgmon acts on it or prints it, and only what is tgmon's (its

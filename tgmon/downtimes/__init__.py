@@ -12,6 +12,7 @@ the update lock, the versions check and the all-in-one check keep paging.
     sync.py     the run: nodes under their configured names, plan, each core
     command.py  the command line, the output and the exit code
 
-The cores themselves (Icinga 2's API, Nagios' command pipe and status.dat)
-are spoken to through tgmon.cores, written once for every tool that writes.
+The cores themselves (Icinga 2's API, Nagios' command pipe and status.dat,
+Alertmanager's silences) are spoken to through tgmon.cores, written once for
+every tool that writes.
 """

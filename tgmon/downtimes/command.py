@@ -32,10 +32,11 @@ def parse(argv):
         from ..config import apply_config
         from ..runtime.configure import catalogue
         apply_config(opts.config, catalogue(), SECTION, opts, given_dests(build_parser, argv))
-    if not opts.icinga_url and not opts.nagios_command_file:
+    if not (opts.icinga_url or opts.nagios_command_file or opts.alertmanager_url):
         raise UsageError("no monitoring core given",
-                         "give --icinga-url (with --icinga-user, --icinga-password-file) "
-                         "and/or --nagios-command-file with --nagios-status-file")
+                         "give --icinga-url (with --icinga-user, --icinga-password-file), "
+                         "--nagios-command-file with --nagios-status-file, and/or "
+                         "--alertmanager-url")
     return opts
 
 

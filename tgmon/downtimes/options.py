@@ -28,6 +28,10 @@ _AUTHOR = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 # of the plan. Icinga 2's CheckCommand is tgmon_maintenance; Nagios' sample
 # has a command per way of reaching the node.
 DEFAULT_SERVICE_COMMANDS = ("tgmon_maintenance", "tgmon_maintenance_url", "tgmon_maintenance_nrpe")
+# Alertmanager: the alerts a planned window explains - maintenance mode on, and VNC
+# login off for it (R14) - but not a maintenance only admin maint may end (R7) or
+# one that lasts too long: those are failures, and alert inside a window too
+DEFAULT_SILENCED = (("maintenance", "maintenance-active"), ("maintenance", "vnc-disabled"))
 
 
 def host_name_format(text):
@@ -87,6 +91,20 @@ def command_name(text):
 
 
 command_name.expects = "a check command name, e.g. tgmon_maintenance"
+
+
+def finding_name(text):
+    """CHECK/FINDING of a check's finding (its runbook id), as tgmon's alerts label it."""
+    from ..checks.registry import all_checks
+    check, _, finding = text.partition("/")
+    known = {d.short_name: d.runbook_ids for d in all_checks()}
+    if finding not in known.get(check, ()):
+        raise argparse.ArgumentTypeError("not a check's finding, e.g. maintenance/"
+                                         "maintenance-active (docs/prometheus.rst)")
+    return check, finding
+
+
+finding_name.expects = "CHECK/FINDING, e.g. maintenance/maintenance-active"
 
 
 # (title of the --help group, its options)
@@ -154,6 +172,22 @@ GROUPS = (
             help="also schedule host downtimes; Nagios then mutes every service of the host "
             "in the window, an update lock included"),
     )),
+    ("Alertmanager (API v2 silences)", (
+        arg("--alertmanager-url", metavar="URL",
+            help="Alertmanager, e.g. https://alertmanager.example.net:9093: per window and "
+            "check a silence of the node's alerts of the findings below"),
+        arg("--alertmanager-ca-file", metavar="FILE", type=optional_file,
+            help="CA certificate to verify Alertmanager with (verification is always on)"),
+        arg("--alertmanager-token-file", metavar="FILE", type=optional_file,
+            help="file holding a bearer token for Alertmanager (https:// or this host only)"),
+        arg("--alertmanager-user", metavar="USER", help="user for basic auth, with "
+            "--alertmanager-password-file"),
+        arg("--alertmanager-password-file", metavar="FILE", type=optional_file,
+            help="file holding that user's password (never on the command line)"),
+        arg("--alertmanager-finding", form="list", type=finding_name, metavar="CHECK/FINDING",
+            help="the alerts of this finding are silenced in a window (repeatable; default: "
+            "%s)" % ", ".join("/".join(pair) for pair in DEFAULT_SILENCED)),
+    )),
 )
 ARGS = {option.dest: option for _, group in GROUPS for option in group}
 
@@ -169,8 +203,9 @@ def build_parser():
     parser = _Parser(
         prog="tgmon downtimes sync",
         description="Turn each node's own plan (a maintenance admin maint planned, the next "
-                    "scheduled update run) into downtimes in Icinga 2 and/or Nagios; remove "
-                    "tgmon's downtimes whose window is gone. Planned is silent, failed is loud.",
+                    "scheduled update run) into downtimes in Icinga 2 and/or Nagios and "
+                    "silences in Alertmanager; remove tgmon's whose window is gone. Planned "
+                    "is silent, failed is loud.",
         epilog="Nodes: --node NAME=SOURCE or NAME SOURCE [TIMEZONE] lines in --cluster-file; "
                "a node gets downtimes only on the host it is configured as, and only if its "
                "state calls itself by that name. Exit 0: synced, nothing skipped; 1: something "

@@ -19,8 +19,8 @@ from ..state.model import NodeFailure
 from ..options import http_settings
 from ..sources.nodes import configured_nodes, node_name, read_each
 from .plan import PlanSettings, plan, zone_of
-from .options import DEFAULT_SERVICE_COMMANDS
-from .wanted import COMMENT_PREFIX, changes, wanted_downtimes
+from .options import DEFAULT_SERVICE_COMMANDS, DEFAULT_SILENCED
+from .wanted import COMMENT_PREFIX, begun_now, changes, wanted_downtimes
 
 DONE = {"add": "added", "remove": "removed"}
 
@@ -112,11 +112,21 @@ def make_cores(opts, warn):
         cores.append(NagiosCore(NagiosSettings(opts.nagios_command_file, opts.nagios_status_file,
                                                opts.nagios_host_downtime, opts.deadline),
                                 lambda text: warn("%s: %s" % (NagiosCore.name, text))))
+    if opts.alertmanager_url:
+        from ..cores.alertmanager import Alertmanager, AlertmanagerSettings
+        cores.append(Alertmanager(AlertmanagerSettings(
+            opts.alertmanager_url, opts.alertmanager_ca_file, opts.alertmanager_token_file,
+            opts.alertmanager_user, opts.alertmanager_password_file,
+            opts.alertmanager_finding or DEFAULT_SILENCED, http_settings(opts)),
+            lambda text: warn("%s: %s" % (Alertmanager.name, text))))
     return cores
 
 
 def sync_core(core, opts, states, windows, zones, report):
-    hosts = {s.node.name: opts.host_name_format.format(node=s.node.name) for s in states}
+    # Alertmanager's silences match the node's label, which is its name, not a host's
+    silences = getattr(core, "silences", False)
+    host_name = "{node}" if silences else opts.host_name_format
+    hosts = {s.node.name: host_name.format(node=s.node.name) for s in states}
     existing = core.hosts(set(hosts.values()))
     for node, host in sorted(hosts.items()):
         if host not in existing:
@@ -129,6 +139,8 @@ def sync_core(core, opts, states, windows, zones, report):
     found = core.downtimes(owner) if nodes else []
     wanted = wanted_downtimes([w for w in windows if w.node in nodes], zones, hosts.get,
                               services, host_downtime=core.host_downtime)
+    if silences:
+        wanted, found = begun_now(wanted, found, int(time.time()))
     todo = changes(wanted, found)
     if opts.dry_run:
         for item in todo.remove:
@@ -184,6 +196,9 @@ def words(exc):
 
 
 def describe(downtime, core):
+    if getattr(core, "silences", False):
+        return "silence of %s %s alerts (%s)" % (downtime.host, downtime.service,
+                                                 downtime.comment)
     target = downtime.host + (core.separator + downtime.service if downtime.service else "")
     kind = "service" if downtime.service else "host"
     return "%s downtime %s (%s)" % (kind, target, downtime.comment)

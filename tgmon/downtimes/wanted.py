@@ -73,6 +73,16 @@ def changes(wanted, found):
     return Changes(add, remove + tuple(duplicates), keep)
 
 
+def begun_now(wanted, found, now):
+    """Wanted and Found as a core holds them that begins nothing in the past
+    (Alertmanager starts a silence when it is made): a start before ``now`` is
+    ``now``, so a window begun is known by its end and comment."""
+    def begun(downtime):
+        return downtime._replace(start=now) if downtime.start < now else downtime
+    return (tuple(dict.fromkeys(begun(d) for d in wanted)),
+            [f._replace(downtime=begun(f.downtime)) for f in found])
+
+
 def _seconds(stamp, rounding):
     """Whole seconds since the epoch: a window's start rounded down, its end up, so
     the downtime covers all of it."""

@@ -1,4 +1,5 @@
-"""The exporter's bearer token, read from a file on both sides (never a command line)."""
+"""Secrets read from files, never from a command line: the exporter's bearer token (on
+both sides), a core's password."""
 
 from ..errors import UsageError
 from .files import read_option_file
@@ -19,3 +20,18 @@ def read_token(path, option="--token-file"):
         raise UsageError("%s %s must hold one token on one line" % (option, path),
                          "write just the token into it")
     return token
+
+
+def read_password(path, option):
+    """A password: one line of printable UTF-8 (spaces allowed). Errors name the file,
+    never its content."""
+    data = read_option_file(path, option, MAX_TOKEN, UsageError)
+    try:
+        password = data.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise UsageError("%s %s is not UTF-8 text" % (option, path),
+                         "write just the password into it") from None
+    if not password or not password.isprintable():
+        raise UsageError("%s %s must hold the password on one line" % (option, path),
+                         "write just the password into it")
+    return password
