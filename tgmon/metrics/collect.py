@@ -49,7 +49,7 @@ def judge(state, now, source="-"):
     except SourceError as exc:
         return _unjudged(state, None, Unreadable(source, exc.cause, exc.fix), now)
     return _judged(state, None, {d.short_name: evaluate(d, state, settings(d), now)
-                                 for d in NODE_CHECKS})
+                                 for d in NODE_CHECKS}, now)
 
 
 def unreadable(error, now, source="-"):
@@ -61,10 +61,10 @@ def _unjudged(state, cause, subject, now):
     """Every check UNKNOWN but check_reachable, which words ``subject`` (an Unreadable)."""
     return _judged(state, cause, {
         d.short_name: evaluate(d, subject, settings(d), now) if d.scope == "reachability"
-        else Result(UNKNOWN, subject.cause) for d in NODE_CHECKS})
+        else Result(UNKNOWN, subject.cause) for d in NODE_CHECKS}, now)
 
 
-def _judged(state, cause, results):
+def _judged(state, cause, results, now):
     """The view, with the status of every finding of each check that judged (0 for a
     finding it did not report); check_tightgate's are its aspects', so not again."""
     findings = []
@@ -78,7 +78,7 @@ def _judged(state, cause, results):
                 statuses[finding.condition] = max(statuses[finding.condition], finding.status)
         findings.extend(((definition.short_name, name), status)
                         for name, status in statuses.items())
-    return Judged(state, cause, results, tuple(findings))
+    return Judged(state, cause, results, tuple(findings), now)
 
 
 def families(view):
