@@ -96,3 +96,115 @@ def test_check_status_is_the_plugins_exit_code_through_every_scenario(tmp_path,
                         instant.isoformat(), offset, name, definition.prog)
                     compared.add((definition.short_name, code))
     assert len({code for _, code in compared}) >= 3      # not only OK: a real comparison
+
+
+# ---------------------------------------------------------------- the rules over time
+RULES = os.path.join(ROOT, "prometheus", "tgmon-rules.yml")
+TARGET = {"instance": "tg1.example.net:9740", "job": "tgmon"}
+TG1 = dict(TARGET, node="tg1", cluster="", role="single")
+NODE_SUMMARY = "{{ or $labels.node $labels.instance }}"
+
+
+def _rule(alert):
+    import yaml
+    with open(RULES, encoding="utf-8") as handle:
+        groups = yaml.safe_load(handle)["groups"]
+    return next(rule for group in groups for rule in group["rules"] if rule["alert"] == alert)
+
+
+def _series(name, labels, values_text):
+    return {"series": "%s{%s}" % (name, ",".join('%s="%s"' % item for item in sorted(
+        labels.items()))), "values": values_text}
+
+
+def _fired(alert, labels, named):
+    """The alert ``alert`` as promtool shows it: its labels but the empty ones, the
+    severity, and the annotations with the summary naming ``named``."""
+    rule = _rule(alert)
+    annotations = dict(rule["annotations"], summary=rule["annotations"]["summary"].replace(
+        NODE_SUMMARY, named))
+    return {"exp_labels": dict({k: v for k, v in labels.items() if v}, severity="critical"),
+            "exp_annotations": annotations}
+
+
+def _promtool_test(tmp_path, series, expected):
+    """promtool test rules: ``series`` every minute; ``expected`` [(eval time, alert,
+    [alerts])]; (exit code, output)."""
+    import subprocess
+    import yaml
+    from promtext import promtool
+    document = {"rule_files": [RULES], "evaluation_interval": "1m", "tests": [{
+        "interval": "1m", "input_series": series,
+        "alert_rule_test": [{"eval_time": at, "alertname": alert, "exp_alerts": alerts}
+                            for at, alert, alerts in expected]}]}
+    path = tmp_path / "test.yml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    done = subprocess.run([promtool(), "test", "rules", str(path)], capture_output=True,
+                          text=True, timeout=120)
+    return done.returncode, done.stdout + done.stderr
+
+
+LOCK = dict(TG1, check="update_lock", finding="update-lock")
+UNREACHABLE = dict(TG1, check="reachable", finding="unreachable")
+
+# (id, input series, [(eval time, alert, the alerts it fires then: [labels] or None)])
+OVER_TIME = [
+    ("one_scrape_blip_pages_nobody", [_series("tgmon_finding_status", LOCK, "0 2 0 0 0 0")],
+     [(at, "TgmonUpdateLock", []) for at in ("1m", "2m", "3m", "5m")]),
+    ("a_lock_held_fires_after_2m", [_series("tgmon_finding_status", LOCK, "0 2 2 2 2 2")],
+     [("2m", "TgmonUpdateLock", []), ("3m", "TgmonUpdateLock", [LOCK])]),
+    # a tgmon textfile written at 0 s that no timer rewrites: OK in it, and frozen
+    ("frozen_textfile_is_unreachable_past_max_age",
+     [_series("tgmon_state_generated_timestamp_seconds", TG1, "0x40"),
+      _series("tgmon_finding_status", UNREACHABLE, "0x40"),
+      _series("tgmon_check_status", dict(TG1, check="reachable"), "0x40")],
+     [("30m", "TgmonUnreachable", []), ("32m", "TgmonUnreachable", []),
+      ("33m", "TgmonUnreachable", [TG1])]),
+    # the exporter judged it stale itself: one alert, not two
+    ("stale_as_judged_fires_once",
+     [_series("tgmon_state_generated_timestamp_seconds", TG1, "0x40"),
+      _series("tgmon_finding_status", UNREACHABLE, "2x40")],
+     [("35m", "TgmonUnreachable", [UNREACHABLE])]),
+    # the exporter stops answering: Prometheus' up turns 0, tgmon's series go stale;
+    # another job's target that is down is none of tgmon's business
+    ("exporter_gone", [_series("up", TARGET, "1 1 1 0 0 0 0 0"),
+                       _series("tgmon_up", TARGET, "1 1 1 stale"),
+                       _series("up", {"instance": "db:9100", "job": "db"}, "0x8")],
+     [("4m", "TgmonUnreachable", []), ("6m", "TgmonUnreachable", [TARGET])]),
+]
+
+
+@pytest.mark.parametrize("name, series, expected", OVER_TIME, ids=[c[0] for c in OVER_TIME])
+def test_the_rules_over_time(tmp_path, name, series, expected):
+    code, output = _promtool_test(tmp_path, series, [
+        (at, alert, [_fired(alert, labels, labels.get("node") or labels["instance"])
+                     for labels in alerts]) for at, alert, alerts in expected])
+    assert code == 0, output[-3000:]
+
+
+def test_every_rule_waits_as_a_nagios_service_turns_hard():
+    import yaml
+    with open(RULES, encoding="utf-8") as handle:
+        groups = yaml.safe_load(handle)["groups"]
+    assert {rule.get("for") for group in groups for rule in group["rules"]} == {"2m"}
+
+
+def test_every_rule_selects_by_labels_the_registry_emits():
+    """A selector on a label or value no metric has would match nothing, for ever."""
+    import re
+    import yaml
+    from tgmon.metrics.registry import BASE_LABELS, FLAGS, by_name
+    emitted = {"check": {d.short_name for d in collect.NODE_CHECKS}, "flag": set(FLAGS),
+               "role": {"single", "cluster-node"},
+               "finding": {f for d in collect.NODE_CHECKS for f in d.runbook_ids}}
+    with open(RULES, encoding="utf-8") as handle:
+        groups = yaml.safe_load(handle)["groups"]
+    selected = 0
+    for rule in (rule for group in groups for rule in group["rules"]):
+        for name, matchers in re.findall(r"\b(tgmon_[a-z_]+)(?:\{([^}]*)\})?", rule["expr"]):
+            metric = by_name(name)
+            for label, value in re.findall(r'(\w+)="([^"]*)"', matchers):
+                assert label in BASE_LABELS + metric.labels, (rule["alert"], name, label)
+                assert value in emitted.get(label, {value}), (rule["alert"], label, value)
+                selected += 1
+    assert selected >= 2 * 20

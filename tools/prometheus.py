@@ -22,7 +22,8 @@ sys.path.insert(0, ROOT)
 
 from tgmon.checks import cluster_updates  # noqa: E402
 from tgmon.checks.runbook import anchor_url  # noqa: E402
-from tgmon.metrics.collect import NODE_CHECKS  # noqa: E402
+from tgmon.checks import reachable  # noqa: E402
+from tgmon.metrics.collect import MAX_AGE, NODE_CHECKS  # noqa: E402
 from tgmon.metrics.registry import BASE_LABELS, METRICS  # noqa: E402
 from tgmon.render.nagios import NOTIFICATION_SAFE  # noqa: E402
 from tgmon.safeio.text import sanitize  # noqa: E402
@@ -41,6 +42,18 @@ NODE = "{{ or $labels.node $labels.instance }}"
 # an age or count threshold gave (WARNING or CRITICAL)
 SEVERITY = ("{{ if eq $value 1.0 }}warning{{ else if eq $value 2.0 }}critical"
             "{{ else }}unknown{{ end }}")
+# how long a finding must hold before its alert fires: as long as the Nagios sample's
+# services take to turn HARD (3 attempts, retried every minute), so that what one
+# scrape or one evaluation shows (a node counted updating twice across two scrapes,
+# a state rewritten in place by hand) pages nobody
+FOR = "2m"
+# check_reachable's finding where the metrics cannot say it: a tgmon textfile that no
+# timer rewrites any more keeps its last verdict (OK, say) while its state grows older
+# than --max-age, as the plugin would judge it now; a target that served tgmon_up
+# within a day and no longer answers at all (its series are gone)
+UNREACHABLE_TOO = (" or on (node) (time() - tgmon_state_generated_timestamp_seconds > %d)"
+                   " * 0 + 2 or on (instance, job) ((up == 0) * 0 + 2 and on (instance, job)"
+                   " max_over_time(tgmon_up[1d]))" % MAX_AGE)
 # a rule id in a condition's words: "(R9)" or ", R8)" in "(..., R8)"
 RULE_ID = re.compile(r"\s*\(R\d+\)|,\s*R\d+(?=\))")
 METRICS_BLOCK = re.compile(r"^\.\. BEGIN METRICS\n.*?^\.\. END METRICS$", re.S | re.M)
@@ -128,10 +141,12 @@ def rules():
         if name in names:
             raise SystemExit("two findings make the alert %s: rename one" % name)
         names.add(name)
+        expr = 'tgmon_finding_status{check="%s",finding="%s"} > 0' % (definition.short_name,
+                                                                        finding)
+        if (definition, finding) == (reachable.DEFINITION, reachable.UNREACHABLE.name):
+            expr += UNREACHABLE_TOO
         found.append({
-            "alert": name,
-            "expr": 'tgmon_finding_status{check="%s",finding="%s"} > 0'
-                    % (definition.short_name, finding),
+            "alert": name, "expr": expr, "for": FOR,
             "labels": {"severity": SEVERITY},
             "annotations": {
                 "summary": "%s: %s" % (NODE, alert_text(title)),
@@ -163,7 +178,7 @@ def cluster_rules():
     for condition, expr in CLUSTER_RULES:
         title, do_now = runbook_entry(definition.prog, condition.name)
         found.append({
-            "alert": alert_name(condition.name), "expr": expr,
+            "alert": alert_name(condition.name), "expr": expr, "for": FOR,
             "labels": {"severity": STATUS_NAMES[condition.default].lower()},
             "annotations": {
                 "summary": "{{ $labels.cluster }}: %s" % alert_text(title),
