@@ -208,3 +208,32 @@ def test_every_rule_selects_by_labels_the_registry_emits():
                 assert value in emitted.get(label, {value}), (rule["alert"], label, value)
                 selected += 1
     assert selected >= 2 * 20
+
+
+# ---------------------------------------------------------------- /metrics on a hung mount
+def test_metrics_on_a_state_dir_that_hangs_is_tgmon_up_0_in_bounded_time(state_dir,
+                                                                         monkeypatch):
+    """The read gives up after READ_SECONDS with the cause; while it hangs, the next
+    scrapes wait their turn and give up too, none starts another stuck read."""
+    import threading
+    import time
+    import tgmon.sources.statedir as statedir
+    from tgmon.server.exporter import StateDirApp
+    app = StateDirApp(state_dir(examples.build("healthy-single")))
+    app.READ_SECONDS = 0.3
+    released, reads = threading.Event(), []
+    monkeypatch.setattr(statedir, "read_document", lambda paths: reads.append(1) or (
+        released.wait(10), 1 / 0))
+    try:
+        for _ in range(3):
+            started = time.monotonic()
+            status, body, _ = app.route("/metrics")
+            assert time.monotonic() - started < 0.3 + 1           # a hang guard
+            samples = parse(body.decode("utf-8"))
+            assert status == 200 and values(samples, "tgmon_up") == {frozenset(): 0}
+            cause, = values(samples, "tgmon_state_error_info")
+            assert dict(cause)["cause"] == ("reading the state dir %s took longer than 0.3 s"
+                                            % app.state_dir)
+        assert reads == [1]
+    finally:
+        released.set()

@@ -41,6 +41,24 @@ def view_of(read, now, source="-"):
     return judge(state, now, source)
 
 
+def overdue(state_dir, seconds):
+    """The cause when reading the state dir took longer than ``seconds``."""
+    return SourceError("reading the state dir %s took longer than %g s" % (state_dir, seconds),
+                       "check its file system (a hung mount?)")
+
+
+def within(read, seconds, state_dir, deadline=None):
+    """``read()`` if it ends within ``seconds`` (by ``deadline`` when given: what is
+    left of them), else ``overdue``: a hung mount is a cause, not a hang (the read
+    keeps its daemon thread until the kernel lets go)."""
+    import time
+    from ..safeio import bounded
+    try:
+        return bounded.call(read, deadline or time.monotonic() + seconds)
+    except bounded.Overdue:
+        raise overdue(state_dir, seconds) from None
+
+
 def judge(state, now, source="-"):
     """The Judged view of ``state`` at ``now``: every node check evaluated, or (stale,
     future) judged as not readable, as the plugins do."""
