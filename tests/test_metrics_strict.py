@@ -165,12 +165,19 @@ OVER_TIME = [
      [_series("tgmon_state_generated_timestamp_seconds", TG1, "0x40"),
       _series("tgmon_finding_status", UNREACHABLE, "2x40")],
      [("35m", "TgmonUnreachable", [UNREACHABLE])]),
-    # the exporter stops answering: Prometheus' up turns 0, tgmon's series go stale;
+    # the exporter stops answering (a reboot): Prometheus' up turns 0, tgmon's series go
+    # stale; the alert names the node it served last, so a silence on it holds;
     # another job's target that is down is none of tgmon's business
     ("exporter_gone", [_series("up", TARGET, "1 1 1 0 0 0 0 0"),
                        _series("tgmon_up", TARGET, "1 1 1 stale"),
+                       _series("tgmon_state_generated_timestamp_seconds", TG1,
+                               "1e10 1e10 1e10 stale"),
                        _series("up", {"instance": "db:9100", "job": "db"}, "0x8")],
-     [("4m", "TgmonUnreachable", []), ("6m", "TgmonUnreachable", [TARGET])]),
+     [("4m", "TgmonUnreachable", []), ("6m", "TgmonUnreachable", [TG1])]),
+    # one that never had a readable state: named by the target
+    ("exporter_gone_never_read", [_series("up", TARGET, "1 1 1 0 0 0 0 0"),
+                                  _series("tgmon_up", TARGET, "0 0 0 stale")],
+     [("6m", "TgmonUnreachable", [TARGET])]),
 ]
 
 

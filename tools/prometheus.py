@@ -50,10 +50,16 @@ FOR = "2m"
 # check_reachable's finding where the metrics cannot say it: a tgmon textfile that no
 # timer rewrites any more keeps its last verdict (OK, say) while its state grows older
 # than --max-age, as the plugin would judge it now; a target that served tgmon_up
-# within a day and no longer answers at all (its series are gone)
-UNREACHABLE_TOO = (" or on (node) (time() - tgmon_state_generated_timestamp_seconds > %d)"
-                   " * 0 + 2 or on (instance, job) ((up == 0) * 0 + 2 and on (instance, job)"
-                   " max_over_time(tgmon_up[1d]))" % MAX_AGE)
+# within a day and no longer answers at all (its series are gone), named by the node
+# it served last (so that a silence on the node holds while it reboots), else by itself
+GONE = "(up == 0) * 0 + 2"
+UNREACHABLE_TOO = (
+    " or on (node) (time() - tgmon_state_generated_timestamp_seconds > %d) * 0 + 2"
+    " or on (instance, job) (%s) * on (instance, job) group_left (node, cluster, role)"
+    " (0 * topk by (instance, job) (1, last_over_time(tgmon_state_generated_timestamp_seconds"
+    "[1d])) + 1)"
+    " or on (instance, job) (%s and on (instance, job) max_over_time(tgmon_up[1d]))"
+    % (MAX_AGE, GONE, GONE))
 # a rule id in a condition's words: "(R9)" or ", R8)" in "(..., R8)"
 RULE_ID = re.compile(r"\s*\(R\d+\)|,\s*R\d+(?=\))")
 METRICS_BLOCK = re.compile(r"^\.\. BEGIN METRICS\n.*?^\.\. END METRICS$", re.S | re.M)
