@@ -122,7 +122,7 @@ def _fired(alert, labels, named):
     severity, and the annotations with the summary naming ``named``."""
     rule = _rule(alert)
     annotations = dict(rule["annotations"], summary=rule["annotations"]["summary"].replace(
-        NODE_SUMMARY, named))
+        NODE_SUMMARY, named).replace("{{ $labels.cluster }}", named))
     return {"exp_labels": dict({k: v for k, v in labels.items() if v}, severity="critical"),
             "exp_annotations": annotations}
 
@@ -146,6 +146,7 @@ def _promtool_test(tmp_path, series, expected):
 
 LOCK = dict(TG1, check="update_lock", finding="update-lock")
 UNREACHABLE = dict(TG1, check="reachable", finding="unreachable")
+LOCKED_NODE = dict(TARGET, node="tg-a", cluster="tgc", role="cluster-node")
 
 # (id, input series, [(eval time, alert, the alerts it fires then: [labels] or None)])
 OVER_TIME = [
@@ -174,6 +175,14 @@ OVER_TIME = [
                                "1e10 1e10 1e10 stale"),
                        _series("up", {"instance": "db:9100", "job": "db"}, "0x8")],
      [("4m", "TgmonUnreachable", []), ("6m", "TgmonUnreachable", [TG1])]),
+    # a cluster node's textfile no timer rewrites: its lock counts while its state is
+    # fresh, then it is unreachable (TgmonUnreachable), no longer locked, as the plugin says
+    ("frozen_lock_stops_halting_the_cluster",
+     [_series("tgmon_state_generated_timestamp_seconds", LOCKED_NODE, "0x40"),
+      _series("tgmon_check_status", dict(LOCKED_NODE, check="reachable"), "0x40"),
+      _series("tgmon_flag_set", dict(LOCKED_NODE, flag="update_lock"), "1x40")],
+     [("3m", "TgmonClusterHalted", [{"cluster": "tgc"}]),
+      ("35m", "TgmonClusterHalted", [])]),
     # one that never had a readable state: named by the target
     ("exporter_gone_never_read", [_series("up", TARGET, "1 1 1 0 0 0 0 0"),
                                   _series("tgmon_up", TARGET, "0 0 0 stale")],
@@ -184,7 +193,8 @@ OVER_TIME = [
 @pytest.mark.parametrize("name, series, expected", OVER_TIME, ids=[c[0] for c in OVER_TIME])
 def test_the_rules_over_time(tmp_path, name, series, expected):
     code, output = _promtool_test(tmp_path, series, [
-        (at, alert, [_fired(alert, labels, labels.get("node") or labels["instance"])
+        (at, alert, [_fired(alert, labels, labels.get("node") or labels.get("instance")
+                            or labels["cluster"])
                      for labels in alerts]) for at, alert, alerts in expected])
     assert code == 0, output[-3000:]
 
@@ -244,3 +254,46 @@ def test_metrics_on_a_state_dir_that_hangs_is_tgmon_up_0_in_bounded_time(state_d
         assert reads == [1]
     finally:
         released.set()
+
+
+# ---------------------------------------------------------------- /metrics as scrapers ask
+# what Prometheus 2.42 sends: OpenMetrics first; tgmon answers the text format it also takes
+SCRAPE_ACCEPT = ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+                 "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1")
+
+
+def test_metrics_answers_a_scrapers_request_head_and_query_alike(state_dir):
+    import http.client
+    import subprocess
+    from promtext import promtool
+    from remote.servers import Exporter
+    from tgmon.metrics.exposition import CONTENT_TYPE
+    exporter = Exporter("--state-dir", _fresh_locked(state_dir))
+    answers = {}
+    try:
+        for method, target in (("GET", "/metrics"), ("HEAD", "/metrics"),
+                               ("GET", "/metrics?collect%5B%5D=tgmon&x=%00")):
+            connection = http.client.HTTPConnection("127.0.0.1", exporter.port, timeout=10)
+            connection.request(method, target, headers={"Accept": SCRAPE_ACCEPT,
+                                                        "Accept-Encoding": "gzip"})
+            answer = connection.getresponse()
+            answers[method, target] = (answer.status, answer.getheader("Content-Type"),
+                                       int(answer.getheader("Content-Length")), answer.read())
+            connection.close()
+    finally:
+        assert exporter.stop() == 0
+    status, kind, length, body = answers["GET", "/metrics"]
+    assert (status, kind, length) == (200, CONTENT_TYPE, len(body))
+    assert answers["HEAD", "/metrics"] == (200, CONTENT_TYPE, len(body), b"")
+    queried = answers["GET", "/metrics?collect%5B%5D=tgmon&x=%00"]
+    assert queried[:2] == (200, CONTENT_TYPE)
+    assert [s[:2] for s in parse(queried[3].decode())] == [s[:2] for s in parse(body.decode())]
+    done = subprocess.run([promtool(), "check", "metrics"], input=body.decode(),
+                          capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", ""), done
+
+
+def _fresh_locked(state_dir):
+    from tgmon.timeutil import utcnow
+    return state_dir(examples.build("update-locked-cluster-node",
+                                    utcnow().astimezone(examples.CET)))

@@ -133,18 +133,19 @@ CASES = [
 ]
 
 
-def _cluster_node(name, running=False, locked=False):
+def _cluster_node(name, running=False, locked=False, stale=False):
     """healthy-cluster-node named ``name`` of tgc-berlin (max_parallel_updates 1), its
-    update running or the update lock set."""
+    update running or the update lock set; ``stale``: written 2 h ago."""
     def build(now):
-        state = examples.build("healthy-cluster-node", now)
+        written = now - 2 * HOUR if stale else now
+        state = examples.build("healthy-cluster-node", written)
         state = state._replace(node=state.node._replace(name=name))
         if running:
             state = state._replace(last_update_run=UpdateRun(
-                "scheduled", now - 10 * MINUTE, None, None, None))
+                "scheduled", written - 10 * MINUTE, None, None, None))
         if locked:
             state = state._replace(flags=state.flags._replace(update_lock=Marker(
-                True, now - HOUR, ("scheduled update failed",))))
+                True, written - HOUR, ("scheduled update failed",))))
         return state
     return build
 
@@ -157,6 +158,11 @@ CLUSTER_CASES = [
     ("one_locked", [_cluster_node("tg-a", locked=True), _cluster_node("tg-b")],
      {"TgmonClusterHalted": C}),
     ("healthy", [_cluster_node("tg-a"), _cluster_node("tg-b")], {}),
+    # a stale node's facts are exported, but the cluster check counts it unreachable
+    ("stale_one_locked", [_cluster_node("tg-a", locked=True, stale=True),
+                          _cluster_node("tg-b")], {}),
+    ("two_updating_one_stale", [_cluster_node("tg-a", running=True, stale=True),
+                                _cluster_node("tg-b", running=True)], {}),
 ]
 
 

@@ -166,13 +166,19 @@ def rules():
 # conditions that one query over the fleet can tell, as PromQL (the cluster check
 # takes the lowest max_parallel_updates of the nodes, as min by does here). Its
 # schedule-collision (weekly windows) and unreachable (each node's TgmonUnreachable)
-# are left to the plugin.
+# are left to the plugin. Like the plugin they count only the nodes whose state is
+# judged now: a stale state's facts are still exported (its lock, its run that never
+# ended), but the plugin counts such a node unreachable, not locked or updating.
+JUDGED_NOW = (' and on (instance, job, node) tgmon_check_status{check="reachable"} == 0'
+              ' and on (instance, job, node) time() - tgmon_state_generated_timestamp_seconds'
+              ' <= %d' % MAX_AGE)
 CLUSTER_RULES = (
     (cluster_updates.HALTED, 'count by (cluster) (tgmon_flag_set{flag="update_lock",'
-                             'role="cluster-node"} == 1) > 0'),
+                             'role="cluster-node"} == 1%s) > 0' % JUDGED_NOW),
     (cluster_updates.TOO_MANY, 'count by (cluster) (tgmon_update_running{role="cluster-node"} '
-                               '== 1) > on (cluster) min by (cluster) '
-                               '(tgmon_cluster_max_parallel_updates{role="cluster-node"})'),
+                               '== 1%s) > on (cluster) min by (cluster) '
+                               '(tgmon_cluster_max_parallel_updates{role="cluster-node"}%s)'
+                               % (JUDGED_NOW, JUDGED_NOW)),
 )
 
 
