@@ -102,7 +102,7 @@ def test_check_status_is_the_plugins_exit_code_through_every_scenario(tmp_path,
 RULES = os.path.join(ROOT, "prometheus", "tgmon-rules.yml")
 TARGET = {"instance": "tg1.example.net:9740", "job": "tgmon"}
 TG1 = dict(TARGET, node="tg1", cluster="", role="single")
-NODE_SUMMARY = "{{ or $labels.node $labels.instance }}"
+NODE_TEMPLATE_START = "{{ or $labels.node $labels.instance"     # a node rule's summary
 
 
 def _rule(alert):
@@ -113,16 +113,19 @@ def _rule(alert):
 
 
 def _series(name, labels, values_text):
-    return {"series": "%s{%s}" % (name, ",".join('%s="%s"' % item for item in sorted(
-        labels.items()))), "values": values_text}
+    return {"series": "%s{%s}" % (name, ",".join('%s="%s"' % (label, value.replace(
+        "\\", "\\\\").replace('"', '\\"')) for label, value in sorted(labels.items()))),
+            "values": values_text}
 
 
 def _fired(alert, labels, named):
     """The alert ``alert`` as promtool shows it: its labels but the empty ones, the
     severity, and the annotations with the summary naming ``named``."""
     rule = _rule(alert)
-    annotations = dict(rule["annotations"], summary=rule["annotations"]["summary"].replace(
-        NODE_SUMMARY, named).replace("{{ $labels.cluster }}", named))
+    summary = rule["annotations"]["summary"].replace("{{ $labels.cluster }}", named)
+    if summary.startswith(NODE_TEMPLATE_START):
+        summary = named + summary[summary.index("}}: ") + 2:]
+    annotations = dict(rule["annotations"], summary=summary)
     return {"exp_labels": dict({k: v for k, v in labels.items() if v}, severity="critical"),
             "exp_annotations": annotations}
 
@@ -188,6 +191,24 @@ OVER_TIME = [
                                   _series("tgmon_up", TARGET, "0 0 0 stale")],
      [("6m", "TgmonUnreachable", [TARGET])]),
 ]
+
+
+# a node name as the schema lets it be (128 characters of any text) and as the
+# summary shows it: no character Nagios strips, at most 60 of it, within 160 in all
+HOSTILE_NODE = "tg'1\"<b>|$(id)&`~" + "\u00fc" * 130
+SHOWN_NODE = "tg1b(id)" + "\u00fc" * 52 + "..."
+
+
+def test_a_hostile_node_name_is_shown_notification_safe_and_short(tmp_path):
+    from tgmon.render.nagios import ILLEGAL_MACRO_CHARS
+    labels = dict(LOCK, node=HOSTILE_NODE)
+    expected = _fired("TgmonUpdateLock", labels, SHOWN_NODE)
+    summary = expected["exp_annotations"]["summary"]
+    assert len(summary) <= 160 and not set(summary) & set(ILLEGAL_MACRO_CHARS)
+    code, output = _promtool_test(tmp_path, [_series("tgmon_finding_status", labels,
+                                                     "2x5")],
+                                  [("3m", "TgmonUpdateLock", [expected])])
+    assert code == 0, output[-3000:]
 
 
 @pytest.mark.parametrize("name, series, expected", OVER_TIME, ids=[c[0] for c in OVER_TIME])

@@ -37,7 +37,11 @@ DASHBOARD = os.path.join(ROOT, "grafana", "tgmon-dashboard.json")
 GROUP = "tgmon"
 CLUSTER_GROUP = "tgmon-cluster"
 # the node an alert is about; the scrape target when the state could not be read
-NODE = "{{ or $labels.node $labels.instance }}"
+# (a node name is any text of up to 128 characters: shown as letters, digits and
+# harmless punctuation, at most 60 of them, so a summary stays notification-safe and
+# within 160 characters)
+NODE = ('{{ or $labels.node $labels.instance | reReplaceAll "[^\\\\pL\\\\pN ._:/@()+,;=-]" ""'
+        ' | reReplaceAll "^(.{60}).+" "${1}..." }}')
 # the judge's value as the severity label: a condition's default severity, or what
 # an age or count threshold gave (WARNING or CRITICAL)
 SEVERITY = ("{{ if eq $value 1.0 }}warning{{ else if eq $value 2.0 }}critical"
