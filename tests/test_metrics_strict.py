@@ -318,3 +318,32 @@ def _fresh_locked(state_dir):
     from tgmon.timeutil import utcnow
     return state_dir(examples.build("update-locked-cluster-node",
                                     utcnow().astimezone(examples.CET)))
+
+
+# ---------------------------------------------------------------- promtool on every output
+def _promtool_check_metrics(text):
+    import subprocess
+    from promtext import promtool
+    done = subprocess.run([promtool(), "check", "metrics"], input=text, capture_output=True,
+                          text=True, timeout=60)
+    return done.returncode, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("name", sorted(examples.EXAMPLES))
+def test_promtool_reads_every_example_fresh_stale_and_from_the_future(name):
+    for now in (NOW, NOW + DAY, NOW - DAY):
+        assert _promtool_check_metrics(text_of(examples.build(name), now)) == (0, ""), (name,
+                                                                                   now)
+
+
+@pytest.mark.slow
+def test_promtool_reads_metrics_of_every_hostile_state_dir(short_tmp):
+    from hostile.common import spoiled
+    from hostile.test_state_files import UNKNOWN_CASES
+    from tgmon.server.exporter import StateDirApp
+    for name, _, setup, _ in UNKNOWN_CASES:
+        case = short_tmp / name
+        case.mkdir()
+        with spoiled(setup, case) as argv:
+            body = StateDirApp(argv[argv.index("--state-dir") + 1]).route("/metrics")[1]
+        assert _promtool_check_metrics(body.decode("utf-8")) == (0, ""), name
