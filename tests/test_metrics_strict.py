@@ -347,3 +347,20 @@ def test_promtool_reads_metrics_of_every_hostile_state_dir(short_tmp):
         with spoiled(setup, case) as argv:
             body = StateDirApp(argv[argv.index("--state-dir") + 1]).route("/metrics")[1]
         assert _promtool_check_metrics(body.decode("utf-8")) == (0, ""), name
+
+
+def test_a_read_that_could_not_start_leaves_metrics_readable(state_dir, monkeypatch):
+    """No thread to be had (a process at its limit) fails that request only."""
+    import threading
+    import time
+    from tgmon.server.exporter import StateDirApp
+    app = StateDirApp(_fresh_locked(state_dir))
+    with monkeypatch.context() as patched:
+        patched.setattr(threading.Thread, "start", lambda self: (_ for _ in ()).throw(
+            RuntimeError("can't start new thread")))
+        with pytest.raises(RuntimeError):
+            app.route("/metrics")
+    started = time.monotonic()
+    samples = parse(app.route("/metrics")[1].decode("utf-8"))
+    assert values(samples, "tgmon_up") == {frozenset(): 1}
+    assert time.monotonic() - started < app.READ_SECONDS      # not held by the failed one

@@ -86,12 +86,20 @@ class StateDirApp:
         if not self._metrics_read.acquire(timeout=self.READ_SECONDS):
             raise collect.overdue(self.state_dir, self.READ_SECONDS)
 
+        started = []
+
         def locked():
+            started.append(True)
             try:
                 return read()
             finally:
                 self._metrics_read.release()
-        return collect.within(locked, self.READ_SECONDS, self.state_dir, deadline)
+        try:
+            return collect.within(locked, self.READ_SECONDS, self.state_dir, deadline)
+        except RuntimeError:
+            if not started:     # no thread to be had: the lock is no read's, free it
+                self._metrics_read.release()
+            raise
 
     def _read(self, route, make):
         """``make(document, flags)`` of the state as read now (one read of its files); kept
