@@ -150,6 +150,7 @@ def _promtool_test(tmp_path, series, expected):
 LOCK = dict(TG1, check="update_lock", finding="update-lock")
 UNREACHABLE = dict(TG1, check="reachable", finding="unreachable")
 LOCKED_NODE = dict(TARGET, node="tg-a", cluster="tgc", role="cluster-node")
+OTHER_TG1 = dict(TG1, instance="tg1.other.example.net:9100", job="node")
 
 # (id, input series, [(eval time, alert, the alerts it fires then: [labels] or None)])
 OVER_TIME = [
@@ -164,6 +165,15 @@ OVER_TIME = [
       _series("tgmon_check_status", dict(TG1, check="reachable"), "0x40")],
      [("30m", "TgmonUnreachable", []), ("32m", "TgmonUnreachable", []),
       ("33m", "TgmonUnreachable", [TG1])]),
+    # two nodes of one name behind two targets (two clusters' tg1): the one judged
+    # stale does not hide the other's frozen textfile
+    ("same_name_elsewhere_frozen",
+     [_series("tgmon_finding_status", UNREACHABLE, "2x40"),
+      _series("tgmon_state_generated_timestamp_seconds", TG1, "1e10x40"),
+      _series("tgmon_state_generated_timestamp_seconds", OTHER_TG1, "0x40"),
+      _series("tgmon_finding_status", dict(OTHER_TG1, check="reachable",
+                                           finding="unreachable"), "0x40")],
+     [("35m", "TgmonUnreachable", [UNREACHABLE, OTHER_TG1])]),
     # the exporter judged it stale itself: one alert, not two
     ("stale_as_judged_fires_once",
      [_series("tgmon_state_generated_timestamp_seconds", TG1, "0x40"),

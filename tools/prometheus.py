@@ -58,7 +58,8 @@ FOR = "2m"
 # it served last (so that a silence on the node holds while it reboots), else by itself
 GONE = "(up == 0) * 0 + 2"
 UNREACHABLE_TOO = (
-    " or on (node) (time() - tgmon_state_generated_timestamp_seconds > %d) * 0 + 2"
+    " or on (instance, job, node) (time() - tgmon_state_generated_timestamp_seconds > %d)"
+    " * 0 + 2"
     " or on (instance, job) (%s) * on (instance, job) group_left (node, cluster, role)"
     " (0 * topk by (instance, job) (1, last_over_time(tgmon_state_generated_timestamp_seconds"
     "[1d])) + 1)"
