@@ -44,7 +44,7 @@ def test_promtool_checks_the_rules():
 
 def test_one_rule_per_finding_of_every_check_of_a_node():
     # each on its finding first (TgmonUnreachable then also on a frozen textfile and a
-    # target gone: test_metrics_strict)
+    # target gone: test_rules_over_time)
     found = [(r["expr"].split(" or ", 1)[0], r["annotations"]["runbook_url"])
              for r in loaded_rules()]
     wanted = [('tgmon_finding_status{check="%s",finding="%s"} > 0' % (d.short_name, f),
