@@ -15,7 +15,7 @@ value)] for the metric's own labels; a ``view`` is the state as read
 Results (None where they could not judge).
 """
 
-from ..state.freshness import known_since
+from ..state.freshness import FUTURE_TOLERANCE, known_since
 from ..state.lifecycle import WEEK_SECONDS, download_lead, download_length, week_seconds
 from ..state.model import record, releases_ahead, update_running
 
@@ -195,7 +195,8 @@ METRICS = (
     Metric("tgmon_flag_set", "gauge", "1 while the marker is set, 0 while not: warn_flag "
            "(Update download failed), update_lock, reboot_required", ("flag",), _flags),
     Metric("tgmon_flag_set_timestamp_seconds", "gauge", "since when the marker is set; absent "
-           "while it is not (or its time lies in the future)", ("flag",), _flag_times),
+           "while it is not, or its time lies over %d s ahead (a wrong clock: since an "
+           "unknown time, as the checks say)" % FUTURE_TOLERANCE, ("flag",), _flag_times),
     # -- hotfixes
     Metric("tgmon_hotfixes_pending", "gauge", "hotfixes available and not installed", (),
            _one(lambda s: len(s.hotfixes.available))),
