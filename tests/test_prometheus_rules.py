@@ -45,11 +45,14 @@ def test_promtool_checks_the_rules():
 def test_one_rule_per_finding_of_every_check_of_a_node():
     # each on its finding first (TgmonUnreachable then also on a frozen textfile and a
     # target gone: test_rules_over_time)
-    found = [(r["expr"].split(" or ", 1)[0], r["annotations"]["runbook_url"])
+    first = re.compile(r'tgmon_finding_status\{check="([^"]+)",finding="([^",]+)"[^}]*\} > 0')
+    found = [(first.match(r["expr"]).groups(), r["annotations"]["runbook_url"])
              for r in loaded_rules()]
-    wanted = [('tgmon_finding_status{check="%s",finding="%s"} > 0' % (d.short_name, f),
-               anchor_url(None, d.prog, f)) for d in JUDGING for f in d.runbook_ids]
+    wanted = [((d.short_name, f), anchor_url(None, d.prog, f)) for d in JUDGING
+              for f in d.runbook_ids]
     assert found == wanted
+    assert sum(r["expr"] == 'tgmon_finding_status{check="%s",finding="%s"} > 0' % check
+               for r, (check, _) in zip(loaded_rules(), found)) == len(found) - 1
     names = [r["alert"] for r in loaded_rules() + loaded_rules(1)]
     assert len(set(names)) == len(names)
     assert [(r["alert"], r["labels"]["severity"]) for r in loaded_rules(1)] == [

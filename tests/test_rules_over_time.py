@@ -95,6 +95,14 @@ OVER_TIME = [
       _series("tgmon_finding_status", dict(OTHER_TG1, check="reachable",
                                            finding="unreachable"), "0x40")],
      [("35m", "TgmonUnreachable", [UNREACHABLE, OTHER_TG1])]),
+    # a state that turns unreadable: its metrics lose the node's labels (it is not
+    # known); the alert keeps the node it had, so a silence on the node holds
+    ("unreadable_keeps_the_last_node",
+     [_series("tgmon_state_generated_timestamp_seconds", TG1, "1e10 1e10 stale"),
+      _series("tgmon_finding_status", UNREACHABLE, "0 0 stale"),
+      _series("tgmon_finding_status", dict(TARGET, check="reachable", finding="unreachable"),
+              "_ _ 2x8")],
+     [("3m", "TgmonUnreachable", []), ("5m", "TgmonUnreachable", [UNREACHABLE])]),
     # the exporter judged it stale itself: one alert, not two
     ("stale_as_judged_fires_once",
      [_series("tgmon_state_generated_timestamp_seconds", TG1, "0x40"),

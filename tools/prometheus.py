@@ -51,20 +51,32 @@ SEVERITY = ("{{ if eq $value 1.0 }}warning{{ else if eq $value 2.0 }}critical"
 # scrape or one evaluation shows (a node counted updating twice across two scrapes,
 # a state rewritten in place by hand) pages nobody
 FOR = "2m"
-# check_reachable's finding where the metrics cannot say it: a tgmon textfile that no
-# timer rewrites any more keeps its last verdict (OK, say) while its state grows older
-# than --max-age, as the plugin would judge it now; a target that served tgmon_up
-# within a day and no longer answers at all (its series are gone), named by the node
-# it served last (so that a silence on the node holds while it reboots), else by itself
+# check_reachable's finding as the plugin would judge it now, also where the metrics
+# cannot say it: a tgmon textfile that no timer rewrites any more keeps its last
+# verdict (OK, say) while its state grows older than --max-age; a target that served
+# tgmon_up within a day and no longer answers at all (its series are gone). Where the
+# metrics have no node (a state that cannot be read, a target gone) the alert takes
+# the node its target served last within a day, so that it keeps its labels and a
+# silence on the node holds (a reboot in a planned window); else the target names it.
+FINDING = 'tgmon_finding_status{check="%s",finding="%s"%s} > 0'
+LAST_NODE = ("on (instance, job) group_left (node, cluster, role) (0 * topk by (instance, job)"
+             " (1, last_over_time(tgmon_state_generated_timestamp_seconds[1d])) + 1)")
 GONE = "(up == 0) * 0 + 2"
-UNREACHABLE_TOO = (
-    " or on (instance, job, node) (time() - tgmon_state_generated_timestamp_seconds > %d)"
-    " * 0 + 2"
-    " or on (instance, job) (%s) * on (instance, job) group_left (node, cluster, role)"
-    " (0 * topk by (instance, job) (1, last_over_time(tgmon_state_generated_timestamp_seconds"
-    "[1d])) + 1)"
-    " or on (instance, job) (%s and on (instance, job) max_over_time(tgmon_up[1d]))"
-    % (MAX_AGE, GONE, GONE))
+
+
+def unreachable_expr(check, finding):
+    """TgmonUnreachable's expression (see above), its finding first."""
+    unknown = FINDING % (check, finding, ',node=""')
+    return " or ".join((
+        FINDING % (check, finding, ',node!=""'),
+        "(%s) * %s" % (unknown, LAST_NODE),
+        "on (instance, job) %s" % unknown,
+        "on (instance, job, node) (time() - tgmon_state_generated_timestamp_seconds > %d)"
+        " * 0 + 2" % MAX_AGE,
+        "on (instance, job) (%s) * %s" % (GONE, LAST_NODE),
+        "on (instance, job) (%s and on (instance, job) max_over_time(tgmon_up[1d]))" % GONE))
+
+
 # a rule id in a condition's words: "(R9)" or ", R8)" in "(..., R8)"
 RULE_ID = re.compile(r"\s*\(R\d+\)|,\s*R\d+(?=\))")
 METRICS_BLOCK = re.compile(r"^\.\. BEGIN METRICS\n.*?^\.\. END METRICS$", re.S | re.M)
@@ -152,10 +164,9 @@ def rules():
         if name in names:
             raise SystemExit("two findings make the alert %s: rename one" % name)
         names.add(name)
-        expr = 'tgmon_finding_status{check="%s",finding="%s"} > 0' % (definition.short_name,
-                                                                        finding)
+        expr = FINDING % (definition.short_name, finding, "")
         if (definition, finding) == (reachable.DEFINITION, reachable.UNREACHABLE.name):
-            expr += UNREACHABLE_TOO
+            expr = unreachable_expr(definition.short_name, finding)
         found.append({
             "alert": name, "expr": expr, "for": FOR,
             "labels": {"severity": SEVERITY},
