@@ -137,3 +137,35 @@ def test_the_panels_count_what_the_examples_hold(tmp_path):
     done = subprocess.run([promtool(), "test", "rules", str(path)], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+
+
+def _promtool_expr_test(tmp_path, series, expected):
+    """promtool test rules of the dashboard's queries on ``series`` (name, labels, value)."""
+    rules = tmp_path / "queries.yml"
+    rules.write_text(yaml.safe_dump(_recording_rules()))
+    tests = {"rule_files": [str(rules)], "evaluation_interval": "1m", "tests": [{
+        "interval": "1m", "input_series": [{"series": "%s{%s}" % (name, ",".join(
+            '%s="%s"' % item for item in sorted(labels.items()))), "values": "%r+0x5" % value}
+            for name, labels, value in series],
+        "promql_expr_test": [{"expr": _record(title, ref), "eval_time": "2m", "exp_samples": [
+            {"labels": "%s{%s}" % (_record(title, ref), ",".join(
+                '%s="%s"' % item for item in sorted(labels.items()))), "value": value}
+            for labels, value in samples]} for title, ref, samples in expected]}]}
+    path = tmp_path / "queries.test.yml"
+    path.write_text(yaml.safe_dump(tests))
+    return subprocess.run([promtool(), "test", "rules", str(path)], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_the_cluster_limit_is_its_lowest_and_a_healthy_fleet_counts_0(tmp_path):
+    """As check_cluster_updates and TgmonTooManyUpdating take it: the lowest
+    max_parallel_updates of the cluster's nodes; no problem is 0, not "No data"."""
+    node = {"cluster": "tgc", "role": "cluster-node", "job": "tgmon"}
+    series = [("tgmon_cluster_max_parallel_updates", dict(node, node="a", instance="a"), 1),
+              ("tgmon_cluster_max_parallel_updates", dict(node, node="b", instance="b"), 3),
+              ("tgmon_check_status", dict(node, node="a", instance="a", check="tightgate"), 0),
+              ("tgmon_check_status", dict(node, node="b", instance="b", check="tightgate"), 0)]
+    done = _promtool_expr_test(tmp_path, series, [
+        ("Per cluster: nodes updating and locked", "C", [({"cluster": "tgc"}, 1)]),
+        ("Nodes with a problem", "A", [({}, 0)])])
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]

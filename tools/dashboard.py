@@ -63,7 +63,7 @@ def fleet_stats():
     by_name("tgmon_flag_set")
     return [
         stat("Nodes", "count(%s)" % state, 0, "nodes whose state was read", red=1e9),
-        stat("Nodes with a problem", "count(%s > 0)" % status, 4,
+        stat("Nodes with a problem", "count(%s > 0) or vector(0)" % status, 4,
              "nodes check_tightgate would not call OK"),
         stat("Update locks", "sum(%s)" % (flag % "update_lock"), 8,
              "nodes whose update lock is set: in a cluster no node updates"),
@@ -114,7 +114,8 @@ def cluster_panel():
     return panel("timeseries", "Per cluster: nodes updating and locked",
                  [target("sum by (cluster) (%s)" % running, "A", "{{cluster}} updating"),
                   target("sum by (cluster) (%s)" % locked, "B", "{{cluster}} locked"),
-                  target("max by (cluster) (%s)" % most, "C", "{{cluster}} max parallel")],
+                  # the lowest, as check_cluster_updates and TgmonTooManyUpdating take it
+                  target("min by (cluster) (%s)" % most, "C", "{{cluster}} max parallel")],
                  0, 14, 12, 8, "nodes of each cluster updating now and holding the update "
                  "lock (one halts the cluster), against the cluster's max_parallel_updates",
                  fieldConfig={"defaults": {"decimals": 0, "min": 0}, "overrides": []})

@@ -22,7 +22,8 @@ sys.path.insert(0, ROOT)
 
 from tgmon.checks import cluster_updates  # noqa: E402
 from tgmon.checks.runbook import anchor_url  # noqa: E402
-from tgmon.metrics.collect import NODE_CHECKS  # noqa: E402
+from tgmon.checks import reachable  # noqa: E402
+from tgmon.metrics.collect import MAX_AGE, NODE_CHECKS  # noqa: E402
 from tgmon.metrics.registry import BASE_LABELS, METRICS  # noqa: E402
 from tgmon.render.nagios import NOTIFICATION_SAFE  # noqa: E402
 from tgmon.safeio.text import sanitize  # noqa: E402
@@ -36,11 +37,46 @@ DASHBOARD = os.path.join(ROOT, "grafana", "tgmon-dashboard.json")
 GROUP = "tgmon"
 CLUSTER_GROUP = "tgmon-cluster"
 # the node an alert is about; the scrape target when the state could not be read
-NODE = "{{ or $labels.node $labels.instance }}"
+# (a node name is any text of up to 128 characters: shown as letters, digits and
+# harmless punctuation, at most 60 of them, so a summary stays notification-safe and
+# within 160 characters)
+NODE = ('{{ or $labels.node $labels.instance | reReplaceAll "[^\\\\pL\\\\pN ._:/@()+,;=-]" ""'
+        ' | reReplaceAll "^(.{60}).+" "${1}..." }}')
 # the judge's value as the severity label: a condition's default severity, or what
 # an age or count threshold gave (WARNING or CRITICAL)
 SEVERITY = ("{{ if eq $value 1.0 }}warning{{ else if eq $value 2.0 }}critical"
             "{{ else }}unknown{{ end }}")
+# how long a finding must hold before its alert fires: as long as the Nagios sample's
+# services take to turn HARD (3 attempts, retried every minute), so that what one
+# scrape or one evaluation shows (a node counted updating twice across two scrapes,
+# a state rewritten in place by hand) pages nobody
+FOR = "2m"
+# check_reachable's finding as the plugin would judge it now, also where the metrics
+# cannot say it: a tgmon textfile that no timer rewrites any more keeps its last
+# verdict (OK, say) while its state grows older than --max-age; a target that served
+# tgmon_up within a day and no longer answers at all (its series are gone). Where the
+# metrics have no node (a state that cannot be read, a target gone) the alert takes
+# the node its target served last within a day, so that it keeps its labels and a
+# silence on the node holds (a reboot in a planned window); else the target names it.
+FINDING = 'tgmon_finding_status{check="%s",finding="%s"%s} > 0'
+LAST_NODE = ("on (instance, job) group_left (node, cluster, role) (0 * topk by (instance, job)"
+             " (1, last_over_time(tgmon_state_generated_timestamp_seconds[1d])) + 1)")
+GONE = "(up == 0) * 0 + 2"
+
+
+def unreachable_expr(check, finding):
+    """TgmonUnreachable's expression (see above), its finding first."""
+    unknown = FINDING % (check, finding, ',node=""')
+    return " or ".join((
+        FINDING % (check, finding, ',node!=""'),
+        "(%s) * %s" % (unknown, LAST_NODE),
+        "on (instance, job) %s" % unknown,
+        "on (instance, job, node) (time() - tgmon_state_generated_timestamp_seconds > %d)"
+        " * 0 + 2" % MAX_AGE,
+        "on (instance, job) (%s) * %s" % (GONE, LAST_NODE),
+        "on (instance, job) (%s and on (instance, job) max_over_time(tgmon_up[1d]))" % GONE))
+
+
 # a rule id in a condition's words: "(R9)" or ", R8)" in "(..., R8)"
 RULE_ID = re.compile(r"\s*\(R\d+\)|,\s*R\d+(?=\))")
 METRICS_BLOCK = re.compile(r"^\.\. BEGIN METRICS\n.*?^\.\. END METRICS$", re.S | re.M)
@@ -128,10 +164,11 @@ def rules():
         if name in names:
             raise SystemExit("two findings make the alert %s: rename one" % name)
         names.add(name)
+        expr = FINDING % (definition.short_name, finding, "")
+        if (definition, finding) == (reachable.DEFINITION, reachable.UNREACHABLE.name):
+            expr = unreachable_expr(definition.short_name, finding)
         found.append({
-            "alert": name,
-            "expr": 'tgmon_finding_status{check="%s",finding="%s"} > 0'
-                    % (definition.short_name, finding),
+            "alert": name, "expr": expr, "for": FOR,
             "labels": {"severity": SEVERITY},
             "annotations": {
                 "summary": "%s: %s" % (NODE, alert_text(title)),
@@ -145,13 +182,19 @@ def rules():
 # conditions that one query over the fleet can tell, as PromQL (the cluster check
 # takes the lowest max_parallel_updates of the nodes, as min by does here). Its
 # schedule-collision (weekly windows) and unreachable (each node's TgmonUnreachable)
-# are left to the plugin.
+# are left to the plugin. Like the plugin they count only the nodes whose state is
+# judged now: a stale state's facts are still exported (its lock, its run that never
+# ended), but the plugin counts such a node unreachable, not locked or updating.
+JUDGED_NOW = (' and on (instance, job, node) tgmon_check_status{check="reachable"} == 0'
+              ' and on (instance, job, node) time() - tgmon_state_generated_timestamp_seconds'
+              ' <= %d' % MAX_AGE)
 CLUSTER_RULES = (
     (cluster_updates.HALTED, 'count by (cluster) (tgmon_flag_set{flag="update_lock",'
-                             'role="cluster-node"} == 1) > 0'),
+                             'role="cluster-node"} == 1%s) > 0' % JUDGED_NOW),
     (cluster_updates.TOO_MANY, 'count by (cluster) (tgmon_update_running{role="cluster-node"} '
-                               '== 1) > on (cluster) min by (cluster) '
-                               '(tgmon_cluster_max_parallel_updates{role="cluster-node"})'),
+                               '== 1%s) > on (cluster) min by (cluster) '
+                               '(tgmon_cluster_max_parallel_updates{role="cluster-node"}%s)'
+                               % (JUDGED_NOW, JUDGED_NOW)),
 )
 
 
@@ -163,7 +206,7 @@ def cluster_rules():
     for condition, expr in CLUSTER_RULES:
         title, do_now = runbook_entry(definition.prog, condition.name)
         found.append({
-            "alert": alert_name(condition.name), "expr": expr,
+            "alert": alert_name(condition.name), "expr": expr, "for": FOR,
             "labels": {"severity": STATUS_NAMES[condition.default].lower()},
             "annotations": {
                 "summary": "{{ $labels.cluster }}: %s" % alert_text(title),

@@ -186,6 +186,14 @@ UNKNOWN_CASES = [
      "maintenance.since: "),
     ("switched_off_future", "3", doc(schedule__disabled_by_failure={"since": future_stamp()}),
      "schedule.disabled_by_failure.since: "),
+    # a list that lies: one release or hotfix twice would be counted twice
+    ("release_twice", "6", doc(releases__available=[
+        {"version": "4.12", "released": "2026-01-01T00:00:00+01:00"},
+        {"version": "4.12", "released": "2026-01-02T00:00:00+01:00"}]),
+     "releases.available[1].version: 4.12 is listed twice"),
+    ("hotfix_twice", "6", doc(hotfixes__available=[
+        {"id": "HF-7", "title": "t", "released": "2026-01-01T00:00:00+01:00"}] * 2),
+     "hotfixes.available[1].id: HF-7 is listed twice"),
     # the schema's own refusals
     ("no_schema", "6", doc(schema=KeyError), "schema: expected 'tgmon/1', got None"),
     ("schema_major_2", "6", doc(schema="tgmon/2"), "major version 2 is not supported"),

@@ -41,6 +41,24 @@ def view_of(read, now, source="-"):
     return judge(state, now, source)
 
 
+def overdue(state_dir, seconds):
+    """The cause when reading the state dir took longer than ``seconds``."""
+    return SourceError("reading the state dir %s took longer than %g s" % (state_dir, seconds),
+                       "check its file system (a hung mount?)")
+
+
+def within(read, seconds, state_dir, deadline=None):
+    """``read()`` if it ends within ``seconds`` (by ``deadline`` when given: what is
+    left of them), else ``overdue``: a hung mount is a cause, not a hang (the read
+    keeps its daemon thread until the kernel lets go)."""
+    import time
+    from ..safeio import bounded
+    try:
+        return bounded.call(read, deadline or time.monotonic() + seconds)
+    except bounded.Overdue:
+        raise overdue(state_dir, seconds) from None
+
+
 def judge(state, now, source="-"):
     """The Judged view of ``state`` at ``now``: every node check evaluated, or (stale,
     future) judged as not readable, as the plugins do."""
@@ -49,7 +67,7 @@ def judge(state, now, source="-"):
     except SourceError as exc:
         return _unjudged(state, None, Unreadable(source, exc.cause, exc.fix), now)
     return _judged(state, None, {d.short_name: evaluate(d, state, settings(d), now)
-                                 for d in NODE_CHECKS})
+                                 for d in NODE_CHECKS}, now)
 
 
 def unreadable(error, now, source="-"):
@@ -61,10 +79,10 @@ def _unjudged(state, cause, subject, now):
     """Every check UNKNOWN but check_reachable, which words ``subject`` (an Unreadable)."""
     return _judged(state, cause, {
         d.short_name: evaluate(d, subject, settings(d), now) if d.scope == "reachability"
-        else Result(UNKNOWN, subject.cause) for d in NODE_CHECKS})
+        else Result(UNKNOWN, subject.cause) for d in NODE_CHECKS}, now)
 
 
-def _judged(state, cause, results):
+def _judged(state, cause, results, now):
     """The view, with the status of every finding of each check that judged (0 for a
     finding it did not report); check_tightgate's are its aspects', so not again."""
     findings = []
@@ -78,7 +96,7 @@ def _judged(state, cause, results):
                 statuses[finding.condition] = max(statuses[finding.condition], finding.status)
         findings.extend(((definition.short_name, name), status)
                         for name, status in statuses.items())
-    return Judged(state, cause, results, tuple(findings))
+    return Judged(state, cause, results, tuple(findings), now)
 
 
 def families(view):

@@ -7,7 +7,10 @@
 Label values come from the state (node names, versions, reasons, causes), so
 each is made one printable line first (``safeio.text.sanitize``) and cut to
 ``MAX_LABEL_VALUE`` characters, then escaped as the format says: backslash,
-double quote, line feed. Nothing from input can end a line or a quoted value.
+double quote, line feed. Nothing from input can end a line or a quoted value,
+nor write a series twice (a state listing a release twice, two values alike
+once escaped): the first sample of a series is written, a repeat left out, as
+a scraper would otherwise drop it or fail the whole scrape (node_exporter).
 """
 
 import math
@@ -47,18 +50,19 @@ def format_value(value):
 def exposition(families):
     """[(name, kind, help, [(((label, value), ...), sample value)])] -> the text, one
     family after the other, each with its HELP and TYPE; a family without samples
-    is left out."""
+    is left out, and so is a repeat of a series already written."""
     lines = []
     for name, kind, help_text, samples in families:
         if not samples:
             continue
         lines.append("# HELP %s %s" % (name, escape_help(help_text)))
         lines.append("# TYPE %s %s" % (name, kind))
+        written = set()
         for labels, value in samples:
-            if labels:
-                lines.append("%s{%s} %s" % (name, ",".join(
-                    '%s="%s"' % (label, escape_label_value(text)) for label, text in labels),
-                    format_value(value)))
-            else:
-                lines.append("%s %s" % (name, format_value(value)))
+            series = "%s{%s}" % (name, ",".join(
+                '%s="%s"' % (label, escape_label_value(text)) for label, text in labels)) \
+                if labels else name
+            if series not in written:
+                written.add(series)
+                lines.append("%s %s" % (series, format_value(value)))
     return "".join(line + "\n" for line in lines)

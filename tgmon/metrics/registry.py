@@ -15,6 +15,7 @@ value)] for the metric's own labels; a ``view`` is the state as read
 Results (None where they could not judge).
 """
 
+from ..state.freshness import FUTURE_TOLERANCE, known_since
 from ..state.lifecycle import WEEK_SECONDS, download_lead, download_length, week_seconds
 from ..state.model import record, releases_ahead, update_running
 
@@ -29,8 +30,9 @@ SCHEDULES = ("download", "update")
 
 # the state as collect() read and judged it: state (None: not readable), the cause
 # when not, results {check: Result} of every node check, findings [((check, finding),
-# status)] of every finding a check that judged can report (0 when it did not)
-Judged = record("Judged", "state cause results findings")
+# status)] of every finding a check that judged can report (0 when it did not), and
+# the instant it was judged at
+Judged = record("Judged", "state cause results findings now")
 
 
 def _stamp(value):
@@ -58,10 +60,12 @@ def _flags(view):
 
 
 def _flag_times(view):
+    """A marker's time as the checks take it: none from the future (a wrong clock)."""
     if view.state is None:
         return []
-    return [((name,), marker.since.timestamp()) for name, marker in zip(FLAGS, view.state.flags)
-            if marker.is_set and marker.since is not None]
+    sinces = [(name, known_since(marker.since, view.now) if marker.is_set else None)
+              for name, marker in zip(FLAGS, view.state.flags)]
+    return [((name,), since.timestamp()) for name, since in sinces if since is not None]
 
 
 def _installed(view):
@@ -191,7 +195,8 @@ METRICS = (
     Metric("tgmon_flag_set", "gauge", "1 while the marker is set, 0 while not: warn_flag "
            "(Update download failed), update_lock, reboot_required", ("flag",), _flags),
     Metric("tgmon_flag_set_timestamp_seconds", "gauge", "since when the marker is set; absent "
-           "while it is not (or its time lies in the future)", ("flag",), _flag_times),
+           "while it is not, or its time lies over %d s ahead (a wrong clock: since an "
+           "unknown time, as the checks say)" % FUTURE_TOLERANCE, ("flag",), _flag_times),
     # -- hotfixes
     Metric("tgmon_hotfixes_pending", "gauge", "hotfixes available and not installed", (),
            _one(lambda s: len(s.hotfixes.available))),

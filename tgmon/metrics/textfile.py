@@ -10,7 +10,7 @@ the file says so instead of going stale. A systemd timer runs it every minute
 (examples/systemd/tgmon-textfile.timer).
 """
 
-from ..errors import SourceError, UsageError
+from ..errors import UsageError
 from . import collect
 
 SUFFIX = ".prom"        # the only files node_exporter's textfile collector reads
@@ -30,23 +30,13 @@ def write_textfile(state_dir, output, now, timeout=DEFAULT_TIMEOUT):
     """Write the metrics of ``state_dir`` at ``now`` into ``output``; the Judged view
     written (its ``cause`` says why the state could not be read). WriteError when the
     file cannot be written, UsageError for an output name the collector ignores."""
-    import time
-    from ..safeio import bounded
     from ..safeio.atomic import atomic_write
     from ..safeio.writeerror import explain
     from ..sources.statedir import read_state
     from ..state.layout import paths_for
     check_output_name(output)
-
-    def read():
-        try:
-            return bounded.call(lambda: read_state(paths_for(state_dir)),
-                                time.monotonic() + timeout)
-        except bounded.Overdue:
-            raise SourceError("reading the state dir %s took longer than %g s"
-                              % (state_dir, timeout),
-                              "check its file system (a hung mount?)") from None
-    view = collect.view_of(read, now, state_dir)
+    view = collect.view_of(lambda: collect.within(lambda: read_state(paths_for(state_dir)),
+                                                  timeout, state_dir), now, state_dir)
     try:
         atomic_write(output, collect.metrics_text(view).encode("utf-8"))
     except OSError as exc:

@@ -34,10 +34,15 @@ class StateDirApp:
     """
 
     HEALTH_PATH = "/v1/status"     # a settled state's answer is kept: a probe costs a stat
+    # /metrics: a read that hangs (a dead mount) is tgmon_up 0 with its cause well
+    # within Prometheus' default scrape timeout (10 s), not a worker lost per scrape
+    READ_SECONDS = 5
 
     def __init__(self, state_dir):
+        import threading
         self.state_dir = state_dir
         self._kept = {}     # route: (the files' identities, what was made of them)
+        self._metrics_read = threading.Lock()     # held by the one /metrics read under way
 
     def route(self, path):
         if path == "/metrics":
@@ -66,9 +71,35 @@ class StateDirApp:
         from ..state.layout import paths_for
         from ..timeutil import utcnow
         where = paths_for(self.state_dir).status
-        view = collect.view_of(lambda: self._read("metrics", lambda document, flags: state_of(
-            document, where, self.state_dir, flags)), utcnow(), self.state_dir)
+        view = collect.view_of(lambda: self._one_read_within(lambda: self._read(
+            "metrics", lambda document, flags: state_of(document, where, self.state_dir,
+                                                        flags))), utcnow(), self.state_dir)
         return 200, collect.metrics_text(view).encode("utf-8"), {"Content-Type": CONTENT_TYPE}
+
+    def _one_read_within(self, read):
+        """``read()`` within READ_SECONDS, one at a time: while a read hangs, the next
+        requests wait their turn and give up with the same cause; none starts another
+        thread that would hang too."""
+        import time
+        from ..metrics import collect
+        deadline = time.monotonic() + self.READ_SECONDS
+        if not self._metrics_read.acquire(timeout=self.READ_SECONDS):
+            raise collect.overdue(self.state_dir, self.READ_SECONDS)
+
+        started = []
+
+        def locked():
+            started.append(True)
+            try:
+                return read()
+            finally:
+                self._metrics_read.release()
+        try:
+            return collect.within(locked, self.READ_SECONDS, self.state_dir, deadline)
+        except RuntimeError:
+            if not started:     # no thread to be had: the lock is no read's, free it
+                self._metrics_read.release()
+            raise
 
     def _read(self, route, make):
         """``make(document, flags)`` of the state as read now (one read of its files); kept
@@ -122,11 +153,12 @@ ENDPOINTS_HELP = ("GET /v1/status: the state (status.json plus the markers), 200
                   "the cause when it cannot be read; needs the token when one is set. "
                   "GET /metrics, with the token too: the state's facts and the checks' "
                   "verdicts in the Prometheus text format (docs/prometheus.rst); a state that "
-                  "cannot be read is tgmon_up 0 with the cause. "
+                  "cannot be read, or not within %d s (a hung mount), is tgmon_up 0 with the "
+                  "cause. "
                   "GET /healthz, without a token: 200 {\"status\": \"ok\"} while /v1/status "
                   "would be served; 503 {\"status\": \"unavailable\"} while the state cannot "
                   "be read (the cause only at /v1/status). A refused connection: the "
-                  "exporter does not run.")
+                  "exporter does not run." % StateDirApp.READ_SECONDS)
 SIGNALS_HELP = ("signals: SIGTERM or SIGINT stop it (exit 0, within a second, even when "
                 "nobody reads its log); SIGHUP re-reads --token-file and the TLS certificate "
                 "and key, and keeps the ones it has when the new ones are bad (an encrypted key "

@@ -85,6 +85,9 @@ def parse_status(document, flags=model.NO_FLAGS, origin=""):
         tuple(_hotfix(h) for h in hf_f.items("available")),
         tuple(_hotfix(h) for h in hf_f.items("installed", required=False)),
         hf_f.boolean("always_install_all"))
+    _listed_once(releases.available, "releases.available", "version",
+                 lambda release: model.version_key(release.version))
+    _listed_once(hotfixes.available, "hotfixes.available", "id", lambda hotfix: hotfix.id)
 
     sch_f = top.obj_field("schedule")
     dl_f = sch_f.obj_field("download")
@@ -150,6 +153,16 @@ def _nothing_after(generated, stamps):
         if stamp > limit and not path.startswith(PLANNED):
             raise SchemaError(path, "lies after generated (%s)"
                               % format_timestamp(stamp)[:10])
+
+
+def _listed_once(items, path, field, key):
+    """A release or hotfix offered twice would be counted twice (2 releases behind)."""
+    seen = set()
+    for index, item in enumerate(items):
+        if key(item) in seen:
+            raise SchemaError("%s[%d].%s" % (path, index, field),
+                              "%s is listed twice" % getattr(item, field))
+        seen.add(key(item))
 
 
 def _hotfix(fields):
