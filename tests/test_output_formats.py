@@ -116,6 +116,21 @@ def test_an_internal_error_is_one_line_in_the_chosen_format(state_dir):
         assert "Traceback" not in outcome.output
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_long_internal_error_fits_the_first_line_and_keeps_the_fix(state_dir, fmt):
+    def broken(definition, opts, now):
+        raise RuntimeError("x" * 500)
+    path = state_dir(examples.healthy_single(NOW))
+    outcome = run_check(VERSIONS, ["--state-dir", path, "--output-format", fmt], read=broken)
+    shown = {"nagios": lambda: outcome.text,
+             "json": lambda: "VERSIONS UNKNOWN - " + json.loads(outcome.output)["summary"],
+             "checkmk-local": lambda: "VERSIONS UNKNOWN - " + outcome.lines[0].split('" - ')[1]}
+    first = shown[fmt]()
+    assert outcome.code == 3 and len(first) <= 160, (len(first), outcome)
+    assert first.startswith("VERSIONS UNKNOWN - internal error: RuntimeError: xxx"), first
+    assert first.endswith(" - rerun with -vvv and report it"), first
+
+
 def _result(summary, details=(), perfdata=(), code=1):
     return Result(code, summary, tuple(details), tuple(perfdata))
 

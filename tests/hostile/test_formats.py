@@ -12,6 +12,9 @@ else on stdout, no traceback, no secret, within -t + 1 s, under 100 MB.
 
 import json
 import os
+import signal
+import socket
+import subprocess
 
 import pytest
 
@@ -22,7 +25,7 @@ from test_golden import assert_local_line
 
 from . import test_http_client, test_options, test_state_files
 from .test_downtimes_cores import strings
-from .harness import SECRETS, TGMON, MAX_RSS_KB, run_plugin
+from .harness import SECRETS, TGMON, MAX_RSS_KB, Run, plugin_path, run_plugin
 
 pytestmark = pytest.mark.slow
 
@@ -138,3 +141,28 @@ def test_the_datasource_gives_a_hostile_node_every_service(short_tmp, name, clas
     assert all(line.startswith("3 ") for line in services[1:]), run
     from tgmon.safeio.text import sanitize
     assert sanitize(cause) in services[0], (cause, run)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_interrupt_is_answered_in_the_chosen_format(fmt):
+    """Ctrl-C (SIGINT) while the plugin waits for an exporter that never answers: an
+    UNKNOWN in the format asked for, not a Nagios line in the middle of JSON."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        server.settimeout(20)
+        url = "http://127.0.0.1:%d/v1/status" % server.getsockname()[1]
+        plugin = subprocess.Popen([plugin_path("check_tightgate"), "--url", url, "-t", "30",
+                                   "--output-format", fmt], stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            connection, _ = server.accept()      # the plugin waits in its read now
+            plugin.send_signal(signal.SIGINT)
+            stdout, stderr = plugin.communicate(timeout=20)
+            connection.close()
+        finally:
+            plugin.kill()
+            plugin.wait()
+    run = Run(plugin.returncode, stdout, stderr, 0, 0)
+    assert_unknown_in(fmt, run, "check_tightgate",
+                      "interrupted (SIGINT) before the check finished - run it again", 1)
