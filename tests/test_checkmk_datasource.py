@@ -4,6 +4,7 @@ or named keeps every service, never one on another host."""
 
 import os
 import re
+import shutil
 import subprocess
 import time
 
@@ -53,10 +54,14 @@ def cluster(short_tmp):
     return short_tmp
 
 
-def _run(argv):
+def _opts(argv):
     opts = build_parser().parse_args(argv)
     opts.deadline = time.monotonic() + opts.timeout
-    return parse(collect(opts, NOW))
+    return opts
+
+
+def _run(argv):
+    return parse(collect(_opts(argv), NOW))
 
 
 def test_a_block_per_node_and_the_cluster_on_the_calling_host(cluster):
@@ -86,6 +91,30 @@ def test_a_node_without_a_host_name_is_named_on_the_calling_host(cluster):
                   "--node", "http://127.0.0.1:9/v1/status"])
     assert list(hosts) == [None, "tg-node1"]
     assert hosts[None] == [(3, "TightGate cluster updates"), (3, "TightGate node names")]
+
+
+# (id, how the second node is given, given the dir of a copy of tg-node1 named alike)
+SAME_HOST_CASES = [
+    ("two_dirs_named_alike", lambda copy: str(copy)),
+    ("a_name_and_a_derived_one", lambda copy: "tg-node1=%s" % copy),
+    ("names_differing_in_case", lambda copy: "TG-Node1=%s" % copy),
+]
+
+
+@pytest.mark.parametrize("name, second", SAME_HOST_CASES, ids=[c[0] for c in SAME_HOST_CASES])
+def test_two_nodes_going_to_one_host_are_one_block_of_unknowns_there(cluster, name, second):
+    copy = cluster / "elsewhere" / "tg-node1"
+    copy.parent.mkdir()
+    shutil.copytree(cluster / "tg-node1", copy)
+    text = collect(_opts(["--no-cluster-service", "--node", str(cluster / "tg-node1"),
+                          "--node", second(copy), "--node", str(cluster / "tg-node2")]), NOW)
+    hosts = parse(text)
+    assert list(hosts) == ["tg-node1", "tg-node2"]          # each host once
+    assert text.lower().count("<<<<tg-node1>>>>") == 1, text
+    assert [s for _, s in hosts["tg-node1"]] == NODE_SERVICES
+    assert [c for c, _ in hosts["tg-node1"]] == [2] + [3] * 6
+    assert "2 nodes go to host tg-node1: %s, " % (cluster / "tg-node1") in text
+    assert [s for _, s in hosts["tg-node2"]] == NODE_SERVICES   # the others untouched
 
 
 def test_no_cluster_service(cluster):

@@ -9,7 +9,8 @@ A node that cannot be read keeps every service: reachable says why (with its
 runbook link), the others are UNKNOWN with the cause. A node's host name is
 its configured NAME, else the name its source gives it (the URL's host, the
 dir's name), and its state must call itself that: a node never puts services
-on another host. A node without one is named on the calling host.
+on another host. A node without one is named on the calling host. Nodes
+that go to one host are one block of UNKNOWNs there, never two.
 
 Exit 0 with the output; 2 with one line on stderr for a usage error or when
 -t ran out before anything could be printed.
@@ -116,6 +117,7 @@ def place(node, shown, value):
 
 def output(placed, cluster, now, runbook_url):
     """The calling host's section, then a piggyback block per placed node."""
+    placed = one_per_host(placed)
     calling = []
     if cluster is not None:
         result = evaluate(cluster_updates.DEFINITION, cluster,
@@ -127,6 +129,30 @@ def output(placed, cluster, now, runbook_url):
     blocks = [checkmk.piggyback(p.host, node_lines(p, now, runbook_url))
               for p in placed if p.host is not None]
     return (checkmk.section(calling) if calling else "") + "".join(blocks)
+
+
+def one_per_host(placed):
+    """Each host one block: nodes that go to the same host (ignoring case: two dirs
+    named alike, a NAME given to one and derived for another) are one failure there,
+    in the first one's place. Two blocks would give the host each service twice, one
+    node's hidden behind the other's."""
+    by_host = {}
+    for node in placed:
+        if node.host is not None:
+            by_host.setdefault(node.host.lower(), []).append(node)
+    kept, done = [], set()
+    for node in placed:
+        same = by_host.get(node.host.lower(), [node]) if node.host is not None else [node]
+        if len(same) == 1:
+            kept.append(node)
+        elif node.host.lower() not in done:
+            done.add(node.host.lower())
+            shown = ", ".join(other.shown for other in same)
+            kept.append(Placed(node.host, shown, None, (
+                "%d nodes go to host %s: %s" % (len(same), node.host, shown),
+                "give each node its own NAME: NAME=SOURCE (--node) or NAME SOURCE "
+                "(--cluster-file)")))
+    return kept
 
 
 def node_lines(placed, now, runbook_url):
