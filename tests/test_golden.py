@@ -109,6 +109,15 @@ SCHEMA_BREACHES = [
                                          "crit": None, "min": None, "max": None}]},
      "$.perfdata[0].value: expected number"),
     ("bool_is_no_status", {"status": True}, "$.status: expected integer"),
+    # a Python validator's '$' also matches before a final line break; ECMA-262's not
+    ("summary_trailing_newline", {"summary": "a\n"}, "$.summary: 'a\\n' does not match"),
+    ("summary_over_160", {"summary": "x" * 161}, "$.summary: 161 characters, more than 160"),
+    ("control_in_detail", {"details": ["a\x1bb"]}, "$.details[0]: 'a\\x1bb' does not match"),
+    ("line_separator_in_node", {"node": "tg\u2028x"}, "$.node: 'tg\\u2028x' does not match"),
+    ("newline_in_fix", {"error": {"cause": "c", "fix": "f\nrm"}}, "$.error.fix: 'f\\nrm'"),
+    ("perf_level_no_range", {"perfdata": [{"label": "x", "value": 1, "unit": "", "warn": "5;6",
+                                           "crit": None, "min": None, "max": None}]},
+     "$.perfdata[0].warn: '5;6' does not match"),
 ]
 
 
