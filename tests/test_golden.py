@@ -62,6 +62,20 @@ def test_every_example_state_and_scenario_has_golden_files_in_both_formats():
         assert "%s/examples/errors.txt" % fmt in WANTED
 
 
+def test_every_finding_a_runbook_explains_is_a_problem_in_the_golden_files():
+    """Each finding (its runbook anchor) shown as a problem at least once, in both
+    formats: the golden set covers every condition, not only the defaults' states."""
+    from tgmon.checks.registry import all_checks
+    anchors = {(d.prog, anchor) for d in all_checks() for anchor in d.runbook_ids}
+    for fmt in ("json", "checkmk-local"):
+        shown = set()
+        for relative, text in WANTED.items():
+            if relative.startswith(fmt + "/"):
+                shown.update(re.findall(r"/checks/(check_[a-z_]+)\.html#([a-z-]+)", text))
+        assert anchors - shown == set(), fmt
+        assert shown <= anchors, sorted(shown - anchors)
+
+
 def _every_output(fmt):
     """Every output of every state, written to the golden files or not."""
     for relative, text in WANTED.items():
