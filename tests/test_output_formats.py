@@ -57,6 +57,9 @@ CHOICE_CASES = [
     ("any_case", ["--output-format", "JSON"], "json", 2),
     ("last_wins", ["--output-format", "json", "--output-format", "nagios"], "nagios", 2),
     ("unknown_format_errs_in_nagios", ["--output-format", "yaml"], "nagios", 3),
+    # a Nagios macro without a value: not given, as for the other optional values
+    ("empty_is_the_default", ["--output-format="], "nagios", 2),
+    ("blank_is_the_default", ["--output-format", " "], "nagios", 2),
     ("usage_error_in_json", ["--output-format", "json", "--critical-age", "x"], "json", 3),
     ("usage_error_in_checkmk", ["--bogus", "--output-format", "checkmk-local"],
      "checkmk-local", 3),
@@ -88,6 +91,8 @@ def test_the_format_comes_from_the_config_file_and_the_command_line_wins(short_t
     assert json.loads(from_file.output)["state"] == "WARNING" and from_file.code == 1
     given = run_check(VERSIONS, ["--config", str(config), "--output-format", "checkmk-local"])
     assert _format_of(given.output) == "checkmk-local" and given.code == 1
+    empty = run_check(VERSIONS, ["--config", str(config), "--output-format="])
+    assert json.loads(empty.output)["state"] == "WARNING" and empty.code == 1
     config.write_text("check_versions:\n  output_format: yaml\n")
     bad = run_check(VERSIONS, ["--config", str(config), "--output-format", "json"])
     document = json.loads(bad.output)
