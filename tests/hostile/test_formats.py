@@ -143,26 +143,39 @@ def test_the_datasource_gives_a_hostile_node_every_service(short_tmp, name, clas
     assert sanitize(cause) in services[0], (cause, run)
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
-def test_an_interrupt_is_answered_in_the_chosen_format(fmt):
-    """Ctrl-C (SIGINT) while the plugin waits for an exporter that never answers: an
-    UNKNOWN in the format asked for, not a Nagios line in the middle of JSON."""
+def _interrupted(command):
+    """``command`` (given the URL of an exporter that never answers) interrupted by
+    SIGINT once it waits for the answer."""
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen(1)
         server.settimeout(20)
         url = "http://127.0.0.1:%d/v1/status" % server.getsockname()[1]
-        plugin = subprocess.Popen([plugin_path("check_tightgate"), "--url", url, "-t", "30",
-                                   "--output-format", fmt], stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(command(url), stdin=subprocess.DEVNULL, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            connection, _ = server.accept()      # the plugin waits in its read now
-            plugin.send_signal(signal.SIGINT)
-            stdout, stderr = plugin.communicate(timeout=20)
+            connection, _ = server.accept()      # it waits in its read now
+            process.send_signal(signal.SIGINT)
+            stdout, stderr = process.communicate(timeout=20)
             connection.close()
         finally:
-            plugin.kill()
-            plugin.wait()
-    run = Run(plugin.returncode, stdout, stderr, 0, 0)
+            process.kill()
+            process.wait()
+    return Run(process.returncode, stdout, stderr, 0, 0)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_interrupt_is_answered_in_the_chosen_format(fmt):
+    """Ctrl-C (SIGINT) while the plugin waits: an UNKNOWN in the format asked for, not
+    a Nagios line in the middle of JSON."""
+    run = _interrupted(lambda url: [plugin_path("check_tightgate"), "--url", url, "-t", "30",
+                                    "--output-format", fmt])
     assert_unknown_in(fmt, run, "check_tightgate",
                       "interrupted (SIGINT) before the check finished - run it again", 1)
+
+
+def test_an_interrupted_datasource_says_so_and_prints_nothing():
+    run = _interrupted(lambda url: [TGMON, "checkmk", "-t", "30", "--node", "tg1=" + url])
+    assert (run.code, run.stdout) == (2, ""), run
+    assert run.stderr == ("tgmon checkmk: interrupted (SIGINT), nothing printed - Checkmk "
+                          "runs it again at the next check interval\n"), run

@@ -12,8 +12,8 @@ dir's name), and its state must call itself that: a node never puts services
 on another host. A node without one is named on the calling host. Nodes
 that go to one host are one block of UNKNOWNs there, never two.
 
-Exit 0 with the output; 2 with one line on stderr for a usage error or when
--t ran out before anything could be printed.
+Exit 0 with the output; 2 with one line on stderr for a usage error, an
+interrupt, or when -t ran out before anything could be printed.
 """
 
 import sys
@@ -76,6 +76,9 @@ def main(argv=None):
     opts.deadline = started + opts.timeout - MARGIN
     try:
         output = bounded.call(lambda: collect(opts, utcnow()), opts.deadline)
+    except KeyboardInterrupt:   # nothing is printed, nothing was written
+        return _fail(TgmonError("interrupted (SIGINT), nothing printed",
+                                "Checkmk runs it again at the next check interval"))
     except bounded.Overdue:
         return _fail(TgmonError("did not finish within -t %g s" % opts.timeout,
                                 "check the nodes' state dirs and the network, or raise -t"))
