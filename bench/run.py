@@ -202,23 +202,34 @@ def sim_row(runs=5):
                  % ("ok" if median < 1.0 else "OVER TARGET", len(sim.entries))))
 
 
-def main():
+# the row groups by name, in order: `python bench/run.py formats` runs only those named
+GROUPS = {
+    "local": lambda state_dir, workdir: local_rows(state_dir),
+    "formats": lambda state_dir, workdir: format_rows(workdir),
+    "http": lambda state_dir, workdir: http_rows(state_dir),
+    "cluster": lambda state_dir, workdir: cluster_rows(),
+    "exporter": lambda state_dir, workdir: exporter_rows(state_dir, workdir),
+    "non-reader": lambda state_dir, workdir: non_reader_row(workdir),
+    "sim": lambda state_dir, workdir: sim_row(),
+}
+
+
+def main(names):
+    unknown = [name for name in names if name not in GROUPS]
+    if unknown:
+        sys.exit("no row group %s (known: %s)" % (", ".join(unknown), " ".join(GROUPS)))
     workdir = tempfile.mkdtemp(prefix="tgmon-bench-")
     try:
         state_dir = os.path.join(workdir, "healthy-single")
         write_state(state_dir, examples.build("healthy-single", utcnow().astimezone()))
         print(ROW % ("row (median of %d runs each, alternating)" % RUNS, "subject", "baseline",
                      "ratio", "target"))
-        local_rows(state_dir)
-        format_rows(workdir)
-        http_rows(state_dir)
-        cluster_rows()
-        exporter_rows(state_dir, workdir)
-        non_reader_row(workdir)
-        sim_row()
+        for name, rows in GROUPS.items():
+            if not names or name in names:
+                rows(state_dir, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
