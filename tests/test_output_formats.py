@@ -174,6 +174,23 @@ def test_checkmk_local_line(name, service, result, line):
     assert checkmk.local_line(service, result) == line
 
 
+def test_a_long_output_is_cut_to_the_limit_keeping_the_summary_and_the_runbook_link():
+    details = ["[WARNING] s"] + ["    HF-%04d %s" % (n, "fixes " * 125) for n in range(1000)] \
+        + ["Runbook: http://localhost/tgmon-docs/checks/check_hotfixes.html#pending-count"]
+    line = checkmk.local_line("TightGate hotfixes", _result("s", details))
+    assert_local_line(line.rstrip("\n"))
+    text = line.split('" - ', 1)[1].rstrip("\n")
+    parts = text.split("\\n")
+    assert len(text) <= checkmk.MAX_TEXT, len(text)
+    assert parts[0] == "s" and parts[1].startswith("HF-0000 fixes"), parts[:2]
+    assert parts[-1] == details[-1]
+    kept = len(parts) - 3
+    assert parts[-2] == ("(%d more lines cut to fit 16 KiB: the check's Nagios or JSON output "
+                         "has them all)" % (1000 - kept)), parts[-2]
+    # what fits stays whole
+    assert checkmk.local_line("x", _result("s", details[:5])).count("\\n") == 4
+
+
 def _block_after(doc, marker):
     """The literal block after the paragraph ending in ``marker``, without its indent."""
     import os
