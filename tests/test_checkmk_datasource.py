@@ -10,9 +10,11 @@ import time
 
 import pytest
 
-from tgmon.checkmk.datasource import build_parser, collect
+from tgmon.checkmk.datasource import build_parser, collect, output, place
+from tgmon.sources.nodes import NodeSource, cluster_view
 from tgmon.state import examples
 from tgmon.state.layout import write_state
+from tgmon.state.model import Node
 
 from helpers import NOW, ROOT, VENV_BIN
 from test_golden import assert_local_line
@@ -115,6 +117,23 @@ def test_two_nodes_going_to_one_host_are_one_block_of_unknowns_there(cluster, na
     assert [c for c, _ in hosts["tg-node1"]] == [2] + [3] * 6
     assert "2 nodes go to host tg-node1: %s, " % (cluster / "tg-node1") in text
     assert [s for _, s in hosts["tg-node2"]] == NODE_SERVICES   # the others untouched
+
+
+def test_past_its_deadline_nothing_more_is_judged_and_every_service_is_there():
+    """Read in time, but -t ran out: every service UNKNOWN, none missing, none judged."""
+    nodes = [(NodeSource(name, "/var/lib/tgmon/%s" % name, None),
+              examples.build(example, NOW)._replace(node=Node(name, "cluster-node", "tgc")))
+             for name, example in (("tg-node1", "healthy-cluster-node"),
+                                   ("tg-node2", "update-locked-cluster-node"))]
+    placed = [place(node, node.source, state) for node, state in nodes]
+    view = cluster_view([(node.source, state) for node, state in nodes])
+    text = output(placed, view, NOW, None, deadline=time.monotonic())
+    hosts = parse(text)
+    assert list(hosts) == [None, "tg-node1", "tg-node2"]
+    assert hosts[None] == [(3, "TightGate cluster updates")]
+    for host in ("tg-node1", "tg-node2"):
+        assert hosts[host] == [(3, service) for service in NODE_SERVICES]
+    assert text.count(" - not judged: -t ran out after reading the 2 nodes - raise -t\n") == 15
 
 
 def test_no_cluster_service(cluster):

@@ -10,7 +10,8 @@ runbook link), the others are UNKNOWN with the cause. A node's host name is
 its configured NAME, else the name its source gives it (the URL's host, the
 dir's name), and its state must call itself that: a node never puts services
 on another host. A node without one is named on the calling host. Nodes
-that go to one host are one block of UNKNOWNs there, never two.
+that go to one host are one block of UNKNOWNs there, never two. What -t
+leaves no time to judge is printed UNKNOWN, never left out.
 
 Exit 0 with the output; 2 with one line on stderr for a usage error, an
 interrupt, or when -t ran out before anything could be printed.
@@ -38,6 +39,8 @@ from ..verdict import UNKNOWN, fit
 
 PROG = "tgmon checkmk"
 MARGIN = 0.2
+# judging stops this long before the deadline: what is left is printed UNKNOWN in time
+LATE_MARGIN = 0.2
 # the calling host's service naming the nodes that have no host name to go to
 UNNAMED_SERVICE = "TightGate node names"
 
@@ -100,7 +103,7 @@ def collect(opts, now):
                          now)
     placed = [place(node, shown, value) for node, (shown, value) in zip(nodes, outcomes)]
     cluster = None if opts.no_cluster_service else cluster_view(outcomes, require_one=False)
-    return output(placed, cluster, now, opts.runbook_url)
+    return output(placed, cluster, now, opts.runbook_url, opts.deadline - LATE_MARGIN)
 
 
 def place(node, shown, value):
@@ -118,20 +121,42 @@ def place(node, shown, value):
     return Placed(host, shown, value, None)
 
 
-def output(placed, cluster, now, runbook_url):
-    """The calling host's section, then a piggyback block per placed node."""
+def output(placed, cluster, now, runbook_url, deadline=None):
+    """The calling host's section, then a piggyback block per placed node. Past
+    ``deadline`` (a monotonic instant) nothing more is judged: the services left are
+    UNKNOWN, so that large states and a node that kept the reading to the end of -t
+    cannot leave every node without output."""
     placed = one_per_host(placed)
+
+    def late():
+        return deadline is not None and time.monotonic() >= deadline
+
     calling = []
     if cluster is not None:
-        result = evaluate(cluster_updates.DEFINITION, cluster,
-                          default_settings(cluster_updates.DEFINITION), now, 0, runbook_url)
+        result = _late(len(placed)) if late() else evaluate(
+            cluster_updates.DEFINITION, cluster, default_settings(cluster_updates.DEFINITION),
+            now, 0, runbook_url)
         calling.append(checkmk.render(cluster_updates.DEFINITION, result))
     homeless = [p for p in placed if p.host is None]
     if homeless:
         calling.append(_unnamed(homeless))
-    blocks = [checkmk.piggyback(p.host, node_lines(p, now, runbook_url))
-              for p in placed if p.host is not None]
+    blocks = []
+    for node in placed:
+        if node.host is not None:
+            lines = _late_lines(len(placed)) if late() else node_lines(node, now, runbook_url)
+            blocks.append(checkmk.piggyback(node.host, lines))
     return (checkmk.section(calling) if calling else "") + "".join(blocks)
+
+
+def _late(count):
+    """The Result of a service whose judging -t left no time for."""
+    cause = "not judged: -t ran out after reading the %d nodes" % count
+    return Result(UNKNOWN, "%s - raise -t" % cause, error=(cause, "raise -t"))
+
+
+def _late_lines(count):
+    late = _late(count)
+    return [checkmk.render(reachable.DEFINITION, late), checkmk.render(TIGHTGATE, late)]
 
 
 def one_per_host(placed):
