@@ -23,7 +23,7 @@ from tgmon.render import jsonresult
 from schemacheck import errors as schema_errors
 from test_golden import assert_local_line
 
-from . import test_http_client, test_options, test_state_files
+from . import common, test_http_client, test_options, test_state_files
 from .test_downtimes_cores import strings
 from .harness import SECRETS, TGMON, MAX_RSS_KB, Run, plugin_path, run_plugin
 
@@ -179,3 +179,37 @@ def test_an_interrupted_datasource_says_so_and_prints_nothing():
     assert (run.code, run.stdout) == (2, ""), run
     assert run.stderr == ("tgmon checkmk: interrupted (SIGINT), nothing printed - Checkmk "
                           "runs it again at the next check interval\n"), run
+
+
+def test_large_states_and_a_node_that_never_answers_leave_no_node_without_services(short_tmp):
+    """40 nodes with the largest hotfix lists a state may hold and one exporter that never
+    answers, at -t 3: the reading takes nearly all of -t, judging them all does not fit
+    in what is left - still every node's block, each service, in time (the services
+    not judged UNKNOWN), in bounded memory."""
+    document = common.document("healthy-cluster-node")
+    installed = document["hotfixes"]["installed"][0]
+    document["hotfixes"]["available"] = [
+        dict(installed, id="HF-%04d" % n, title="%s, %s" % (installed["title"], "fixes " * 125))
+        for n in range(1000)]
+    argv = []
+    for number in range(40):
+        name = "tg%02d" % number
+        document["node"]["name"] = name
+        (short_tmp / name).mkdir()
+        (short_tmp / name / "status.json").write_text(json.dumps(document))
+        argv += ["--node", str(short_tmp / name)]
+    with socket.socket() as silent:               # connects, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        argv += ["--node", "tgx=http://127.0.0.1:%d/v1/status" % silent.getsockname()[1]]
+        run = run_plugin(TGMON, ["checkmk", "-t", "3"] + argv)
+    assert run.code == 0 and run.stderr == "", run
+    assert run.elapsed < 3 + 1 and run.max_rss_kb < 3 * MAX_RSS_KB, run
+    blocks = run.stdout.split("<<<<>>>>\n")
+    assert blocks[-1] == "" and len(blocks) == 42, run
+    for block in blocks[:-1]:
+        lines = block.splitlines()
+        services = [line for line in lines[2:] if not line.startswith("<<<")]
+        assert len(services) == 7 and all(line.count('"') >= 2 for line in services), block[:300]
+        for line in services:
+            assert_local_line(line)
