@@ -191,6 +191,21 @@ def test_a_long_output_is_cut_to_the_limit_keeping_the_summary_and_the_runbook_l
     assert checkmk.local_line("x", _result("s", details[:5])).count("\\n") == 4
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), -float("inf")])
+def test_a_perfdata_number_that_is_no_number_is_refused_never_printed(fmt, number):
+    """JSON has no NaN, Checkmk and Nagios no 'inf': a judge's bug is an error (main()
+    prints it as an internal error), never output a parser chokes on."""
+    from tgmon.render import renderer
+    for field in range(5):
+        numbers = [1, None, None, 0, None]
+        numbers[field] = number
+        result = _result("t", perfdata=[Perf("x", numbers[0], "", numbers[1], numbers[2],
+                                             numbers[3], numbers[4])])
+        with pytest.raises(ValueError, match="a perfdata number is"):
+            renderer(fmt).render(VERSIONS, result)
+
+
 def _block_after(doc, marker):
     """The literal block after the paragraph ending in ``marker``, without its indent."""
     import os

@@ -9,6 +9,8 @@ characters Nagios strips from notification macros (its stock
 illegal_macro_output_chars), so the pager shows what we wrote.
 """
 
+import math
+
 from ..safeio.text import sanitize
 from ..verdict import MAX_FIRST_LINE, status_name
 
@@ -66,6 +68,7 @@ def performance(perfdata):
 def _number(value):
     if value is None:
         return None
+    _finite(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, float):
@@ -74,4 +77,12 @@ def _number(value):
 
 
 def _threshold(value):
-    return None if value is None else str(value)
+    return None if value is None else str(_finite(value))
+
+
+def _finite(value):
+    """``value``; ValueError for NaN and infinities: a judge's bug, and no format has a
+    word for them (JSON has none), so an internal error instead."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("a perfdata number is %r" % value)
+    return value
