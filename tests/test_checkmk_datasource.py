@@ -136,6 +136,26 @@ def test_past_its_deadline_nothing_more_is_judged_and_every_service_is_there():
     assert text.count(" - not judged: -t ran out after reading the 2 nodes - raise -t\n") == 15
 
 
+# (dir name = the name its state claims, the host its block goes to: None, no block)
+HOST_NAME_CASES = [
+    ("<<<<evil>>>>", None),      # would open a piggyback block of its own
+    ("tg1>>>>", None),
+    ("tg 1", None),
+    ("Tg.Node_1", "Tg.Node_1"),  # dots, underscores and capitals are host names
+]
+
+
+@pytest.mark.parametrize("name, host", HOST_NAME_CASES, ids=[ascii(c[0]) for c in HOST_NAME_CASES])
+def test_only_a_host_name_becomes_a_piggyback_header(short_tmp, name, host):
+    state = examples.build("healthy-cluster-node", NOW)
+    write_state(str(short_tmp / name), state._replace(node=state.node._replace(name=name)))
+    hosts = _run(["--no-cluster-service", "--node", str(short_tmp / name)])
+    if host is None:      # named on the calling host, no block: never a header from input
+        assert hosts == {None: [(3, "TightGate node names")]}
+    else:
+        assert list(hosts) == [host] and {c for c, _ in hosts[host]} == {0}
+
+
 def test_no_cluster_service(cluster):
     hosts = _run(["--no-cluster-service", "--node", str(cluster / "tg-node1")])
     assert list(hosts) == ["tg-node1"]
