@@ -213,3 +213,54 @@ def test_large_states_and_a_node_that_never_answers_leave_no_node_without_servic
         assert len(services) == 7 and all(line.count('"') >= 2 for line in services), block[:300]
         for line in services:
             assert_local_line(line)
+
+
+def _link(target):
+    def make(tmp):
+        os.symlink(target, tmp / "link")
+        return str(tmp / "link")
+    return make
+
+
+def _fifo(tmp):
+    os.mkfifo(tmp / "fifo")
+    return str(tmp / "fifo")
+
+
+def _file(content):
+    def make(tmp):
+        (tmp / "file").write_bytes(content)
+        return str(tmp / "file")
+    return make
+
+
+# (id, option, what it is given, words of the one line on stderr)
+DATASOURCE_FILE_CASES = [
+    ("token_link_to_dev_zero", "--token-file", _link("/dev/zero"), "is a character device"),
+    ("token_directory", "--token-file", lambda tmp: str(tmp), "is a directory"),
+    ("token_proc_environ", "--token-file", lambda tmp: "/proc/self/environ",
+     "must hold one token on one line"),
+    ("token_link_to_environ", "--token-file", _link("/proc/self/environ"),
+     "must hold one token on one line"),
+    ("ca_link_to_dev_zero", "--ca-file", _link("/dev/zero"), "is a character device"),
+    ("ca_proc_environ", "--ca-file", lambda tmp: "/proc/self/environ", "holds no PEM"),
+    ("cluster_file_fifo", "--cluster-file", _fifo, "is a FIFO"),
+    ("cluster_file_huge", "--cluster-file", _file(b"/x\n" * 400000), "more than the 1048576"),
+    ("cluster_file_binary", "--cluster-file", _file(b"\xff\xfe\x00/x" * 100), "is not UTF-8"),
+    ("cluster_file_environ", "--cluster-file", lambda tmp: "/proc/self/environ",
+     "line 1 is no URL or absolute path"),
+]
+
+
+@pytest.mark.parametrize("name, option, given, words", DATASOURCE_FILE_CASES,
+                         ids=[c[0] for c in DATASOURCE_FILE_CASES])
+def test_the_datasource_refuses_a_hostile_file_in_one_line_never_quoting_it(short_tmp, name,
+                                                                           option, given, words):
+    env = dict(os.environ, TGMON_TEST_SECRET=SECRETS[0])    # what /proc/self/environ holds
+    run = run_plugin(TGMON, ["checkmk", "-t", "2", "--node", "tg1=https://tg1.invalid/v1/status",
+                             option, given(short_tmp)], env=env)
+    assert (run.code, run.stdout) == (2, ""), run
+    assert len(run.stderr.splitlines()) == 1 and words in run.stderr, run
+    assert run.stderr.startswith("tgmon checkmk: %s " % option), run
+    assert SECRETS[0] not in run.stderr and "TGMON_TEST_SECRET" not in run.stderr, run
+    assert run.elapsed < 2 + 1 and run.max_rss_kb < MAX_RSS_KB, run
