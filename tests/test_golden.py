@@ -135,6 +135,18 @@ SCHEMA_BREACHES = [
 ]
 
 
+@pytest.mark.parametrize("version, valid", [
+    ("0.1.0", True), ("1.2", True), ("0.2.0rc1", True), ("1.0.0.dev3", True),
+    ("1.0.0+deb12u1", True), ("2.0.0-beta.2", True),
+    ("", False), ("v1.0", False), ("1.0 beta", False), ("1.0\n", False)])
+def test_a_release_of_any_pep_440_or_debian_form_stays_valid(version, valid):
+    """The schema holds tgmon's version, whatever its form: a pre-release must not make
+    every document invalid."""
+    document = json.loads(outputs(WANTED["json/examples/healthy-single.txt"])[0])
+    document["check"]["version"] = version
+    assert (schema_errors(document, SCHEMA) == []) is valid
+
+
 @pytest.mark.parametrize("name, change, expected", SCHEMA_BREACHES,
                          ids=[c[0] for c in SCHEMA_BREACHES])
 def test_the_validator_finds_each_breach(name, change, expected):
