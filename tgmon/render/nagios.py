@@ -9,8 +9,6 @@ characters Nagios strips from notification macros (its stock
 illegal_macro_output_chars), so the pager shows what we wrote.
 """
 
-import math
-
 from ..safeio.text import sanitize
 from ..verdict import MAX_FIRST_LINE, status_name
 
@@ -80,9 +78,12 @@ def _threshold(value):
     return None if value is None else str(_finite(value))
 
 
+_INFINITY = float("inf")     # not math.isfinite: no module more on the plugin path
+
+
 def _finite(value):
     """``value``; ValueError for NaN and infinities: a judge's bug, and no format has a
     word for them (JSON has none), so an internal error instead."""
-    if isinstance(value, float) and not math.isfinite(value):
+    if isinstance(value, float) and not -_INFINITY < value < _INFINITY:   # NaN too
         raise ValueError("a perfdata number is %r" % value)
     return value
