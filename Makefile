@@ -33,7 +33,7 @@ test-quick: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m compileall -q tgmon  # as an installed package would be
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(ROWS)
 
 # Every generated file (docs' help blocks, CheckCommands, Nagios/NRPE commands,
 # plugin wrappers, example states); tests/test_generated.py fails while one is stale.

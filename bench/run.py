@@ -77,6 +77,36 @@ def format_rows(workdir):
                 1.05)
 
 
+def checkmk_row(workdir):
+    """tgmon checkmk on 500 state dirs and one exporter that never answers, -t 5: the
+    reading waits for it nearly to the end, the judging of 500 nodes must still fit."""
+    import socket
+    state = examples.build("healthy-cluster-node", utcnow().astimezone())
+    command = [plugin("tgmon"), "checkmk", "-t", "5"]
+    for index in range(500):
+        path = os.path.join(workdir, "checkmk", "n%03d" % index)
+        write_state(path, state._replace(node=state.node._replace(name="n%03d" % index)))
+        command += ["--node", path]
+    rss = os.path.join(workdir, "checkmk-rss")
+    measure = os.path.join(os.path.dirname(HERE), "tests", "hostile", "measure.py")
+    with socket.socket() as silent:            # connects, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        command += ["--node", "silent=http://127.0.0.1:%d/v1/status" % silent.getsockname()[1]]
+        started = time.perf_counter()
+        run = subprocess.run([sys.executable, measure, rss] + command, capture_output=True,
+                             text=True, check=False)
+        elapsed = time.perf_counter() - started
+    with open(rss) as handle:
+        peak_mb = int(handle.read()) / 1024
+    judged = run.stdout.count('"TightGate reachable" readable=1')
+    print(ROW % ("tgmon checkmk: 500 dirs + 1 silent node, -t 5", "%.0f ms" % (elapsed * 1000),
+                 "5000 ms", "%.2f" % (elapsed / 5), "target < 1, 500 judged: %d judged, "
+                 "%.0f MB %s" % (judged, peak_mb, "ok" if elapsed < 5 and judged == 500
+                                 else "OVER TARGET")))
+    sys.stdout.flush()
+
+
 def http_rows(state_dir):
     exporter = subprocess.Popen([plugin("tgmon"), "serve", "--state-dir", state_dir,
                                  "--port", "0"], stderr=subprocess.PIPE, text=True)
@@ -202,23 +232,35 @@ def sim_row(runs=5):
                  % ("ok" if median < 1.0 else "OVER TARGET", len(sim.entries))))
 
 
-def main():
+# the row groups by name, in order: `python bench/run.py formats` runs only those named
+GROUPS = {
+    "local": lambda state_dir, workdir: local_rows(state_dir),
+    "formats": lambda state_dir, workdir: format_rows(workdir),
+    "checkmk": lambda state_dir, workdir: checkmk_row(workdir),
+    "http": lambda state_dir, workdir: http_rows(state_dir),
+    "cluster": lambda state_dir, workdir: cluster_rows(),
+    "exporter": lambda state_dir, workdir: exporter_rows(state_dir, workdir),
+    "non-reader": lambda state_dir, workdir: non_reader_row(workdir),
+    "sim": lambda state_dir, workdir: sim_row(),
+}
+
+
+def main(names):
+    unknown = [name for name in names if name not in GROUPS]
+    if unknown:
+        sys.exit("no row group %s (known: %s)" % (", ".join(unknown), " ".join(GROUPS)))
     workdir = tempfile.mkdtemp(prefix="tgmon-bench-")
     try:
         state_dir = os.path.join(workdir, "healthy-single")
         write_state(state_dir, examples.build("healthy-single", utcnow().astimezone()))
         print(ROW % ("row (median of %d runs each, alternating)" % RUNS, "subject", "baseline",
                      "ratio", "target"))
-        local_rows(state_dir)
-        format_rows(workdir)
-        http_rows(state_dir)
-        cluster_rows()
-        exporter_rows(state_dir, workdir)
-        non_reader_row(workdir)
-        sim_row()
+        for name, rows in GROUPS.items():
+            if not names or name in names:
+                rows(state_dir, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

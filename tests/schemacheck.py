@@ -1,14 +1,15 @@
 """A JSON Schema validator for the subset tgmon's schemas use (draft 2020-12):
 ``$ref`` to ``#/$defs/...``, ``type`` (a name or a list), ``const``, ``enum``,
 ``required``, ``properties``, ``additionalProperties: false``, ``items``,
-``pattern``, ``minimum``, ``maximum``. A keyword it does not know is an error,
-so that a schema can never use more than is checked here."""
+``pattern`` (as ECMA-262 reads it: ``$`` only at the very end), ``maxLength``,
+``minimum``, ``maximum``. A keyword it does not know is an error, so that a
+schema can never use more than is checked here."""
 
 import re
 
 KNOWN = {"$schema", "$id", "$defs", "$ref", "title", "description", "type", "const", "enum",
          "required", "properties", "additionalProperties", "items", "pattern", "minimum",
-         "maximum"}
+         "maximum", "maxLength"}
 TYPES = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
@@ -54,11 +55,22 @@ def errors(instance, schema, root=None, where="$"):
         for index, item in enumerate(instance):
             found.extend(errors(item, schema["items"], root, "%s[%d]" % (where, index)))
     if isinstance(instance, str) and "pattern" in schema:
-        if not re.search(schema["pattern"], instance):
+        if not re.search(_ecma(schema["pattern"]), instance):
             found.append("%s: %r does not match %s" % (where, instance, schema["pattern"]))
+    if isinstance(instance, str) and len(instance) > schema.get("maxLength", len(instance)):
+        found.append("%s: %d characters, more than %d" % (where, len(instance),
+                                                         schema["maxLength"]))
     if TYPES["number"](instance):
         if "minimum" in schema and instance < schema["minimum"]:
             found.append("%s: %r below %r" % (where, instance, schema["minimum"]))
         if "maximum" in schema and instance > schema["maximum"]:
             found.append("%s: %r above %r" % (where, instance, schema["maximum"]))
     return found
+
+
+def _ecma(pattern):
+    """A pattern as ECMA-262 reads it without the m flag: a final ``$`` matches only at
+    the very end, where Python's also matches before a final line break."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        return pattern[:-1] + r"\Z"
+    return pattern

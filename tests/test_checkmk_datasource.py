@@ -4,14 +4,17 @@ or named keeps every service, never one on another host."""
 
 import os
 import re
+import shutil
 import subprocess
 import time
 
 import pytest
 
-from tgmon.checkmk.datasource import build_parser, collect
+from tgmon.checkmk.datasource import build_parser, collect, output, place
+from tgmon.sources.nodes import NodeSource, cluster_view
 from tgmon.state import examples
 from tgmon.state.layout import write_state
+from tgmon.state.model import Node
 
 from helpers import NOW, ROOT, VENV_BIN
 from test_golden import assert_local_line
@@ -53,10 +56,14 @@ def cluster(short_tmp):
     return short_tmp
 
 
-def _run(argv):
+def _opts(argv):
     opts = build_parser().parse_args(argv)
     opts.deadline = time.monotonic() + opts.timeout
-    return parse(collect(opts, NOW))
+    return opts
+
+
+def _run(argv):
+    return parse(collect(_opts(argv), NOW))
 
 
 def test_a_block_per_node_and_the_cluster_on_the_calling_host(cluster):
@@ -86,6 +93,67 @@ def test_a_node_without_a_host_name_is_named_on_the_calling_host(cluster):
                   "--node", "http://127.0.0.1:9/v1/status"])
     assert list(hosts) == [None, "tg-node1"]
     assert hosts[None] == [(3, "TightGate cluster updates"), (3, "TightGate node names")]
+
+
+# (id, how the second node is given, given the dir of a copy of tg-node1 named alike)
+SAME_HOST_CASES = [
+    ("two_dirs_named_alike", lambda copy: str(copy)),
+    ("a_name_and_a_derived_one", lambda copy: "tg-node1=%s" % copy),
+    ("names_differing_in_case", lambda copy: "TG-Node1=%s" % copy),
+]
+
+
+@pytest.mark.parametrize("name, second", SAME_HOST_CASES, ids=[c[0] for c in SAME_HOST_CASES])
+def test_two_nodes_going_to_one_host_are_one_block_of_unknowns_there(cluster, name, second):
+    copy = cluster / "elsewhere" / "tg-node1"
+    copy.parent.mkdir()
+    shutil.copytree(cluster / "tg-node1", copy)
+    text = collect(_opts(["--no-cluster-service", "--node", str(cluster / "tg-node1"),
+                          "--node", second(copy), "--node", str(cluster / "tg-node2")]), NOW)
+    hosts = parse(text)
+    assert list(hosts) == ["tg-node1", "tg-node2"]          # each host once
+    assert text.lower().count("<<<<tg-node1>>>>") == 1, text
+    assert [s for _, s in hosts["tg-node1"]] == NODE_SERVICES
+    assert [c for c, _ in hosts["tg-node1"]] == [2] + [3] * 6
+    assert "2 nodes go to host tg-node1: %s, " % (cluster / "tg-node1") in text
+    assert [s for _, s in hosts["tg-node2"]] == NODE_SERVICES   # the others untouched
+
+
+def test_past_its_deadline_nothing_more_is_judged_and_every_service_is_there():
+    """Read in time, but -t ran out: every service UNKNOWN, none missing, none judged."""
+    nodes = [(NodeSource(name, "/var/lib/tgmon/%s" % name, None),
+              examples.build(example, NOW)._replace(node=Node(name, "cluster-node", "tgc")))
+             for name, example in (("tg-node1", "healthy-cluster-node"),
+                                   ("tg-node2", "update-locked-cluster-node"))]
+    placed = [place(node, node.source, state) for node, state in nodes]
+    view = cluster_view([(node.source, state) for node, state in nodes])
+    text = output(placed, view, NOW, None, deadline=time.monotonic())
+    hosts = parse(text)
+    assert list(hosts) == [None, "tg-node1", "tg-node2"]
+    assert hosts[None] == [(3, "TightGate cluster updates")]
+    for host in ("tg-node1", "tg-node2"):
+        assert hosts[host] == [(3, service) for service in NODE_SERVICES]
+    assert text.count(" - not judged: -t ran out after reading the 2 nodes - raise -t\n") == 15
+
+
+# (dir name = the name its state claims, the host its block goes to: None, no block)
+HOST_NAME_CASES = [
+    ("<<<<evil>>>>", None),      # would open a piggyback block of its own
+    ("tg1>>>>", None),
+    ("tg 1", None),
+    ("Tg.Node_1", "Tg.Node_1"),  # dots, underscores and capitals are host names
+]
+
+
+@pytest.mark.parametrize("name, host", HOST_NAME_CASES, ids=[ascii(c[0]) for c in HOST_NAME_CASES])
+def test_only_a_host_name_becomes_a_piggyback_header(short_tmp, name, host):
+    state = examples.build("healthy-cluster-node", NOW)
+    write_state(str(short_tmp / name), state._replace(node=state.node._replace(name=name)))
+    hosts = _run(["--no-cluster-service", "--node", str(short_tmp / name)])
+    if host is None:      # named on the calling host, no block: never a header from input
+        assert hosts == {None: [(3, "TightGate node names")]}
+    else:
+        assert list(hosts) == [host] and {c for c, _ in hosts[host]} == {0}
 
 
 def test_no_cluster_service(cluster):

@@ -62,6 +62,20 @@ def test_every_example_state_and_scenario_has_golden_files_in_both_formats():
         assert "%s/examples/errors.txt" % fmt in WANTED
 
 
+def test_every_finding_a_runbook_explains_is_a_problem_in_the_golden_files():
+    """Each finding (its runbook anchor) shown as a problem at least once, in both
+    formats: the golden set covers every condition, not only the defaults' states."""
+    from tgmon.checks.registry import all_checks
+    anchors = {(d.prog, anchor) for d in all_checks() for anchor in d.runbook_ids}
+    for fmt in ("json", "checkmk-local"):
+        shown = set()
+        for relative, text in WANTED.items():
+            if relative.startswith(fmt + "/"):
+                shown.update(re.findall(r"/checks/(check_[a-z_]+)\.html#([a-z-]+)", text))
+        assert anchors - shown == set(), fmt
+        assert shown <= anchors, sorted(shown - anchors)
+
+
 def _every_output(fmt):
     """Every output of every state, written to the golden files or not."""
     for relative, text in WANTED.items():
@@ -109,7 +123,28 @@ SCHEMA_BREACHES = [
                                          "crit": None, "min": None, "max": None}]},
      "$.perfdata[0].value: expected number"),
     ("bool_is_no_status", {"status": True}, "$.status: expected integer"),
+    # a Python validator's '$' also matches before a final line break; ECMA-262's not
+    ("summary_trailing_newline", {"summary": "a\n"}, "$.summary: 'a\\n' does not match"),
+    ("summary_over_160", {"summary": "x" * 161}, "$.summary: 161 characters, more than 160"),
+    ("control_in_detail", {"details": ["a\x1bb"]}, "$.details[0]: 'a\\x1bb' does not match"),
+    ("line_separator_in_node", {"node": "tg\u2028x"}, "$.node: 'tg\\u2028x' does not match"),
+    ("newline_in_fix", {"error": {"cause": "c", "fix": "f\nrm"}}, "$.error.fix: 'f\\nrm'"),
+    ("perf_level_no_range", {"perfdata": [{"label": "x", "value": 1, "unit": "", "warn": "5;6",
+                                           "crit": None, "min": None, "max": None}]},
+     "$.perfdata[0].warn: '5;6' does not match"),
 ]
+
+
+@pytest.mark.parametrize("version, valid", [
+    ("0.1.0", True), ("1.2", True), ("0.2.0rc1", True), ("1.0.0.dev3", True),
+    ("1.0.0+deb12u1", True), ("2.0.0-beta.2", True),
+    ("", False), ("v1.0", False), ("1.0 beta", False), ("1.0\n", False)])
+def test_a_release_of_any_pep_440_or_debian_form_stays_valid(version, valid):
+    """The schema holds tgmon's version, whatever its form: a pre-release must not make
+    every document invalid."""
+    document = json.loads(outputs(WANTED["json/examples/healthy-single.txt"])[0])
+    document["check"]["version"] = version
+    assert (schema_errors(document, SCHEMA) == []) is valid
 
 
 @pytest.mark.parametrize("name, change, expected", SCHEMA_BREACHES,

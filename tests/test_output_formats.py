@@ -57,6 +57,9 @@ CHOICE_CASES = [
     ("any_case", ["--output-format", "JSON"], "json", 2),
     ("last_wins", ["--output-format", "json", "--output-format", "nagios"], "nagios", 2),
     ("unknown_format_errs_in_nagios", ["--output-format", "yaml"], "nagios", 3),
+    # a Nagios macro without a value: not given, as for the other optional values
+    ("empty_is_the_default", ["--output-format="], "nagios", 2),
+    ("blank_is_the_default", ["--output-format", " "], "nagios", 2),
     ("usage_error_in_json", ["--output-format", "json", "--critical-age", "x"], "json", 3),
     ("usage_error_in_checkmk", ["--bogus", "--output-format", "checkmk-local"],
      "checkmk-local", 3),
@@ -88,6 +91,8 @@ def test_the_format_comes_from_the_config_file_and_the_command_line_wins(short_t
     assert json.loads(from_file.output)["state"] == "WARNING" and from_file.code == 1
     given = run_check(VERSIONS, ["--config", str(config), "--output-format", "checkmk-local"])
     assert _format_of(given.output) == "checkmk-local" and given.code == 1
+    empty = run_check(VERSIONS, ["--config", str(config), "--output-format="])
+    assert json.loads(empty.output)["state"] == "WARNING" and empty.code == 1
     config.write_text("check_versions:\n  output_format: yaml\n")
     bad = run_check(VERSIONS, ["--config", str(config), "--output-format", "json"])
     document = json.loads(bad.output)
@@ -114,6 +119,21 @@ def test_an_internal_error_is_one_line_in_the_chosen_format(state_dir):
         assert outcome.code == 3 and len(outcome.lines) == 1, outcome
         assert "internal error: RuntimeError: boom second line" in outcome.output
         assert "Traceback" not in outcome.output
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_long_internal_error_fits_the_first_line_and_keeps_the_fix(state_dir, fmt):
+    def broken(definition, opts, now):
+        raise RuntimeError("x" * 500)
+    path = state_dir(examples.healthy_single(NOW))
+    outcome = run_check(VERSIONS, ["--state-dir", path, "--output-format", fmt], read=broken)
+    shown = {"nagios": lambda: outcome.text,
+             "json": lambda: "VERSIONS UNKNOWN - " + json.loads(outcome.output)["summary"],
+             "checkmk-local": lambda: "VERSIONS UNKNOWN - " + outcome.lines[0].split('" - ')[1]}
+    first = shown[fmt]()
+    assert outcome.code == 3 and len(first) <= 160, (len(first), outcome)
+    assert first.startswith("VERSIONS UNKNOWN - internal error: RuntimeError: xxx"), first
+    assert first.endswith(" - rerun with -vvv and report it"), first
 
 
 def _result(summary, details=(), perfdata=(), code=1):
@@ -152,6 +172,38 @@ LOCAL_CASES = [
                          ids=[c[0] for c in LOCAL_CASES])
 def test_checkmk_local_line(name, service, result, line):
     assert checkmk.local_line(service, result) == line
+
+
+def test_a_long_output_is_cut_to_the_limit_keeping_the_summary_and_the_runbook_link():
+    details = ["[WARNING] s"] + ["    HF-%04d %s" % (n, "fixes " * 125) for n in range(1000)] \
+        + ["Runbook: http://localhost/tgmon-docs/checks/check_hotfixes.html#pending-count"]
+    line = checkmk.local_line("TightGate hotfixes", _result("s", details))
+    assert_local_line(line.rstrip("\n"))
+    text = line.split('" - ', 1)[1].rstrip("\n")
+    parts = text.split("\\n")
+    assert len(text) <= checkmk.MAX_TEXT, len(text)
+    assert parts[0] == "s" and parts[1].startswith("HF-0000 fixes"), parts[:2]
+    assert parts[-1] == details[-1]
+    kept = len(parts) - 3
+    assert parts[-2] == ("(%d more lines cut to fit 16 KiB: the check's Nagios or JSON output "
+                         "has them all)" % (1000 - kept)), parts[-2]
+    # what fits stays whole
+    assert checkmk.local_line("x", _result("s", details[:5])).count("\\n") == 4
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), -float("inf")])
+def test_a_perfdata_number_that_is_no_number_is_refused_never_printed(fmt, number):
+    """JSON has no NaN, Checkmk and Nagios no 'inf': a judge's bug is an error (main()
+    prints it as an internal error), never output a parser chokes on."""
+    from tgmon.render import renderer
+    for field in range(5):
+        numbers = [1, None, None, 0, None]
+        numbers[field] = number
+        result = _result("t", perfdata=[Perf("x", numbers[0], "", numbers[1], numbers[2],
+                                             numbers[3], numbers[4])])
+        with pytest.raises(ValueError, match="a perfdata number is"):
+            renderer(fmt).render(VERSIONS, result)
 
 
 def _block_after(doc, marker):

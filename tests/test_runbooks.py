@@ -18,6 +18,7 @@ from tgmon.sim.scenario import load_scenario
 from tgmon.verdict import OK
 
 from helpers import DAY, NOW, ROOT, run_check
+from test_golden import golden
 
 CHECKS = all_checks()
 ANCHORS = [(d.prog, anchor) for d in CHECKS for anchor in d.runbook_ids]
@@ -73,18 +74,9 @@ NON_DEFAULT = ()
 
 
 def _variants():
-    """States no example or scenario reaches, for the findings they alone show."""
-    healthy = examples.build("healthy-cluster-node")
-    return {
-        "stale server check": healthy._replace(update_server=healthy.update_server._replace(
-            last_successful_check=NOW - 5 * DAY)),
-        "old hotfix": healthy._replace(hotfixes=healthy.hotfixes._replace(available=(
-            Hotfix("HF-1", "browser", NOW - 40 * DAY),))),
-        "cluster-wide lock": healthy._replace(cluster=healthy.cluster._replace(
-            update_lock=True)),
-        "download at the update": healthy._replace(schedule=healthy.schedule._replace(
-            download=healthy.schedule.download._replace(start="02:40", end=None))),
-    }
+    """States no example or scenario reaches, for the findings they alone show: the
+    golden files' (tools/golden.py), one home for both."""
+    return {name: state for name, (state, _) in golden.variants(NOW).items()}
 
 
 def _emitted():
@@ -302,6 +294,6 @@ def test_time_driven_problems_link_their_own_entries(state_dir):
         Hotfix("HF-2", "browser", NOW - DAY),))))
     fresh = run_check(by_prog("check_hotfixes"), ["--state-dir", new])
     assert fresh.code == 1 and fresh.lines[-1] == LINK + "check_hotfixes.html#pending-count"
-    path = state_dir(_variants()["old hotfix"])
+    path = state_dir(_variants()["old-hotfix"])
     aged = run_check(by_prog("check_hotfixes"), ["--state-dir", path, "-w", "2"])
     assert aged.code == 2 and aged.lines[-1] == LINK + "check_hotfixes.html#pending-age"

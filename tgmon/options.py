@@ -79,8 +79,8 @@ SHARED_HELP = {
     "output_format": "how the result is printed: nagios (text and perfdata), json (one "
                      "document, schema tgmon-result/1: %s) or checkmk-local (Checkmk "
                      "local-check lines: %s); the exit code is the same in every format "
-                     "(default: %s)" % (doc_path("output-json.rst"), doc_path("checkmk.rst"),
-                                        DEFAULT_FORMAT),
+                     "(empty: the default; default: %s)" % (
+                         doc_path("output-json.rst"), doc_path("checkmk.rst"), DEFAULT_FORMAT),
     "max_age": "UNKNOWN when status.json was generated longer ago than this: "
                "the writer has stopped (%s; default: %s)"
                % (DURATION_HELP, DEFAULT_MAX_AGE),

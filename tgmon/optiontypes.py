@@ -117,6 +117,10 @@ severity.expects = "one of " + "|".join(SEVERITY_CHOICES)
 
 
 def output_format(text):
+    """A format name in any case; empty means not given (a Nagios macro without a
+    value): --config's format, else the default."""
+    if not text.strip():
+        return None
     lowered = str(text).lower()
     if lowered not in formats():
         raise argparse.ArgumentTypeError(

@@ -6,7 +6,9 @@ local checks on every example state and on every state of the shipped scenarios.
 
 One file per format and subject: ``tests/golden/<format>/examples/<example>.txt``
 (every plugin on that example state at its fixed instant, the cluster check on
-it as a one-node cluster, and the bad-input cases in ``errors.txt``) and
+it as a one-node cluster, the bad-input cases in ``errors.txt``, and in
+``variants.txt`` the states no example or scenario reaches, for the findings
+they alone show) and
 ``tests/golden/<format>/scenarios/<scenario>.txt`` (after every event of the
 scenario, every plugin on every node, the cluster check on every cluster; a
 plugin's output is written when a finding's status or next step changed, as
@@ -87,10 +89,46 @@ def _checks_of(name, state, cluster_view):
 
 def example_file(fmt, name):
     from tgmon.state import examples
+    return _state_outputs(fmt, name, examples.build(name, examples.EXAMPLE_INSTANT))
+
+
+def _state_outputs(fmt, name, state, others=()):
+    """Every plugin on ``state``, the cluster check on it (and ``others``) as a cluster."""
     _, _, _, _, _, ClusterView = _tgmon()
-    state = examples.build(name, examples.EXAMPLE_INSTANT)
-    view = ClusterView((("/var/lib/tgmon", state),), (), state.generated, "/var/lib/tgmon")
+    view = ClusterView((("/var/lib/tgmon", state),) + tuple(
+        ("/var/lib/tgmon-%s" % other.node.name, other) for other in others), (),
+        state.generated, "/var/lib/tgmon")
     return _outputs(fmt, _checks_of(name, state, view))
+
+
+def variants(now):
+    """{name: (state, other nodes of its cluster view)}: what no example state and no
+    scenario shows, for the findings they alone show (tests/test_runbooks.py judges
+    them too)."""
+    _tgmon()    # tgmon importable
+    from datetime import timedelta
+    from tgmon.state import examples
+    from tgmon.state.model import Hotfix
+    healthy = examples.build("healthy-cluster-node", now)
+    day = timedelta(days=1)
+    elsewhere = healthy._replace(node=healthy.node._replace(name="tg-hh1", cluster="tgc-hh"))
+    return {
+        "stale-server-check": (healthy._replace(update_server=healthy.update_server._replace(
+            last_successful_check=now - 5 * day)), ()),
+        "old-hotfix": (healthy._replace(hotfixes=healthy.hotfixes._replace(available=(
+            Hotfix("HF-1", "browser", now - 40 * day),))), ()),
+        "cluster-wide-lock": (healthy._replace(cluster=healthy.cluster._replace(
+            update_lock=True)), ()),
+        "download-at-the-update": (healthy._replace(schedule=healthy.schedule._replace(
+            download=healthy.schedule.download._replace(start="02:40", end=None))), ()),
+        "mixed-clusters": (healthy, (elsewhere,)),
+    }
+
+
+def variants_file(fmt):
+    from tgmon.state import examples
+    return "".join(_state_outputs(fmt, name, state, others) for name, (state, others)
+                   in variants(examples.EXAMPLE_INSTANT).items())
 
 
 def errors_file(fmt):
@@ -170,6 +208,7 @@ def files():
         for name in examples.EXAMPLES:
             wanted["%s/examples/%s.txt" % (fmt, name)] = example_file(fmt, name)
         wanted["%s/examples/errors.txt" % fmt] = errors_file(fmt)
+        wanted["%s/examples/variants.txt" % fmt] = variants_file(fmt)
         for scenario in sorted(os.listdir(SCENARIOS)):
             if scenario.endswith(".yml"):
                 wanted["%s/scenarios/%s.txt" % (fmt, scenario[:-4])] = scenario_file(

@@ -9,10 +9,12 @@ A node that cannot be read keeps every service: reachable says why (with its
 runbook link), the others are UNKNOWN with the cause. A node's host name is
 its configured NAME, else the name its source gives it (the URL's host, the
 dir's name), and its state must call itself that: a node never puts services
-on another host. A node without one is named on the calling host.
+on another host. A node without one is named on the calling host. Nodes
+that go to one host are one block of UNKNOWNs there, never two. What -t
+leaves no time to judge is printed UNKNOWN, never left out.
 
-Exit 0 with the output; 2 with one line on stderr for a usage error or when
--t ran out before anything could be printed.
+Exit 0 with the output; 2 with one line on stderr for a usage error, an
+interrupt, or when -t ran out before anything could be printed.
 """
 
 import sys
@@ -37,6 +39,11 @@ from ..verdict import UNKNOWN, fit
 
 PROG = "tgmon checkmk"
 MARGIN = 0.2
+# judging stops this long before the deadline: what is left is printed UNKNOWN in time
+LATE_MARGIN = 0.05
+# what judging and rendering a node's services take, at most, for a state of usual size
+# (about 1 ms measured), reserved from -t beyond the reading's own margin
+JUDGING_PER_NODE = 0.002
 # the calling host's service naming the nodes that have no host name to go to
 UNNAMED_SERVICE = "TightGate node names"
 
@@ -75,6 +82,9 @@ def main(argv=None):
     opts.deadline = started + opts.timeout - MARGIN
     try:
         output = bounded.call(lambda: collect(opts, utcnow()), opts.deadline)
+    except KeyboardInterrupt:   # nothing is printed, nothing was written
+        return _fail(TgmonError("interrupted (SIGINT), nothing printed",
+                                "Checkmk runs it again at the next check interval"))
     except bounded.Overdue:
         return _fail(TgmonError("did not finish within -t %g s" % opts.timeout,
                                 "check the nodes' state dirs and the network, or raise -t"))
@@ -92,11 +102,13 @@ def _fail(exc):
 def collect(opts, now):
     """The datasource's whole output: read every node, judge, render."""
     nodes = configured_nodes(opts.node, opts.cluster_file)
-    outcomes = read_each([node.source for node in nodes], http_settings(opts), opts.max_age,
-                         now)
+    # judging every node read needs its share of -t too: the reading ends earlier
+    judging = min(opts.timeout / 4, JUDGING_PER_NODE * len(nodes))
+    http = http_settings(opts)._replace(deadline=opts.deadline - judging)
+    outcomes = read_each([node.source for node in nodes], http, opts.max_age, now)
     placed = [place(node, shown, value) for node, (shown, value) in zip(nodes, outcomes)]
     cluster = None if opts.no_cluster_service else cluster_view(outcomes, require_one=False)
-    return output(placed, cluster, now, opts.runbook_url)
+    return output(placed, cluster, now, opts.runbook_url, opts.deadline - LATE_MARGIN)
 
 
 def place(node, shown, value):
@@ -114,19 +126,66 @@ def place(node, shown, value):
     return Placed(host, shown, value, None)
 
 
-def output(placed, cluster, now, runbook_url):
-    """The calling host's section, then a piggyback block per placed node."""
+def output(placed, cluster, now, runbook_url, deadline=None):
+    """The calling host's section, then a piggyback block per placed node. Past
+    ``deadline`` (a monotonic instant) nothing more is judged: the services left are
+    UNKNOWN, so that large states and a node that kept the reading to the end of -t
+    cannot leave every node without output."""
+    placed = one_per_host(placed)
+
+    def late():
+        return deadline is not None and time.monotonic() >= deadline
+
     calling = []
     if cluster is not None:
-        result = evaluate(cluster_updates.DEFINITION, cluster,
-                          default_settings(cluster_updates.DEFINITION), now, 0, runbook_url)
+        result = _late(len(placed)) if late() else evaluate(
+            cluster_updates.DEFINITION, cluster, default_settings(cluster_updates.DEFINITION),
+            now, 0, runbook_url)
         calling.append(checkmk.render(cluster_updates.DEFINITION, result))
     homeless = [p for p in placed if p.host is None]
     if homeless:
         calling.append(_unnamed(homeless))
-    blocks = [checkmk.piggyback(p.host, node_lines(p, now, runbook_url))
-              for p in placed if p.host is not None]
+    blocks = []
+    for node in placed:
+        if node.host is not None:
+            lines = _late_lines(len(placed)) if late() else node_lines(node, now, runbook_url)
+            blocks.append(checkmk.piggyback(node.host, lines))
     return (checkmk.section(calling) if calling else "") + "".join(blocks)
+
+
+def _late(count):
+    """The Result of a service whose judging -t left no time for."""
+    cause = "not judged: -t ran out after reading the %d nodes" % count
+    return Result(UNKNOWN, "%s - raise -t" % cause, error=(cause, "raise -t"))
+
+
+def _late_lines(count):
+    late = _late(count)
+    return [checkmk.render(reachable.DEFINITION, late), checkmk.render(TIGHTGATE, late)]
+
+
+def one_per_host(placed):
+    """Each host one block: nodes that go to the same host (ignoring case: two dirs
+    named alike, a NAME given to one and derived for another) are one failure there,
+    in the first one's place. Two blocks would give the host each service twice, one
+    node's hidden behind the other's."""
+    by_host = {}
+    for node in placed:
+        if node.host is not None:
+            by_host.setdefault(node.host.lower(), []).append(node)
+    kept, done = [], set()
+    for node in placed:
+        same = by_host.get(node.host.lower(), [node]) if node.host is not None else [node]
+        if len(same) == 1:
+            kept.append(node)
+        elif node.host.lower() not in done:
+            done.add(node.host.lower())
+            shown = ", ".join(other.shown for other in same)
+            kept.append(Placed(node.host, shown, None, (
+                "%d nodes go to host %s: %s" % (len(same), node.host, shown),
+                "give each node its own NAME: NAME=SOURCE (--node) or NAME SOURCE "
+                "(--cluster-file)")))
+    return kept
 
 
 def node_lines(placed, now, runbook_url):

@@ -9,6 +9,7 @@ every part is built to fit it: text through ``sanitize`` (one printable line,
 a backslash made ``/`` so that only our ``\\n`` break lines), metric names of
 ``[A-Za-z0-9_]``, levels only where they are a plain number (Checkmk has no
 Nagios ranges; the status is tgmon's own anyway).
+A line's text is cut to MAX_TEXT characters, its first and last lines kept.
 
 check_tightgate prints one line per aspect (``WANTS_PARTS``). The framing of
 the datasource (``tgmon checkmk``) is here too: the ``<<<local:sep(0)>>>``
@@ -27,6 +28,10 @@ SERVICE_PREFIX = "TightGate"
 # a Nagios range that is an upper limit: '10', '0:10', '~:10'
 _UPPER_LIMIT = re.compile(r"^(?:(?:0|~)?:)?(\d+(?:\.\d+)?)$")
 _NOT_METRIC = re.compile(r"[^A-Za-z0-9_]")
+# A line's text (summary and long output) at most: Checkmk names no limit, but a service's
+# details are read by a person, and the datasource prints 7 lines for each of up to 1000
+# nodes (1000 pending hotfixes were 840 KB a line)
+MAX_TEXT = 16 * 1024
 
 
 def render(definition, result):
@@ -51,8 +56,25 @@ def local_line(name, result):
     repeat = "[%s] %s" % (status_name(result.code), result.summary)
     lines = [result.summary] + [line for line in result.details if line != repeat]
     # Checkmk needs a text: the status's name when there is none
-    text = "\\n".join(_text(line) for line in lines) or status_name(result.code)
+    text = _within_limit([_text(line) for line in lines]) or status_name(result.code)
     return "%d \"%s\" %s %s\n" % (result.code, _name(name), metrics(result.perfdata), text)
+
+
+def _within_limit(texts):
+    """The lines joined by ``\\n``, at most MAX_TEXT characters: the first and the last
+    (the runbook link) always, the lines between that do not fit counted instead."""
+    text = "\\n".join(texts)
+    if len(text) <= MAX_TEXT:
+        return text
+    kept, size = [], len(texts[-1]) + 200        # the last line and the note
+    for line in texts[:-1]:
+        if kept and size + len(line) + 2 > MAX_TEXT:
+            break
+        kept.append(line)
+        size += len(line) + 2
+    cut = len(texts) - 1 - len(kept)
+    return "\\n".join(kept + ["(%d more lines cut to fit %d KiB: the check's Nagios or JSON "
+                               "output has them all)" % (cut, MAX_TEXT // 1024), texts[-1]])
 
 
 def metrics(perfdata):

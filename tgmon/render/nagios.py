@@ -66,6 +66,7 @@ def performance(perfdata):
 def _number(value):
     if value is None:
         return None
+    _finite(value)
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, float):
@@ -74,4 +75,15 @@ def _number(value):
 
 
 def _threshold(value):
-    return None if value is None else str(value)
+    return None if value is None else str(_finite(value))
+
+
+_INFINITY = float("inf")     # not math.isfinite: no module more on the plugin path
+
+
+def _finite(value):
+    """``value``; ValueError for NaN and infinities: a judge's bug, and no format has a
+    word for them (JSON has none), so an internal error instead."""
+    if isinstance(value, float) and not -_INFINITY < value < _INFINITY:   # NaN too
+        raise ValueError("a perfdata number is %r" % value)
+    return value

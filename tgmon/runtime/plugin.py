@@ -27,6 +27,8 @@ from ..render.nagios import first_line_budget
 from ..safeio.text import sanitize
 from . import Result, evaluate
 
+# Ctrl-C or SIGINT while the check runs: an UNKNOWN like any other, in the chosen format
+INTERRUPTED = TgmonError("interrupted (SIGINT) before the check finished", "run it again")
 # The bounded waits end this much before the alarm, so their own, more
 # precise message (what did not answer) wins over the generic one.
 DEADLINE_MARGIN = 0.1
@@ -89,6 +91,8 @@ def run(definition, argv=None, now=None, out=None, read=read, output_format=DEFA
                               parts=getattr(presenter, "WANTS_PARTS", False))
     except (TgmonError, CheckTimeout) as exc:
         return _unknown(definition, presenter, out, exc)
+    except KeyboardInterrupt:   # here the config file's format is known
+        return _unknown(definition, presenter, out, INTERRUPTED)
     except Exception as exc:
         return _internal(definition, presenter, out, exc,
                          max(verbose, getattr(opts, "verbose", 0)))
@@ -138,13 +142,12 @@ def main(definition):
     try:
         code = run(definition, out=out)
     except KeyboardInterrupt:  # must not leak a traceback or exit code 130
-        code = UNKNOWN
         out = io.StringIO()
-        out.write("%s UNKNOWN - interrupted\n" % definition.name)
+        code = _unknown(definition, _given_renderer(), out, INTERRUPTED)
     except Exception as exc:  # a bug outside run's own guards: still one line, exit 3
         out = io.StringIO()
-        code = _internal(definition, renderer(_format_given(sys.argv[1:]) or DEFAULT_FORMAT),
-                         out, exc, _count_verbose(sys.argv[1:]))
+        code = _internal(definition, _given_renderer(), out, exc,
+                         _count_verbose(sys.argv[1:]))
     code = code if code in (0, 1, 2, 3) else UNKNOWN
     # bytes, so that no locale or stdout encoding can make writing fail; a stdout
     # that is closed, broken or full takes nothing, and the exit code stands
@@ -152,6 +155,12 @@ def main(definition):
     # A check writes nothing and holds nothing: skip the interpreter's
     # teardown of every module (a measurable share of a ~60 ms run).
     os._exit(code)
+
+
+def _given_renderer():
+    """The renderer of the format the command line names (the config file's is not
+    known when run() did not finish), else the default."""
+    return renderer(_format_given(sys.argv[1:]) or DEFAULT_FORMAT)
 
 
 def _unknown(definition, presenter, out, error):
@@ -172,7 +181,8 @@ def _internal(definition, presenter, out, exc, verbose):
     lines = traceback.format_exc().splitlines() if verbose >= 3 else []
     cause = "internal error: %s: %s" % (type(exc).__name__, sanitize(str(exc))[:200])
     fix = "rerun with -vvv and report it"
-    text = "%s - %s" % (cause, fix)
+    # within the first line's budget in every format, the fix kept
+    text = fit(cause, " - " + fix, first_line_budget(definition.name, "UNKNOWN"))
     out.write(presenter.render(definition, Result(UNKNOWN, text, tuple(lines),
                                                   error=(cause, fix))))
     return UNKNOWN
