@@ -34,6 +34,7 @@ FLOORS = (
     ("tgmon.options", "tgmon.optiontypes", "tgmon.downtimes.options", "tgmon.config",
      "tgmon.runtime"),
     ("tgmon.plugins", "tgmon.server", "tgmon.appliance", "tgmon.downtimes", "tgmon.sim"),
+    ("tgmon.push",),            # passive results: judges, renders, sends through cores/
     ("tgmon.cli",),                                                 # the tgmon command
 )
 WINGS = {name.split(".")[1] for floor in FLOORS for name in floor if name.count(".") == 1

@@ -19,13 +19,12 @@ from ..safeio import bounded
 from ..errors import CheckTimeout, TgmonError, UsageError
 from ..safeio.stdio import write_stdout
 from ..timeutil import utcnow
-from ..verdict import UNKNOWN, fit
+from ..verdict import UNKNOWN
 from ..options import (HelpOrVersion, http_settings, parse_command_line, settings_of,
                        single_source)
 from ..render import DEFAULT_FORMAT, renderer
-from ..render.nagios import first_line_budget
 from ..safeio.text import sanitize
-from . import Result, evaluate
+from . import Result, evaluate, failure_result
 
 # The bounded waits end this much before the alarm, so their own, more
 # precise message (what did not answer) wins over the generic one.
@@ -150,12 +149,11 @@ def main(definition):
 
 def _unknown(definition, presenter, out, error):
     """One line: the cause and the fix; a long cause is cut, never the fix."""
-    budget = first_line_budget(definition.name, "UNKNOWN")
     if isinstance(error, TgmonError) and error.fix:
-        text = fit(error.cause, " - " + error.fix, budget)
+        result = failure_result(definition, error.cause, error.fix)
     else:
-        text = fit(str(error), "", budget)
-    out.write(presenter.render(definition, Result(UNKNOWN, text)))
+        result = failure_result(definition, str(error))
+    out.write(presenter.render(definition, result))
     return UNKNOWN
 
 
