@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from tgmon.push.judge import Judge, split_output
+from tgmon.push.judge import Judge
 from tgmon.push.services import CLUSTER_CHECK, NODE_CHECKS, check_of_command, ttl_of
 from tgmon.sim.scenario import load_scenario
 from tgmon.sources.nodes import read_each
@@ -86,16 +86,6 @@ def test_a_service_is_known_by_its_check_command(command, check):
 def test_a_result_lives_two_intervals():
     assert ttl_of("reachable") == 120
     assert ttl_of("update_schedule") == 7200
-
-
-@pytest.mark.parametrize("output, parts", [
-    ("A OK - x | a=1 b=2\nlong\n", ("A OK - x", "a=1 b=2", ["long"])),
-    ("A OK - x\n", ("A OK - x", "", [])),
-    ("A CRITICAL - y | 'l m'=1;2;3\n[CRITICAL] z\n    d\n",
-     ("A CRITICAL - y", "'l m'=1;2;3", ["[CRITICAL] z", "    d"])),
-])
-def test_the_output_as_a_core_parses_it(output, parts):
-    assert split_output(output) == parts
 
 
 def test_the_intervals_are_the_shipped_apply_rules():

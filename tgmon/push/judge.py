@@ -68,10 +68,3 @@ class Judge:
         return [Pushed(host, service, CLUSTER_CHECK.short_name,
                        *self.output(CLUSTER_CHECK, view, now)) for service in services]
 
-
-def split_output(output):
-    """A plugin's output as a core parses it: (first line, perfdata, long output
-    lines) - the text before '|' on the first line, the perfdata after it."""
-    lines = output.rstrip("\n").split("\n")
-    first, _, perfdata = lines[0].partition(" | ")
-    return first, perfdata, lines[1:]
