@@ -34,6 +34,7 @@ class Pusher:
         self.judge = Judge(opts.runbook_url, opts.max_age)
         if opts.config:
             self.judge.settings.update(checks_settings(opts.config))
+        self.intervals = dict(INTERVALS, **dict(opts.interval or ()))
         self.last = {}                                  # (core, host, service) -> monotonic
         self.rounds = 0
         self.check_source = opts.check_source or socket.gethostname()
@@ -73,7 +74,7 @@ class Pusher:
                     continue
                 pushed = result._replace(service=service)
                 self.waiting[target.name][(host, service)] = (
-                    pushed, ttl_of(check), started, read_end)
+                    pushed, ttl_of(check, self.intervals), started, read_end)
                 self.last[(target.name, host, service)] = mono
         for target in self.targets:
             ok, words = self._flush(target, mono)
@@ -114,7 +115,7 @@ class Pusher:
 
     def _due(self, target, host, service, check, mono):
         last = self.last.get((target.name, host, service))
-        return last is None or mono - last >= INTERVALS[check] - 1
+        return last is None or mono - last >= self.intervals[check] - 1
 
     def _judged(self, judged, host, check, hosts, own, outcomes, now):
         """The Pushed of ``check`` on ``host`` (service to be filled in), judged once a

@@ -42,6 +42,23 @@ def node_failure(text):
 node_failure.expects = "one of " + "|".join(NODE_FAILURES)
 
 
+def check_interval(text):
+    """'versions=15m' -> ('versions', 900.0)."""
+    from ..optiontypes import duration
+    from .services import INTERVALS
+    check, sep, value = text.partition("=")
+    if not sep or check not in INTERVALS:
+        raise argparse.ArgumentTypeError("must be CHECK=DURATION, CHECK one of "
+                                         + ", ".join(sorted(INTERVALS)))
+    seconds = duration(value)
+    if seconds < 1:
+        raise argparse.ArgumentTypeError("the interval must be at least 1 s")
+    return check, seconds
+
+
+check_interval.expects = "CHECK=DURATION, e.g. versions=15m"
+
+
 # (title of the --help group, its options)
 GROUPS = (
     ("run", (
@@ -51,6 +68,9 @@ GROUPS = (
         arg("--round", type=round_seconds, default=DEFAULT_ROUND, metavar="SECONDS",
             help="read every node this often and push each service whose interval is due "
                  "(default: %d)" % DEFAULT_ROUND),
+        arg("--interval", form="list", type=check_interval, metavar="CHECK=DURATION",
+            help="push CHECK this often instead of as the shipped apply rules check it "
+                 "(TgmonChecks; repeatable); each result's ttl is twice it"),
         _sync("timeout", default=DEFAULT_TIMEOUT,
               help="a round's limit: the nodes are read within half of it, the cores get "
                    "the rest (default: %d)" % DEFAULT_TIMEOUT),
