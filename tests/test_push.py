@@ -106,7 +106,7 @@ def test_a_node_not_read_gets_unknown_or_nothing(tmp_path, nodes, failure, exit_
     finally:
         api.close()
     assert code == exit_code
-    assert "node %s not read: state dir" % nodes["tg-gone"] in err
+    assert "node tg-gone (%s) not read: state dir" % nodes["tg-gone"] in err
     got = api.by_service()
     assert len(got) == node_services_pushed
     if got:

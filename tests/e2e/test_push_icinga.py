@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from helpers import ROOT
-from .cores import (TGMON, WorkDir, as_daemon_user, chown_to_daemon_user, free_port,
-                    need_package, simulated_nodes, wait_for)
+from .cores import (TGMON, WorkDir, as_daemon_user, chown_to_daemon_user, daemon_user,
+                    free_port, need_package, simulated_nodes, wait_for)
 from .icinga import PREAMBLE, Icinga, api_session, checked_now, pki, shipped_zones
 
 pytestmark = pytest.mark.e2e
@@ -156,7 +156,10 @@ def test_pushed_results_are_the_active_checks_and_ttl_brings_the_real_check_back
                                      "maintenance", "update_schedule", "tightgate",
                                      "reachable", "cluster_updates")
                      for a in ("--interval", check + "=5")]
-        daemon = subprocess.Popen(as_daemon_user(master.push_args("--round", "2", *intervals)),
+        # started as the daemon user directly (not through runuser), so SIGTERM is its own
+        user, group = daemon_user()
+        daemon = subprocess.Popen(master.push_args("--round", "2", *intervals), env={},
+                                  user=user, group=group, extra_groups=[],
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             wait_for(lambda: all(a["last_check_result"]["ttl"] == 10

@@ -42,7 +42,7 @@ def objects(nodes):
         for check, description in SERVICES.items():
             text.append("define service {\n    use tgmon-pushed,local-service\n    host_name "
                         "%s\n    service_description %s\n    check_command tgmon_%s!\n"
-                        "    check_interval 600\n}\n" % (host, description, check))
+                        "    check_interval 30\n}\n" % (host, description, check))
     return "\n".join(text)
 
 

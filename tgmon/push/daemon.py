@@ -58,13 +58,13 @@ class Pusher:
         hosts, own, skipped = self._hosts(outcomes)
         wanted = set(hosts.values()) | ({self.opts.cluster_host} if self.opts.cluster_host
                                         else set())
-        judged, failed, said = {}, 0, []
+        judged, failed, said, unlisted = {}, 0, [], set()
         for target in self.targets:
             try:
                 services = target.services(wanted)
             except CoreError as exc:
-                failed += 1
                 self.report.problem("%s: %s - %s" % (target.name, exc.cause, exc.fix))
+                unlisted.add(target.name)
                 services = {}
             for (host, service), check in sorted(services.items()):
                 if not self._due(target, host, service, check, mono):
@@ -78,6 +78,9 @@ class Pusher:
                 self.last[(target.name, host, service)] = mono
         for target in self.targets:
             ok, words = self._flush(target, mono)
+            if target.name in unlisted:
+                ok, words = False, "%s: services not listed, %s" % (
+                    target.name, words.split(": ", 1)[1])
             failed += not ok
             said.append(words)
         read = sum(not isinstance(value, NodeFailure) for _, value in outcomes)
@@ -105,7 +108,8 @@ class Pusher:
             if isinstance(value, NodeFailure):
                 skipped += 1
                 self.report.skip("node %s not read: %s%s" % (
-                    shown, value.cause, "" if name else " - and it has no NAME, so its "
+                    "%s (%s)" % (name, shown) if name else shown, value.cause,
+                    "" if name else " - and it has no NAME, so its "
                     "services get nothing until their ttl runs out: give NAME=SOURCE"))
                 if name is None:
                     continue
