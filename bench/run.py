@@ -190,6 +190,8 @@ def main():
         exporter_rows(state_dir, workdir)
         non_reader_row(workdir)
         sim_row()
+        from push import push_rows      # bench/push.py: tgmon push against plugins
+        push_rows(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
