@@ -173,11 +173,16 @@ def test_pushed_results_are_the_active_checks_and_ttl_brings_the_real_check_back
         assert daemon.returncode == 0, (out, err)
         assert re.search(r"round \d+: 2 of 2 nodes read", out) and "stopped by SIGTERM" in out
         silent_since = time.time()
-        # silent: within its ttl, Icinga runs the real CheckCommand again, on its own
-        fallback = wait_for(lambda: (lambda s: s if all(
-            a["last_check_result"]["active"] and a["last_check_result"]["execution_start"]
-            > silent_since for a in s.values()) else None)(master.services()), 90,
-            "Icinga 2 running the real checks after the ttl")
+        # silent: within its ttl, Icinga runs the real CheckCommand again, on its own -
+        # within the service's check_period (the nightly schedule check: at night only)
+        daytime = PUSHED + ' && service.check_period != "tgmon-night"'
+
+        def real_checks():
+            services = master.services(daytime)
+            return services if all(a["last_check_result"]["active"] and a["last_check_result"][
+                "execution_start"] > silent_since for a in services.values()) else None
+        fallback = wait_for(real_checks, 90, "Icinga 2 running the real checks after the ttl")
+        assert len(fallback) == 9
         for name, attrs in fallback.items():
             assert attrs["last_check_result"]["check_source"] == MASTER, name
             assert comparable(attrs["last_check_result"]) == comparable(

@@ -68,7 +68,8 @@ def nsca_server(work, nagios):
     config = work.write("nsca-ng.cfg", (
         'command_file = "%s"\nlisten = "127.0.0.1:%d"\npid_file = "%s"\n'
         'authorize "tgmon-push" {\n  password = "%s"\n  services = "^TightGate [a-z ]+$"\n}\n')
-        % (nagios.command_file, port, os.path.join(work.path, "nsca-ng.pid"), NSCA_PASSWORD),
+        % (nagios.command_file, port, os.path.join(work.sub("nsca", owned=True), "nsca-ng.pid"),
+           NSCA_PASSWORD),
         0o600)
     chown_to_daemon_user(config)
     client = work.write("send_nsca.cfg", 'server = "127.0.0.1"\nport = %d\nidentity = '
