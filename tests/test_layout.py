@@ -32,7 +32,7 @@ FLOORS = (
     # run a plugin: its option vocabulary (the sync's option declarations too),
     # the config file, the runtime
     ("tgmon.options", "tgmon.optiontypes", "tgmon.downtimes.options", "tgmon.push.options",
-     "tgmon.config", "tgmon.runtime"),
+     "tgmon.push.services", "tgmon.config", "tgmon.runtime"),
     ("tgmon.plugins", "tgmon.server", "tgmon.appliance", "tgmon.downtimes", "tgmon.sim"),
     ("tgmon.push",),            # passive results: judges, renders, sends through cores/
     ("tgmon.cli",),                                                 # the tgmon command
