@@ -6,10 +6,12 @@ the state and output the plugin gives when Nagios runs it actively."""
 import os
 import re
 import subprocess
+import textwrap
 import time
 
 import pytest
 
+from helpers import ROOT
 from .cores import (EXAMPLES, TGMON, WorkDir, as_daemon_user, chown_to_daemon_user,
                     free_port, need, need_package, simulated_nodes, stop, wait_for)
 from .nagios import Nagios
@@ -60,16 +62,25 @@ def results_since(nagios, since, passive):
     return blocks if done else None
 
 
+def authorize_rule():
+    """docs/push.rst's authorize block for nsca-ng, its password set."""
+    with open(os.path.join(ROOT, "docs", "push.rst")) as handle:
+        text = handle.read()
+    block = re.search(r"\n(    authorize \"tgmon-push\" \{\n.*?\n    \})\n", text, re.S)
+    return textwrap.dedent(block.group(1)).replace('password = "..."',
+                                                   'password = "%s"' % NSCA_PASSWORD) + "\n"
+
+
 def nsca_server(work, nagios):
     """nsca-ng on 127.0.0.1 writing into Nagios' pipe, authorizing tgmon-push for the
-    TightGate services only (docs/push.rst's rule); its send_nsca config."""
+    TightGate services only (docs/push.rst's rule, read from there); its send_nsca
+    config."""
     binary = need("nsca-ng", "nsca-ng-server")
     port = free_port()
     config = work.write("nsca-ng.cfg", (
         'command_file = "%s"\nlisten = "127.0.0.1:%d"\npid_file = "%s"\n'
-        'authorize "tgmon-push" {\n  password = "%s"\n  services = "^TightGate [a-z ]+$"\n}\n')
-        % (nagios.command_file, port, os.path.join(work.sub("nsca", owned=True), "nsca-ng.pid"),
-           NSCA_PASSWORD),
+        + authorize_rule())
+        % (nagios.command_file, port, os.path.join(work.sub("nsca", owned=True), "nsca-ng.pid")),
         0o600)
     chown_to_daemon_user(config)
     client = work.write("send_nsca.cfg", 'server = "127.0.0.1"\nport = %d\nidentity = '
