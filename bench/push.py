@@ -4,7 +4,8 @@
   nodes x 7 services into a local Icinga-API stand-in, the whole process's CPU,
   its start included) against one plugin process per result, side by side;
 - a round of 1000 nodes x 7 services at 100 ms exporter latency into the
-  stand-in: its time and the share of results the core accepted.
+  stand-in and into a real Icinga 2 (if installed; its checker off, so only
+  the pushed results run): its time and the share of results it accepted.
 
 Run alone: python bench/push.py
 """
@@ -138,6 +139,7 @@ def push_rows(workdir):
         round_row(workdir, standin)
     finally:
         standin.stop()
+    real_icinga_row(workdir)
 
 
 if __name__ == "__main__":
@@ -147,3 +149,94 @@ if __name__ == "__main__":
         push_rows(workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def real_icinga_row(workdir, nodes=1000, delay=0.1):
+    """The same round into a real Icinga 2 (no checker: only the pushed results run):
+    1000 hosts with the shipped apply rules, docs/push.rst's ApiUser."""
+    sys.path.insert(0, os.path.join(os.path.dirname(HERE), "tests"))
+    try:
+        from e2e import cores
+        from e2e.icinga import PREAMBLE, Icinga, api_session, pki
+        from e2e.test_push_icinga import push_api_user
+        work = cores.WorkDir("tgmon-bench-icinga-")
+        icinga_binary = shutil.which("icinga2") or "/usr/sbin/icinga2"
+        if not os.access(icinga_binary, os.X_OK):
+            raise FileNotFoundError(icinga_binary)
+    except Exception as exc:     # no icinga2 here: the row says so
+        print(ROW % ("push: round %d nodes x %d (real Icinga 2)" % (nodes, SERVICES), "-", "-",
+                     "-", "skipped: %s" % exc))
+        return
+    farm = subprocess.Popen([sys.executable, os.path.join(HERE, "slowfarm.py"), "--delay",
+                             str(delay)], stdout=subprocess.PIPE, text=True)
+    farm_port = farm.stdout.readline().strip()
+    icinga = None
+    try:
+        conf = os.path.join(os.path.dirname(HERE), "icinga-conf")
+        zones = work.sub("zones.d")
+        for zone, names in (("global-templates", ("global-templates/tgmon-templates.conf",
+                                                  "global-templates/tgmon-commands.conf")),
+                            ("master", ("master/tgmon-constants.conf",
+                                        "master/tgmon-services.conf",
+                                        "master/tgmon-oncall.conf"))):
+            work.sub("zones.d", zone)
+            for name in names:
+                shutil.copy(os.path.join(conf, name), os.path.join(zones, zone))
+        with open(os.path.join(zones, "master", "hosts.conf"), "w") as handle:
+            for number in range(nodes):
+                handle.write('object Host "n%d" { check_command = "dummy"; vars.tightgate = '
+                             '{ mode = "local", role = "cluster-node", push = true } }\n'
+                             % number)
+        port = cores.free_port()
+        password = "bench-%d" % os.getpid()
+        config = (PREAMBLE.replace("include <plugins-contrib>\n", "") % {"name": "bench"}
+                  + 'const ZoneName = "master"\nobject Endpoint "bench" { }\nobject Zone "master"'
+                  ' { endpoints = [ "bench" ] }\nobject Zone "global-templates" { global = '
+                  'true }\nobject ApiListener "api" { bind_host = "127.0.0.1"; bind_port = %d }\n'
+                  'object ApiUser "admin" { password = "%s"; permissions = [ "*" ] }\n%s\n'
+                  'include_zones "tgmon", "%s"\n' % (port, password, push_api_user(password),
+                                                     zones))
+        ca = pki(work, ("bench",), {"bench": "127.0.0.1"})
+        icinga = Icinga(work, "bench", config)
+        work.readable()
+        icinga.start()
+        api = api_session("admin", password)
+        base = "https://127.0.0.1:%d/v1" % port
+        started = time.monotonic()
+        while time.monotonic() - started < 120:
+            try:
+                if api.get(base + "/status", timeout=2).status_code == 200:
+                    break
+            except Exception:
+                time.sleep(0.5)
+        password_file = os.path.join(workdir, "icinga-password")
+        with open(password_file, "w") as handle:
+            handle.write(password + "\n")
+        os.chmod(password_file, 0o600)
+        cluster = cluster_file(workdir, ["n%d http://127.0.0.1:%s/%d/v1/status"
+                                         % (n, farm_port, n) for n in range(nodes)])
+        cpu, seconds, out = cpu_of([os.path.join(BIN, "tgmon"), "push", "--once", "-t", "600",
+                                    "--cluster-file", cluster, "--icinga-url",
+                                    "https://127.0.0.1:%d" % port, "--icinga-user",
+                                    "tgmon-push", "--icinga-password-file", password_file,
+                                    "--icinga-ca-file", ca, "--check-source", "bench"])
+        answer = api.post(base + "/objects/services", timeout=120,
+                          headers={"X-HTTP-Method-Override": "GET"},
+                          json={"attrs": ["last_check_result"],
+                                "filter": "service.vars.tgmon_pushed"}).json()["results"]
+        accepted = sum(1 for r in answer if (r["attrs"]["last_check_result"] or {}).get(
+            "check_source") == "bench")
+        results = nodes * SERVICES
+        print(ROW % ("push: round %d nodes x %d at %d ms (real Icinga 2)"
+                     % (nodes, SERVICES, delay * 1000), "%.1f s" % seconds, "60 s",
+                     "%.2f" % (seconds / 60), "target < 60 s %s  (accepted %d/%d = %.1f%%, "
+                     "CPU %.2f ms/result)" % ("ok" if seconds < 60 else "OVER TARGET", accepted,
+                                              results, 100.0 * accepted / results,
+                                              cpu * 1000 / results)))
+        sys.stdout.flush()
+    finally:
+        if icinga is not None:
+            icinga.stop()
+        farm.terminate()
+        farm.wait(10)
+        work.remove()
