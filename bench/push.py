@@ -142,14 +142,6 @@ def push_rows(workdir):
     real_icinga_row(workdir)
 
 
-if __name__ == "__main__":
-    workdir = tempfile.mkdtemp(prefix="tgmon-bench-push-")
-    try:
-        print(ROW % ("row", "subject", "baseline", "ratio", "target"))
-        push_rows(workdir)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
 
 def real_icinga_row(workdir, nodes=1000, delay=0.1):
     """The same round into a real Icinga 2 (no checker: only the pushed results run):
@@ -240,3 +232,12 @@ def real_icinga_row(workdir, nodes=1000, delay=0.1):
         farm.terminate()
         farm.wait(10)
         work.remove()
+
+
+if __name__ == "__main__":
+    workdir = tempfile.mkdtemp(prefix="tgmon-bench-push-")
+    try:
+        print(ROW % ("row", "subject", "baseline", "ratio", "target"))
+        push_rows(workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
