@@ -16,6 +16,8 @@ from .common import document, state_dir, write
 from .fakecores import FakeNagios
 from .harness import MAX_RSS_KB, SECRETS, TGMON, run_plugin
 from .pushcores import PushIcinga, node_services
+from .test_downtimes_api import CASES as API_CASES, after_body
+from .test_http_client import Server, tls_context
 
 PASSWORD = SECRETS[3]
 TIMEOUT = 6
@@ -254,3 +256,26 @@ def test_1000_nodes_stay_within_bounded_memory(tmp_path):
     assert len(record.read_text().splitlines()) == 7000
     assert "1000 of 1000 nodes read, 7000 results judged; NSCA-ng: 7000 sent" in run.stdout
     assert run.max_rss_kb < 200 * 1024, run
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, classes, respond, words", API_CASES,
+                         ids=[c[0] for c in API_CASES])
+def test_hostile_icinga_answers_to_the_pusher(short_tmp, name, classes, respond, words):
+    """The shared API client's hostile corpus (lies, drips, floods, redirects), through
+    tgmon push: one line, exit 2, nothing sent, no secret, within -t."""
+    context, ca = tls_context(short_tmp, "good")
+    server = Server(after_body(respond), context)
+    try:
+        run = run_plugin(TGMON, ["push", "--once", "-t", "2", "--node",
+                                 "tg-single=" + healthy(short_tmp), "--icinga-url",
+                                 "https://127.0.0.1:%d" % server.port, "--icinga-user",
+                                 "tgmon", "--icinga-password-file", password_file(short_tmp),
+                                 "--icinga-ca-file", ca])
+    finally:
+        server.close()
+    assert run.code == 2, run
+    [line] = run.stderr.splitlines()
+    assert words.replace(" - sync fewer nodes per run", "") in line, run
+    assert_safe(run, timeout=2)
+    assert "services not listed" in run.stdout, run

@@ -71,11 +71,10 @@ def make_targets(opts, report, check_source):
     if opts.icinga_url:
         from ..cores.icinga_client import IcingaSettings
         from ..cores.icinga_results import IcingaResults
-        api = IcingaResults(IcingaSettings(opts.icinga_url, opts.icinga_user,
-                                           opts.icinga_password_file, opts.icinga_ca_file,
-                                           opts.icinga_insecure, http_settings(opts)),
-                            lambda text: report.skip("Icinga 2: " + text))
-        made.append(targets.IcingaTarget(api, check_source))
+        settings = IcingaSettings(opts.icinga_url, opts.icinga_user, opts.icinga_password_file,
+                                  opts.icinga_ca_file, opts.icinga_insecure, http_settings(opts))
+        made.append(targets.IcingaTarget(lambda: IcingaResults(
+            settings, lambda text: report.skip("Icinga 2: " + text)), check_source))
     if opts.nagios_command_file:
         made.append(targets.NagiosPipeTarget(opts.nagios_command_file, opts.nagios_status_file,
                                              opts.timeout))

@@ -10,6 +10,7 @@ never stops the others. Every round ends with one summary line.
 """
 
 import socket
+import threading
 import time
 
 from ..cores import CoreError
@@ -61,7 +62,7 @@ class Pusher:
         judged, failed, said, unlisted = {}, 0, [], set()
         for target in self.targets:
             try:
-                services = target.services(wanted)
+                services = self._within(target, lambda t=target: t.services(wanted))
             except CoreError as exc:
                 self.report.problem("%s: %s - %s" % (target.name, exc.cause, exc.fix))
                 unlisted.add(target.name)
@@ -153,8 +154,8 @@ class Pusher:
                         pushed.output.split("\n", 1)[0].split(" | ")[0]))
                 waiting.clear()
                 return True, "%s: %d would be sent" % (target.name, len(batch))
-            try:       # each request, write and send_nsca run is bounded by -t
-                refused = target.send(batch)
+            try:
+                refused = self._within(target, lambda: target.send(batch))
             except CoreError as exc:
                 self.failures[target.name] += 1
                 delay = min(MAX_BACKOFF, FIRST_BACKOFF * 2 ** (self.failures[target.name] - 1))
@@ -173,6 +174,33 @@ class Pusher:
             return False, "%s: %d waiting, next try in %.0f s" % (
                 target.name, len(waiting), self.retry_at[target.name] - mono)
         return True, "%s: nothing due" % target.name
+
+    def _within(self, target, work):
+        """``work()`` on ``target`` within -t, in a thread of its own: a core that drips
+        its answers holds that thread, never the rounds. An overrun is left to end by
+        itself with the client it has; the next call gets a fresh one, and none starts
+        while the overrun one still runs."""
+        if target.overdue is not None and target.overdue.is_alive():
+            raise CoreError("a request of an earlier round still waits for its answer",
+                            "check the core: it takes longer than -t to answer")
+        outcome = {}
+
+        def run():
+            try:
+                outcome["value"] = work()
+            except Exception as exc:      # handed to the round
+                outcome["error"] = exc
+        thread = threading.Thread(target=run, daemon=True, name="tgmon-push-core")
+        thread.start()
+        thread.join(self.opts.timeout)
+        if thread.is_alive():
+            target.overdue = thread
+            target.renew()
+            raise CoreError("did not answer within -t %g s" % self.opts.timeout,
+                            "check the core (an answer that drips?), or raise -t")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
     def next_retry(self):
         """When a core that failed is tried again (monotonic), inf when none waits."""

@@ -37,6 +37,7 @@ class Target:
 
     def __init__(self):
         self.known, self.listed_at, self.hosts = None, 0.0, frozenset()
+        self.overdue = None      # the thread of a send that overran -t, while it runs
 
     def services(self, hosts):
         """{(host, service): check} of tgmon's services this core has on ``hosts``."""
@@ -51,13 +52,21 @@ class Target:
     def forget(self):
         self.known = None
 
+    def renew(self):
+        """After a send that overran: what the next send needs afresh (nothing here)."""
+
 
 class IcingaTarget(Target):
     name = "Icinga 2"
 
-    def __init__(self, api, check_source):
+    def __init__(self, make_api, check_source):
         super().__init__()
-        self.api, self.check_source = api, check_source
+        self.make_api, self.check_source = make_api, check_source
+        self.api = make_api()
+
+    def renew(self):
+        """A new session: the overrun send keeps the old one to itself."""
+        self.api = self.make_api()
 
     def list_services(self, hosts):
         return self.api.services(hosts)
