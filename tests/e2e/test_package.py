@@ -151,7 +151,8 @@ def test_the_venv_route_gives_the_nagios_user_the_same_plugins():
         work.remove()
 
 
-UNITS = ("tgmon-serve.service", "tgmon-downtimes.service", "tgmon-downtimes.timer")
+UNITS = ("tgmon-serve.service", "tgmon-downtimes.service", "tgmon-push.service",
+         "tgmon-downtimes.timer")
 
 
 @pytest.mark.parametrize("unit", UNITS)
@@ -170,7 +171,7 @@ def test_the_units_are_installed_valid_and_not_enabled(unit):
     assert not os.path.exists(wants), "the package enabled %s" % unit
 
 
-@pytest.mark.parametrize("unit", UNITS[:2])
+@pytest.mark.parametrize("unit", UNITS[:3])
 def test_the_services_are_hardened(unit):
     """systemd-analyze security: the exposure score of each service (0 best, 10 worst)."""
     need_package()
