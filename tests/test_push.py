@@ -212,3 +212,27 @@ def test_usage_errors_are_one_line_and_exit_2(tmp_path, nodes, argv, words):
     assert (code, out) == (2, "")
     [line] = err.splitlines()
     assert words in line
+
+
+def test_the_config_files_plugin_sections_judge_the_pushed_results(tmp_path, nodes):
+    """The same thresholds and severities as the plugins run with the same --config."""
+    config = tmp_path / "tgmon.yml"
+    config.write_text("check_update_lock:\n  update-lock-severity: warning\n"
+                      "check_tightgate:\n  update-lock-update-lock-severity: unknown\n"
+                      "push:\n  check_source: from-config\n")
+    api = PushIcinga(tmp_path, [("tg-node2", "lock", "tgmon_update_lock"),
+                                ("tg-node2", "all", "tgmon_tightgate")])
+    try:
+        code, _out, err = push(node_args(nodes) + api.args(password_file(tmp_path))
+                               + ["--config", str(config)])
+    finally:
+        api.close()
+    assert (code, err) == (0, "")
+    got = api.by_service()
+    for service, check, status in (("lock", "update_lock", 1), ("all", "tightgate", 3)):
+        expected = run_check(BY_NAME[check], ["--state-dir", nodes["tg-node2"], "--config",
+                                              str(config)], now=utcnow())
+        body = got["tg-node2!" + service]
+        assert body["exit_status"] == expected.code == status
+        assert (body["plugin_output"], body["check_source"]) == (
+            icinga_parts(expected.output)[0], "from-config")
