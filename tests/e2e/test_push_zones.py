@@ -8,12 +8,14 @@ satellites."""
 
 import os
 import subprocess
+import time
 
 import pytest
 
 from .cores import (EXAMPLES, TGMON, WorkDir, as_daemon_user, chown_to_daemon_user, free_port,
                     need_package, simulated_nodes, wait_for)
-from .icinga import (PREAMBLE, Icinga, api_session, api_up, endpoint_connected, pki)
+from .icinga import (PREAMBLE, Icinga, api_session, api_up, checked_now, endpoint_connected,
+                     pki)
 from .test_push_icinga import PUSH_PASSWORD, push_api_user
 
 pytestmark = pytest.mark.e2e
@@ -121,6 +123,11 @@ def test_a_satellite_zones_pusher_reaches_the_master_through_the_cluster(satelli
                      "%s's services" % name)
         assert {a["zone"] for a in pushed_services(bases[MASTER]).values()} == {ZONE}
 
+        # the zone's checks run now, and are done (a check running when the push lands
+        # would end after it): every service has a fresh active result first
+        checked_now(api, bases[MASTER], ["zone"], where="service.vars.tgmon_pushed")
+        time.sleep(2)
+
         # one pusher, to the zone's first endpoint only
         done = subprocess.run(as_daemon_user([
             TGMON, "push", "--once", "--node", "tg-node1=" + nodes["tg-node1"], "--node",
@@ -131,17 +138,21 @@ def test_a_satellite_zones_pusher_reaches_the_master_through_the_cluster(satelli
         assert done.returncode == 0, (done.stdout, done.stderr)
         assert "Icinga 2: 14 sent, 0 refused" in done.stdout, done.stdout
 
-        def everywhere():
-            seen = {}
-            for name, base in bases.items():
-                found = pushed_services(base) or {}
-                if not found or not all((a["last_check_result"] or {}).get(
-                        "check_source") == "zone-pusher" for a in found.values()):
-                    return None
-                seen[name] = found
-            return seen
+        def pushed_to(base):
+            found = pushed_services(base) or {}
+            return found if found and all((a["last_check_result"] or {}).get(
+                "check_source") == "zone-pusher" for a in found.values()) else None
         # the cluster carried the results to the master and to the other endpoint
-        results = wait_for(everywhere, 60, "the pushed results on every endpoint")
+        results = {}
+        for name, base in sorted(bases.items()):
+            deadline = time.monotonic() + 60
+            while pushed_to(base) is None and time.monotonic() < deadline:
+                time.sleep(0.5)
+            results[name] = pushed_to(base)
+            assert results[name], (name, {
+                service: ((a["last_check_result"] or {}).get("check_source"),
+                          (a["last_check_result"] or {}).get("active"))
+                for service, a in (pushed_services(base) or {}).items()})
         for name, found in results.items():
             states = {service: a["last_check_result"]["state"] for service, a in found.items()}
             assert states["tg-node2!tightgate-update_lock"] == 2, name
