@@ -109,3 +109,38 @@ def test_a_service_is_pushed_again_only_when_its_interval_is_due(node):
     assert [len(batch) for batch in core.sent] == [7, 1]
     assert [p.service for p, *_ in core.sent[1]] == ["s-reachable"]
     assert "round 2: 1 of 1 nodes read, 1 results judged" in out.getvalue()
+
+
+class ListingApi:
+    """An Icinga API client stand-in: counts its service listings, refuses one service."""
+
+    def __init__(self):
+        self.listings = 0
+
+    def services(self, hosts):
+        self.listings += 1
+        return {("tg-single", "s-versions"): "tgmon_versions",
+                ("tg-single", "s-gone"): "tgmon_hotfixes", ("tg-single", "ping"): "ping4"}
+
+    def process_check_result(self, host, service, body):
+        from tgmon.cores import Refused
+        if service == "s-gone":
+            raise Refused("Icinga 2 has no service", "a reload removed it")
+
+
+def test_the_services_are_listed_once_and_again_after_a_refusal(node):
+    from tgmon.push.targets import IcingaTarget
+    api = ListingApi()
+    target = IcingaTarget(lambda: api, "me")
+    pusher, out, err = pusher_for(node, target)
+    assert target.services({"tg-single"}) == {("tg-single", "s-versions"): "versions",
+                                              ("tg-single", "s-gone"): "hotfixes"}
+    target.services({"tg-single"})
+    assert api.listings == 1                  # cached
+    pusher.round()
+    assert "Icinga 2: 1 sent, 1 refused" in out.getvalue()
+    assert "tg-single/s-gone refused: Icinga 2 has no service" in err.getvalue()
+    target.services({"tg-single"})
+    assert api.listings == 2                  # listed again after the refusal
+    target.services({"tg-single", "tg-other"})
+    assert api.listings == 3                  # and when the hosts change
