@@ -242,7 +242,13 @@ GROUPS = {
     "exporter": lambda state_dir, workdir: exporter_rows(state_dir, workdir),
     "non-reader": lambda state_dir, workdir: non_reader_row(workdir),
     "sim": lambda state_dir, workdir: sim_row(),
+    "push": lambda state_dir, workdir: push_rows(workdir),
 }
+
+
+def push_rows(workdir):
+    from push import push_rows as rows      # bench/push.py: tgmon push against plugins
+    rows(workdir)
 
 
 def main(names):

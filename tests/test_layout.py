@@ -31,11 +31,12 @@ FLOORS = (
     ("tgmon.checks",),                                              # judge
     # run a plugin: its option vocabulary (the sync's option declarations too),
     # the config file, the runtime
-    ("tgmon.options", "tgmon.optiontypes", "tgmon.downtimes.options", "tgmon.config",
-     "tgmon.runtime"),
+    ("tgmon.options", "tgmon.optiontypes", "tgmon.downtimes.options", "tgmon.push.options",
+     "tgmon.push.services", "tgmon.config", "tgmon.runtime"),
     ("tgmon.metrics",),                           # a state's facts and verdicts as metrics
     ("tgmon.plugins", "tgmon.server", "tgmon.appliance", "tgmon.downtimes", "tgmon.sim",
      "tgmon.checkmk"),                                              # ... and the datasource
+    ("tgmon.push",),            # passive results: judges, renders, sends through cores/
     ("tgmon.cli",),                                                 # the tgmon command
 )
 WINGS = {name.split(".")[1] for floor in FLOORS for name in floor if name.count(".") == 1

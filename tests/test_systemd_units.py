@@ -97,3 +97,42 @@ def test_the_environment_file_names_no_file():
         assert not set(value.split()) & set(FILE_OPTIONS), value
         assert "/" not in value.replace("--", ""), value
 
+
+
+PUSH_UNIT = os.path.join(ROOT, "systemd", "tgmon-push.service")
+PUSH_CONFIG = os.path.join(ROOT, "examples", "push.yml")
+
+
+def test_the_pusher_runs_as_nagios_hardened_like_the_exporter():
+    push, serve = dict(service_section(PUSH_UNIT)), dict(service_section(UNIT))
+    assert (push["User"], push["Group"]) == ("nagios", "nagios")
+    # every hardening of the exporter's unit, but its dynamic user (the pusher reads
+    # the nagios group's secret files) and its reload
+    kept = {key: value for key, value in serve.items()
+            if key not in ("Type", "EnvironmentFile", "ExecStart", "ExecReload", "Restart",
+                           "DynamicUser")}
+    assert {key: push.get(key) for key in kept} == kept
+    assert push["ReadWritePaths"] == "-/var/lib/nagios4/rw -/var/lib/nagios3/rw"
+    # SIGTERM stops it within a second: systemd never needs its SIGKILL
+    assert push["TimeoutStopSec"] == "5s" and push["MemoryMax"] == "512M"
+
+
+def test_the_pushers_command_line_and_its_example_config_are_accepted(tmp_path):
+    from tgmon.config import apply_config
+    from tgmon.options import given_dests
+    from tgmon.push.options import SECTION, build_parser
+    from tgmon.runtime.configure import catalogue
+    argv = shlex.split(exec_start(service_section(PUSH_UNIT)))
+    assert argv[:2] == ["/usr/bin/tgmon", "push"]
+    config = tmp_path / "push.yml"
+    config.write_text(open(PUSH_CONFIG).read())
+    argv = [a.replace("/etc/tgmon/push.yml", str(config)) for a in argv[2:]]
+    opts = build_parser().parse_args(argv)
+    apply_config(opts.config, catalogue(), SECTION, opts, given_dests(build_parser, argv))
+    assert opts.icinga_user == "tgmon-push" and opts.cluster_host == "tgc-berlin"
+    assert len(opts.node) == 2 and not opts.once
+
+
+def test_the_pushers_unit_waits_for_its_config():
+    with open(PUSH_UNIT) as handle:
+        assert "ConditionPathExists=/etc/tgmon/push.yml" in handle.read().splitlines()

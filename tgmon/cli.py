@@ -12,6 +12,7 @@
     tgmon example write-all DIR   write every example at its fixed instant into DIR/NAME
     tgmon downtimes sync ...      each node's plan as downtimes in Icinga 2 / Nagios
     tgmon checkmk --node ...      Checkmk datasource: a piggyback block per node
+    tgmon push ...                every node's check results as passive results
     tgmon state VERB DIR ...      the appliance side: init, set-flag, clear-flag,
                                   update, heartbeat (docs/appliance.rst)
 
@@ -101,6 +102,9 @@ def _parser():
                                "anything else, or a set update lock or warn flag the "
                                "example lacks, is still refused")
     add_state_parser(sub)
+    sub.add_parser("push", add_help=False,
+                   help="send every node's check results to Icinga 2, Nagios or NSCA-ng as "
+                        "passive results, judged in one process (tgmon push --help)")
     sub.add_parser("downtimes", add_help=False,
                    help="downtimes sync: each node's planned maintenance and scheduled update "
                         "as downtimes in Icinga 2 and Nagios (tgmon downtimes sync --help)")
@@ -259,6 +263,9 @@ def _main(argv):
     if argv[:1] == ["checkmk"]:
         from .checkmk.datasource import main as checkmk
         return checkmk(argv[1:])
+    if argv[:1] == ["push"]:
+        from .push.command import main as push
+        return push(argv[1:])
     args = _parser().parse_args(argv)
     try:
         if args.command == "validate":

@@ -68,7 +68,7 @@ class ConfigFile:
             elif isinstance(value, dict):
                 raise UsageError("config %s%s: unknown section" % (path, _at(line)),
                                  "sections are named as the plugins, e.g. check_hotfixes, "
-                                 "or downtimes")
+                                 "or downtimes, push")
             else:
                 self.common[_dest(key)] = (key, value, line)
         for key, _value, line in self.common.values():

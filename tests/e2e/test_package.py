@@ -152,7 +152,8 @@ def test_the_venv_route_gives_the_nagios_user_the_same_plugins():
         work.remove()
 
 
-UNITS = ("tgmon-serve.service", "tgmon-downtimes.service", "tgmon-downtimes.timer",
+UNITS = ("tgmon-serve.service", "tgmon-downtimes.service", "tgmon-push.service",
+         "tgmon-downtimes.timer",
          "tgmon-textfile.service", "tgmon-textfile.timer")
 SERVICES = [unit for unit in UNITS if unit.endswith(".service")]
 

@@ -2,8 +2,12 @@
 
     nagios.py   Nagios' external commands (the one encoder), the command pipe
                 checked at the moment of writing, the bounded status.dat reader
-    icinga.py   Icinga 2's REST API: auth, TLS, bounded answers, and the
-                client-side re-check of everything it answers
+    icinga_client.py  Icinga 2's REST API: auth, TLS, one keep-alive session,
+                bounded answers, every failure in words
+    icinga.py   the downtimes through it, and the client-side re-check of
+                everything it answers
+    icinga_results.py  passive check results through it (tgmon push)
+    nsca.py     NSCA-ng: Debian's send_nsca, fed the one encoder's commands
     alertmanager.py  Alertmanager's API v2: tgmon's silences, their ownership
                 re-checked the same way
 

@@ -4,7 +4,10 @@ check_external_commands=1), what exists comes from status.dat.
 One encoder writes every command: a name (host, service, author) that holds
 ';' (Nagios' field separator), a line break of any kind, NUL or another
 control character is refused, so no field can shift and no second command
-can follow; free text (a comment) is cleaned to one such line instead. The
+can follow; free text (a comment) is cleaned to one such line instead. A
+passive check result's output (``check_result``, for the command pipe and
+NSCA-ng alike) keeps its ';' and '|' (perfdata), its lines joined by the
+``\n`` Nagios unescapes, each line cleaned, cut to what a pipe writes at once. The
 pipe is checked at the moment of writing, on the descriptor that is written
 to: not a symlink (O_NOFOLLOW), opened without blocking, and fstat must say it
 is the FIFO that lstat saw, the one there when the run began - a file or
@@ -15,12 +18,6 @@ status_update_interval seconds, so after sending them the sync waits, within
 -t, until status.dat shows them: a second sync right after the first then
 sees what the first did and changes nothing. A command Nagios ignores (its
 object went with a reload) is named as not applied; the others count.
-
-status.dat is read as Nagios writes it: a tab of indentation, then key=value
-as the object has it (a value's own spaces are part of it), in the bytes of
-the Nagios configuration. A name that is not UTF-8 cannot be written back
-as Nagios spells it, so its object is skipped, named; a block that lost its
-closing '}' is dropped, never merged into the next one.
 
 status.dat is read as Nagios writes it: a tab of indentation, then key=value
 as the object has it (a value's own spaces are part of it), in the bytes of
@@ -82,9 +79,10 @@ def clean_text(text, limit=MAX_TEXT):
     return text if len(text) <= limit else text[:limit - 3].rstrip() + "..."
 
 
-def encode(command, fields, text=None, now=None):
+def encode(command, fields, text=None, now=None, output=None):
     """One command line, ``[now] COMMAND;field;...;text``: every name checked, every
-    number an integer, the free text (if any) cleaned and last."""
+    number an integer, the free text (if any) cleaned and last - or a plugin's
+    ``output``, already made one line by ``passive_output``."""
     if not _COMMAND.match(command):
         raise ValueError("not an external command: %r" % (command,))
     parts = [command]
@@ -94,12 +92,45 @@ def encode(command, fields, text=None, now=None):
         parts.append("%d" % value if isinstance(value, int) else check_name(value, "name"))
     if text is not None:
         parts.append(clean_text(text))
+    if output is not None:
+        if unsafe_character(output):
+            raise ValueError("a plugin output goes through passive_output first")
+        parts.append(output)
     line = ("[%d] %s\n" % (int(time.time() if now is None else now), ";".join(parts)))
     data = line.encode("utf-8")
     if len(data) > PIPE_BUF:
         raise Refused("a %s command of %d bytes is over the %d a pipe writes at once"
                       % (command, len(data), PIPE_BUF), "shorten the names")
     return data
+
+
+def passive_output(output, limit):
+    """A plugin's output as one line: a backslash doubled, the lines joined by a literal
+    \\n (Nagios unescapes both); long output lines dropped from the end, marked
+    '...', until it fits ``limit`` bytes; the first line is cut only if alone too long."""
+    lines = [(line if line.isprintable() else sanitize(line)).replace("\\", "\\\\")
+             for line in output.rstrip("\n").split("\n")]
+
+    def size(kept):
+        return len("\\n".join(kept).encode("utf-8"))
+    if size(lines) > limit:
+        while len(lines) > 1 and size(lines + ["..."]) > limit:
+            lines.pop()
+        lines.append("...")
+    text = "\\n".join(lines)
+    while len(text.encode("utf-8")) > limit:
+        text = text[:max(0, len(text) - 64)].rstrip("\\")
+    return text
+
+
+def check_result(host, service, code, output, now=None):
+    """PROCESS_SERVICE_CHECK_RESULT;host;service;code;output, whole within PIPE_BUF."""
+    if code not in (0, 1, 2, 3):
+        raise ValueError("an exit code is 0-3: %r" % (code,))
+    fields = [check_name(host, "host"), check_name(service, "service", host), code]
+    head = len(encode("PROCESS_SERVICE_CHECK_RESULT", fields, now=now or 0)) + 16
+    return encode("PROCESS_SERVICE_CHECK_RESULT", fields, now=now,
+                  output=passive_output(output, PIPE_BUF - head))
 
 
 def schedule_downtime(downtime, author, now=None):

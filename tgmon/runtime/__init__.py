@@ -15,7 +15,8 @@ package anyway, and every module is a share of a plugin's start.
 from ..checks.runbook import finding_url, runbook_lines
 from ..render.nagios import first_line_budget
 from ..state.model import record
-from ..verdict import OK, line_of, overall_status, problems_first, status_name, summary_line
+from ..verdict import (OK, UNKNOWN, fit, line_of, overall_status, problems_first, status_name,
+                       summary_line)
 
 # code: the exit code 0-3; summary: the first line's text after "NAME STATUS - ",
 # within its budget; details: the long output's lines; perfdata: Perf records;
@@ -53,6 +54,14 @@ def evaluate(definition, state, settings, now, verbose=0, runbook_url=None, part
     return Result(code, summary, tuple(details), tuple(verdict.perfdata), verdict,
                   node.name if node is not None else None, state.generated, runbooks, None,
                   aspects)
+
+
+def failure_result(definition, cause, fix=None):
+    """The UNKNOWN Result of a check that could not judge: one line, the cause and the
+    fix; a long cause is cut, never the fix (the plugin's and the pusher's alike)."""
+    budget = first_line_budget(definition.name, status_name(UNKNOWN))
+    return Result(UNKNOWN, fit(cause, " - " + fix, budget) if fix else fit(cause, "", budget),
+                  error=(cause, fix))
 
 
 def long_lines(verdict, verbose, state=None, always=False, status=OK):

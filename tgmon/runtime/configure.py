@@ -27,9 +27,11 @@ def options_from(definition, argv):
 
 def catalogue():
     """Every command a config file has a section for, with its options ({dest: Arg}):
-    the plugins, and tgmon downtimes sync."""
+    the plugins, tgmon downtimes sync and tgmon push."""
     from ..checks.registry import all_checks
     from ..downtimes.options import ARGS, SECTION
+    from ..push import options as push
     commands = {definition.prog: plugin_args(definition) for definition in all_checks()}
     commands[SECTION] = ARGS
+    commands[push.SECTION] = push.ARGS
     return commands

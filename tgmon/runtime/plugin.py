@@ -25,7 +25,7 @@ from ..options import (HelpOrVersion, http_settings, parse_command_line, setting
 from ..render import DEFAULT_FORMAT, formats, renderer
 from ..render.nagios import first_line_budget
 from ..safeio.text import sanitize
-from . import Result, evaluate
+from . import Result, evaluate, failure_result
 
 # Ctrl-C or SIGINT while the check runs: an UNKNOWN like any other, in the chosen format
 INTERRUPTED = TgmonError("interrupted (SIGINT) before the check finished", "run it again")
@@ -165,14 +165,11 @@ def _given_renderer():
 
 def _unknown(definition, presenter, out, error):
     """One line: the cause and the fix; a long cause is cut, never the fix."""
-    budget = first_line_budget(definition.name, "UNKNOWN")
     if isinstance(error, TgmonError) and error.fix:
-        text = fit(error.cause, " - " + error.fix, budget)
-        cause = (error.cause, error.fix)
+        result = failure_result(definition, error.cause, error.fix)
     else:
-        text = fit(str(error), "", budget)
-        cause = (str(error), None)
-    out.write(presenter.render(definition, Result(UNKNOWN, text, error=cause)))
+        result = failure_result(definition, str(error))
+    out.write(presenter.render(definition, result))
     return UNKNOWN
 
 

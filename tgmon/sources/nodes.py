@@ -179,7 +179,8 @@ def node_name(node, claim):
 
 def read_each(sources, http, max_age, now):
     """Read every source at once, each under the shared -t: per source, in order,
-    (shown, state) or (shown, NodeFailure)."""
+    (shown, state) or (shown, NodeFailure); a stale or future state is a NodeFailure
+    unless ``max_age`` is None."""
     urls = [s for s in sources if is_url(s)]
     session = None
     if urls:
@@ -202,7 +203,7 @@ def read_each(sources, http, max_age, now):
             if not isinstance(value, (SourceError, UsageError)):
                 raise value
             value = NodeFailure(shown, value.cause, value.fix)
-        else:
+        elif max_age is not None:      # None: the caller judges freshness itself
             try:
                 check_freshness(value, now, max_age, named=False)   # the source names it
             except SourceError as exc:
@@ -225,10 +226,6 @@ def cluster_view(outcomes, require_one=True):
             failures.append(value)
         else:
             states.append((shown, value))
-    if not states and require_one:
-        raise SourceError("no node of the cluster could be read (%s)"
-                          % "; ".join("%s: %s" % (f.source, f.cause) for f in failures[:3]),
-                          "check the nodes' state dirs or exporters")
     generated = max(state.generated for _, state in states) if states else None
     return ClusterView(tuple(states), tuple(failures), generated,
                        ", ".join(source for source, _ in states))
