@@ -1,11 +1,12 @@
 """Every way a core's JSON API can fail, in the exact words each client says it:
-Icinga 2's and Alertmanager's, each naming its own core, options and fixes. A table per core: the answer of a
-stand-in on 127.0.0.1 -> the whole CoreError (cause; fix), or what the client
-makes of it. In process and quick: the slow corpus (test_cores_icinga.py,
-test_cores_alertmanager.py, test_downtimes_api.py) runs the same through the
-command line.
+Icinga 2's and Alertmanager's, which share one transport (tgmon/cores/httpjson.py)
+but name their own core, options and fixes. One table: the answer of a stand-in
+on 127.0.0.1 -> the whole CoreError (cause; fix) of each core. In process and
+quick: the slow corpus (test_cores_icinga.py, test_cores_alertmanager.py,
+test_downtimes_api.py) runs the same through the command line.
 """
 
+import base64
 import time
 
 import pytest
@@ -34,84 +35,75 @@ def never_answers(conn, request, srv):
 
 
 BROKEN_CHUNK = raw(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
-ANSWERS = {
-    # (respond, certificate kind) shared by both tables
-    "redirect": (answer("302 Found", b"", extra="Location: https://evil.example/\r\n"), "good"),
-    "unauthorized": (answer("401 Unauthorized", b"no", "text/plain"), "good"),
-    "forbidden": (answer("403 Forbidden", b"{}"), "good"),
-    "not_json": (answer("200 OK", b"<html>hello</html>", "text/html"), "good"),
-    "empty": (answer("200 OK", b""), "good"),
-    "nested": (answer("200 OK", b"[" * 22501), "good"),
-    "too_large": (answer("200 OK", b" " * (3 * 1024 * 1024 + 1)), "good"),
-    "broken_chunk": (BROKEN_CHUNK, "good"),
-    "never_answers": (never_answers, "good"),
-    "unknown_ca": (answer("200 OK", b"[]"), "unknown_ca"),
-    "expired": (answer("200 OK", b"[]"), "expired"),
-    "closed_port": (None, None),
-}
+AM_REFUSED = "check --alertmanager-token-file, or --alertmanager-user and its password file"
+ICINGA_ERROR = answer("500 Internal Server Error",
+                      ('{"error": 500, "status": "boom %s x"}' % PASSWORD).encode())
+AM_ERROR = answer("500 Internal Server Error",
+                  ('{"code": 500, "message": "boom %s x"}' % TOKEN).encode())
+GOOD = "good"
 
-ICINGA = [
-    # (answer, what the client raises; {u} is the API's address)
-    ("redirect", "Icinga 2 at {u} redirects elsewhere (HTTP 302), tgmon follows none; "
-                 "point --icinga-url at the API itself"),
-    ("unauthorized", "Icinga 2 at {u} refused user tgmon (HTTP 401); "
-                     "check --icinga-user and --icinga-password-file"),
-    ("forbidden", "ApiUser tgmon may not use /v1/objects/hosts (HTTP 403); "
-                  "grant it to the ApiUser (docs/downtimes.rst)"),
-    ("not_json", "Icinga 2 at {u} answered HTTP 200 without JSON; " + ICINGA_API),
-    ("empty", "Icinga 2 at {u} answered HTTP 200 without JSON; " + ICINGA_API),
-    ("nested", "Icinga 2 at {u} answered more than 22500 objects to /v1/objects/hosts; "
-               + FEWER),
-    ("too_large", "Icinga 2 at {u} sent more than 3145728 bytes; " + FEWER),
-    ("broken_chunk", "the answer of Icinga 2 at {u} broke off (the chunked answer broke "
-                     "off); check the master, or raise -t"),
-    ("never_answers", "Icinga 2 at {u} did not answer within -t; "
-                      "check the master, or raise -t"),
-    ("unknown_ca", "TLS to Icinga 2 at {u} failed: certificate of an unknown CA; "
-                   "give the CA with --icinga-ca-file"),
-    ("expired", "TLS to Icinga 2 at {u} failed: certificate expired; "
-                "renew the API's certificate"),
-    ("closed_port", "cannot reach Icinga 2 at {u}: connection refused; "
-                    "check --icinga-url and that icinga2 runs with its API"),
-    ("an_error_echoing_the_password", "Icinga 2 at {u} answered HTTP 500: boom *** x; "
-                                      "look at the Icinga 2 log on the master"),
+WORDS = [
+    # (name, the stand-in's answer, its certificate; what Icinga 2's client raises, what
+    #  Alertmanager's raises - None: not a case of that core; {u} is the API's address)
+    ("redirect", answer("302 Found", b"", extra="Location: https://evil.example/\r\n"), GOOD,
+     "Icinga 2 at {u} redirects elsewhere (HTTP 302), tgmon follows none; "
+     "point --icinga-url at the API itself",
+     "Alertmanager at {u} redirects elsewhere (HTTP 302), tgmon follows none; " + AM_URL),
+    ("unauthorized", answer("401 Unauthorized", b"no", "text/plain"), GOOD,
+     "Icinga 2 at {u} refused user tgmon (HTTP 401); "
+     "check --icinga-user and --icinga-password-file",
+     "Alertmanager at {u} refused access (HTTP 401); " + AM_REFUSED),
+    ("forbidden", answer("403 Forbidden", b"{}"), GOOD,
+     "ApiUser tgmon may not use /v1/objects/hosts (HTTP 403); "
+     "grant it to the ApiUser (docs/downtimes.rst)",
+     "Alertmanager at {u} refused access (HTTP 403); " + AM_REFUSED),
+    ("not_json", answer("200 OK", b"<html>hello</html>", "text/html"), GOOD,
+     "Icinga 2 at {u} answered HTTP 200 without JSON; " + ICINGA_API,
+     "Alertmanager at {u} answered HTTP 200 without JSON; " + AM_URL),
+    # expiring a silence answers nothing: to Alertmanager's client no document, no list
+    ("empty", answer("200 OK", b""), GOOD,
+     "Icinga 2 at {u} answered HTTP 200 without JSON; " + ICINGA_API,
+     "Alertmanager at {u} answered without a list of silences; " + AM_URL),
+    ("nested", answer("200 OK", b"[" * 22501), GOOD,
+     "Icinga 2 at {u} answered more than 22500 objects to /v1/objects/hosts; " + FEWER,
+     "Alertmanager at {u} answered more than 22500 objects; " + EXPIRE),
+    ("too_large", answer("200 OK", b" " * (3 * 1024 * 1024 + 1)), GOOD,
+     "Icinga 2 at {u} sent more than 3145728 bytes; " + FEWER,
+     "Alertmanager at {u} sent more than 3145728 bytes; " + EXPIRE),
+    ("broken_chunk", BROKEN_CHUNK, GOOD,
+     "the answer of Icinga 2 at {u} broke off (the chunked answer broke off); "
+     "check the master, or raise -t",
+     "the answer of Alertmanager at {u} broke off (the chunked answer broke off); "
+     "check Alertmanager, or raise -t"),
+    ("never_answers", never_answers, GOOD,
+     "Icinga 2 at {u} did not answer within -t; check the master, or raise -t",
+     "Alertmanager at {u} did not answer within -t; check Alertmanager, or raise -t"),
+    ("unknown_ca", answer("200 OK", b"[]"), "unknown_ca",
+     "TLS to Icinga 2 at {u} failed: certificate of an unknown CA; "
+     "give the CA with --icinga-ca-file",
+     "TLS to Alertmanager at {u} failed: certificate of an unknown CA; "
+     "give the CA with --alertmanager-ca-file"),
+    ("expired", answer("200 OK", b"[]"), "expired",
+     "TLS to Icinga 2 at {u} failed: certificate expired; renew the API's certificate",
+     "TLS to Alertmanager at {u} failed: certificate expired; "
+     "renew Alertmanager's certificate"),
+    ("closed_port", None, None,
+     "cannot reach Icinga 2 at {u}: connection refused; "
+     "check --icinga-url and that icinga2 runs with its API",
+     "cannot reach Alertmanager at {u}: connection refused; " + AM_URL),
+    # an error's reason is shown, one echoing the secret masked; Alertmanager's may be text
+    ("an_icinga_error_echoing_the_password", ICINGA_ERROR, GOOD,
+     "Icinga 2 at {u} answered HTTP 500: boom *** x; look at the Icinga 2 log on the master",
+     None),
+    ("an_error_echoing_the_token", AM_ERROR, GOOD, None,
+     "Alertmanager at {u} answered HTTP 500 to the list of silences: boom *** x; " + AM_URL),
+    ("an_error_in_plain_text", answer("500 Internal Server Error", b"boom", "text/plain"),
+     GOOD, None,
+     "Alertmanager at {u} answered HTTP 500 to the list of silences: boom; " + AM_URL),
 ]
-
-ALERTMANAGER = [
-    ("redirect", "Alertmanager at {u} redirects elsewhere (HTTP 302), tgmon follows none; "
-                 + AM_URL),
-    ("unauthorized", "Alertmanager at {u} refused access (HTTP 401); check "
-                     "--alertmanager-token-file, or --alertmanager-user and its password file"),
-    ("forbidden", "Alertmanager at {u} refused access (HTTP 403); check "
-                  "--alertmanager-token-file, or --alertmanager-user and its password file"),
-    ("not_json", "Alertmanager at {u} answered HTTP 200 without JSON; " + AM_URL),
-    # expiring a silence answers nothing: no document, and so no list
-    ("empty", "Alertmanager at {u} answered without a list of silences; " + AM_URL),
-    ("nested", "Alertmanager at {u} answered more than 22500 objects; " + EXPIRE),
-    ("too_large", "Alertmanager at {u} sent more than 3145728 bytes; " + EXPIRE),
-    ("broken_chunk", "the answer of Alertmanager at {u} broke off (the chunked answer broke "
-                     "off); check Alertmanager, or raise -t"),
-    ("never_answers", "Alertmanager at {u} did not answer within -t; "
-                      "check Alertmanager, or raise -t"),
-    ("unknown_ca", "TLS to Alertmanager at {u} failed: certificate of an unknown CA; "
-                   "give the CA with --alertmanager-ca-file"),
-    ("expired", "TLS to Alertmanager at {u} failed: certificate expired; "
-                "renew Alertmanager's certificate"),
-    ("closed_port", "cannot reach Alertmanager at {u}: connection refused; " + AM_URL),
-    # an error's answer in plain text is its reason; one echoing the token is masked
-    ("an_error_in_plain_text", "Alertmanager at {u} answered HTTP 500 to the list of "
-                               "silences: boom; " + AM_URL),
-    ("an_error_echoing_the_token", "Alertmanager at {u} answered HTTP 500 to the list of "
-                                   "silences: boom *** x; " + AM_URL),
-]
-
-ONLY_ICINGA = {"an_error_echoing_the_password": (answer("500 Internal Server Error", (
-    '{"error": 500, "status": "boom %s x"}' % PASSWORD).encode()), "good")}
-ONLY_ALERTMANAGER = {
-    "an_error_in_plain_text": (answer("500 Internal Server Error", b"boom", "text/plain"),
-                               "good"),
-    "an_error_echoing_the_token": (answer("500 Internal Server Error", (
-        '{"code": 500, "message": "boom %s x"}' % TOKEN).encode()), "good")}
+CASES = [(core, row[0], row[1], row[2], row[3 + index])
+         for index, core in enumerate(("icinga", "alertmanager")) for row in WORDS
+         if row[3 + index] is not None]
 
 
 @pytest.fixture(scope="module")
@@ -147,9 +139,9 @@ def stand_ins(certificates, tmp_path):
     stand_ins.close()
 
 
-def icinga(url, ca, tmp_path):
-    password = write(tmp_path / "icinga.password", PASSWORD + "\n", 0o600)
-    return IcingaApi(IcingaSettings(url, "tgmon", password, ca, False, HTTP), print)
+def icinga(url, ca, tmp_path, password=PASSWORD):
+    path = write(tmp_path / "icinga.password", password + "\n", 0o600)
+    return IcingaApi(IcingaSettings(url, "tgmon", path, ca, False, HTTP), print)
 
 
 def alertmanager(url, ca, tmp_path):
@@ -159,36 +151,33 @@ def alertmanager(url, ca, tmp_path):
                         print)
 
 
-@pytest.mark.parametrize("name, words", ICINGA, ids=[c[0] for c in ICINGA])
-def test_icinga_words_every_failure_of_its_api(stand_ins, tmp_path, name, words):
-    url, ca = stand_ins.serve(*dict(ANSWERS, **ONLY_ICINGA)[name])
-    client = icinga(url, ca, tmp_path)
+@pytest.mark.parametrize("core, name, respond, certificate, words", CASES,
+                         ids=["%s-%s" % case[:2] for case in CASES])
+def test_each_core_words_every_failure_of_its_api(stand_ins, tmp_path, core, name, respond,
+                                                  certificate, words):
+    url, ca = stand_ins.serve(respond, certificate)
     with pytest.raises(CoreError) as raised:
-        client.hosts({"tg1"})
-    assert str(raised.value) == words.format(u=url)
-
-
-@pytest.mark.parametrize("name, words", ALERTMANAGER, ids=[c[0] for c in ALERTMANAGER])
-def test_alertmanager_words_every_failure_of_its_api(stand_ins, tmp_path, name, words):
-    url, ca = stand_ins.serve(*dict(ANSWERS, **ONLY_ALERTMANAGER)[name])
-    client = alertmanager(url, ca, tmp_path)
-    with pytest.raises(CoreError) as raised:
-        client.downtimes(Ownership("tgmon", "tgmon: ", {"tg1"}))
+        if core == "icinga":
+            icinga(url, ca, tmp_path).hosts({"tg1"})
+        else:
+            alertmanager(url, ca, tmp_path).downtimes(Ownership("tgmon", "tgmon: ", {"tg1"}))
     assert str(raised.value) == words.format(u=url)
 
 
 def test_each_core_is_asked_in_its_own_way(stand_ins, tmp_path):
-    """Icinga 2: a query is a POST with a JSON body, overridden to GET, basic auth;
+    """Icinga 2: a query is a POST with a JSON body, overridden to GET, basic auth (UTF-8);
     Alertmanager: a GET with no body, the bearer token. Both: JSON, no compression."""
     url, ca = stand_ins.serve(answer("200 OK", b'{"results": [{"name": "tg1"}]}'), "good")
-    assert icinga(url, ca, tmp_path).hosts({"tg1", "tg2"}) == {"tg1"}
+    umlaut = PASSWORD + "-\u00fc"
+    assert icinga(url, ca, tmp_path, umlaut).hosts({"tg1", "tg2"}) == {"tg1"}
     url, ca = stand_ins.serve(answer("200 OK", b"[]"), "good")
     assert alertmanager(url, ca, tmp_path).downtimes(Ownership("tgmon", "tgmon: ", set())) == []
     asked = [server.requests[0].lower().split("\r\n") for server in stand_ins.servers]
     assert asked[0][0] == "post /v1/objects/hosts http/1.1"
     assert {"x-http-method-override: get", "content-type: application/json",
             "accept: application/json", "accept-encoding: identity"} <= set(asked[0])
-    assert any(line.startswith("authorization: basic ") for line in asked[0])
+    basic = base64.b64encode(("tgmon:%s" % umlaut).encode("utf-8")).decode()
+    assert "Authorization: Basic %s" % basic in stand_ins.servers[0].requests[0].split("\r\n")
     assert asked[1][0] == "get /api/v2/silences http/1.1"
     assert "authorization: bearer %s" % TOKEN.lower() in asked[1]
     assert not any(line.startswith("content-type") for line in asked[1])
