@@ -10,6 +10,7 @@ import base64
 import time
 
 import pytest
+import requests
 
 from tgmon.cores import CoreError, Ownership
 from tgmon.cores.alertmanager import Alertmanager, AlertmanagerSettings
@@ -151,16 +152,41 @@ def alertmanager(url, ca, tmp_path):
                         print)
 
 
+CLIENTS = {"icinga": icinga, "alertmanager": alertmanager}
+
+
+def first_question(client):
+    """What a sync asks first: Icinga 2 for the hosts, Alertmanager for its silences."""
+    if isinstance(client, IcingaApi):
+        return client.hosts({"tg1"})
+    return client.downtimes(Ownership("tgmon", "tgmon: ", {"tg1"}))
+
+
 @pytest.mark.parametrize("core, name, respond, certificate, words", CASES,
                          ids=["%s-%s" % case[:2] for case in CASES])
 def test_each_core_words_every_failure_of_its_api(stand_ins, tmp_path, core, name, respond,
                                                   certificate, words):
     url, ca = stand_ins.serve(respond, certificate)
     with pytest.raises(CoreError) as raised:
-        if core == "icinga":
-            icinga(url, ca, tmp_path).hosts({"tg1"})
-        else:
-            alertmanager(url, ca, tmp_path).downtimes(Ownership("tgmon", "tgmon: ", {"tg1"}))
+        first_question(CLIENTS[core](url, ca, tmp_path))
+    assert str(raised.value) == words.format(u=url)
+
+
+@pytest.mark.parametrize("core, words", [
+    ("icinga", "connecting to Icinga 2 at {u} timed out; check --icinga-url and the firewall"),
+    ("alertmanager", "connecting to Alertmanager at {u} timed out; "
+                     "check --alertmanager-url and the firewall"),
+])
+def test_each_core_words_a_connection_that_times_out(tmp_path, monkeypatch, core, words):
+    """No stand-in can make the kernel drop a SYN: the session says it timed out."""
+    url = "https://192.0.2.1:5665"
+    client = CLIENTS[core](url, None, tmp_path)
+
+    def times_out(*args, **kwargs):
+        raise requests.exceptions.ConnectTimeout("timed out")
+    monkeypatch.setattr(client.session, "request", times_out)
+    with pytest.raises(CoreError) as raised:
+        first_question(client)
     assert str(raised.value) == words.format(u=url)
 
 
