@@ -11,7 +11,7 @@ no other; the token or password goes only to --alertmanager-url, as a header.
 
 import pytest
 
-from tgmon.cores.icinga import MAX_ANSWER, MAX_OBJECTS, MAX_RESULTS
+from tgmon.cores.httpjson import MAX_ANSWER, MAX_OBJECTS, MAX_RESULTS
 
 from .common import write
 from .fakealertmanager import FakeAlertmanager, silence_matchers

@@ -10,7 +10,7 @@ up to the size bound, are review finding 8: bounded in memory too (MAX_RSS_KB).
 
 import pytest
 
-from tgmon.cores.icinga import MAX_ANSWER, MAX_OBJECTS, MAX_RESULTS
+from tgmon.cores.httpjson import MAX_ANSWER, MAX_OBJECTS, MAX_RESULTS
 from tgmon.state import examples
 from tgmon.state.layout import write_state
 from tgmon.state.model import PlannedMaintenance

@@ -2,8 +2,10 @@
 
     nagios.py   Nagios' external commands (the one encoder), the command pipe
                 checked at the moment of writing, the bounded status.dat reader
-    icinga_client.py  Icinga 2's REST API: auth, TLS, one keep-alive session,
-                bounded answers, every failure in words
+    httpjson.py  a core's JSON API over HTTP, for Icinga 2's and Alertmanager's
+                clients: one keep-alive session, under -t, no redirect, bounded
+                answers, every failure in the core's words
+    icinga_client.py  Icinga 2's REST API: auth, TLS, its answers' meaning
     icinga.py   the downtimes through it, and the client-side re-check of
                 everything it answers
     icinga_results.py  passive check results through it (tgmon push)

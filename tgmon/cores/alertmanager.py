@@ -16,7 +16,7 @@ make tgmon expire another's. Every field sent passes the cores' one check
 (``unsafe_character``); TLS is verified (--alertmanager-ca-file for your own
 CA); a bearer token or a basic-auth password comes from a file and is sent
 over TLS only, or to this host; no redirect is followed; every answer is
-bounded in size and time (Icinga 2's bounds).
+bounded in size and time (the cores' one transport, httpjson.py).
 
 Alertmanager starts a silence no earlier than when it is made (a window begun
 gets a silence from now on), so the sync compares a begun window by its end
@@ -30,18 +30,14 @@ from datetime import datetime, timezone
 from ipaddress import ip_address
 from urllib.parse import urlsplit
 
-import requests
-
 from ..errors import UsageError
 from ..safeio.text import sanitize
 from ..safeio.tokenfile import read_password, read_token
 from ..safeio.urls import check_url, redact_url
-from ..sources.http import (CONNECT_TIMEOUT, BodyTooLarge, make_session, network_words,
-                            proxies_for, read_body, remaining, tls_words)
 from ..state.model import record
 from ..timeutil import parse_timestamp
 from . import MAX_NAME, CoreError, Downtime, Found, Refused, owned, unsafe_character
-from .icinga import MAX_ANSWER, MAX_OBJECTS, MAX_RESULTS
+from .httpjson import MAX_RESULTS, ApiWords, JsonApi
 
 # the labels of tgmon's metrics and so of its alerts (tgmon/metrics/registry.py)
 NODE_LABEL, CHECK_LABEL, FINDING_LABEL = "node", "check", "finding"
@@ -51,6 +47,7 @@ _OPERATORS = {(True, False): "=", (True, True): "=~", (False, False): "!=", (Fal
 _FRACTION = re.compile(r"(\.\d{6})\d+")       # Go writes nanoseconds, Python reads micro
 FIX_AUTH = "check --alertmanager-token-file, or --alertmanager-user and its password file"
 FIX_URL = "point --alertmanager-url at Alertmanager itself, e.g. http://127.0.0.1:9093"
+FEWER_SILENCES = "expire old silences, or sync fewer nodes per run"
 
 AlertmanagerSettings = record("AlertmanagerSettings",
                               "url ca_file token_file user password_file findings http")
@@ -100,8 +97,12 @@ def seconds_of(text):
     return math.floor(parse_timestamp(_FRACTION.sub(r"\1", text)).timestamp())
 
 
-class Alertmanager:
+class Alertmanager(JsonApi):
     name = "Alertmanager"
+    words = ApiWords(url_option="--alertmanager-url", ca_option="--alertmanager-ca-file",
+                     whose="Alertmanager's", server="Alertmanager", unreachable=FIX_URL,
+                     redirected=FIX_URL, not_json=FIX_URL, fewer=FEWER_SILENCES,
+                     names_path=False, text_errors=True)
     separator = " "          # a silence of a node's check: "tg1 maintenance"
     host_downtime = False    # a silence per check, none for all of the node's alerts
     applies_at_once = True   # every silence is made or expired when the API answers
@@ -124,20 +125,14 @@ class Alertmanager:
             raise UsageError("--alertmanager-url %s is not https://: the secret would cross "
                              "the network in clear" % redact_url(settings.url)[:100],
                              "serve Alertmanager with TLS (web.config.file) and use https://")
-        self.base = settings.url.rstrip("/")
-        self.shown = redact_url(self.base)
-        self.http = settings.http._replace(token_file=None, ca_file=settings.ca_file,
-                                           insecure=False)
-        self.session = make_session(self.http, ca_option="--alertmanager-ca-file")
-        self.secrets = []
+        super().__init__(settings.url, settings.http, settings.ca_file)
         if settings.token_file:
             token = read_token(settings.token_file, "--alertmanager-token-file")
             self.session.headers["Authorization"] = "Bearer " + token
             self.secrets.append(token)
         elif settings.user:
-            password = read_password(settings.password_file, "--alertmanager-password-file")
-            self.session.auth = (settings.user.encode("utf-8"), password.encode("utf-8"))
-            self.secrets.append(password)
+            self.basic_auth(settings.user, read_password(settings.password_file,
+                                                         "--alertmanager-password-file"))
         self.matchers = selection(settings.findings)
         self.shapes = {_sorted(m): check for check, m in self.matchers.items()}
         self.warn = warn
@@ -183,7 +178,7 @@ class Alertmanager:
         body = {"matchers": [matcher(NODE_LABEL, node)] + list(self.matchers[downtime.service]),
                 "startsAt": iso(downtime.start), "endsAt": iso(downtime.end),
                 "createdBy": check_field(author, "the author"), "comment": comment}
-        status, document = self._call("POST", API + "/silences", body)
+        status, document = self.call("POST", API + "/silences", body)
         if status != 200 or not (isinstance(document, dict)
                                  and isinstance(document.get("silenceID"), str)):
             raise Refused("Alertmanager refused the silence (HTTP %d: %s)"
@@ -192,13 +187,13 @@ class Alertmanager:
 
     def remove(self, found, owner):
         """Expire it, if the silence of that id is still this one of tgmon's."""
-        status, document = self._call("GET", API + "/silence/" + found.ident)
+        status, document = self.call("GET", API + "/silence/" + found.ident)
         again = self._silence(document, owner) if status == 200 else None
         if again is None or again is _EXPIRED or not _same(again, found):
             raise Refused("Alertmanager no longer has that silence as tgmon's (HTTP %d): it "
                           "is gone or was changed" % status, "nothing to do if it was "
                           "meant to go; else look at it in Alertmanager")
-        status, document = self._call("DELETE", API + "/silence/" + found.ident)
+        status, document = self.call("DELETE", API + "/silence/" + found.ident)
         if status != 200:
             raise Refused("Alertmanager did not expire it (HTTP %d: %s)"
                           % (status, self._words(document)), "look at the Alertmanager log")
@@ -208,7 +203,7 @@ class Alertmanager:
 
     # ------------------------------------------------------------ reading answers
     def _list(self):
-        status, document = self._call("GET", API + "/silences")
+        status, document = self.call("GET", API + "/silences")
         if status != 200:
             raise CoreError("Alertmanager at %s answered HTTP %d to the list of silences: %s"
                             % (self.shown, status, self._words(document)), FIX_URL)
@@ -217,8 +212,7 @@ class Alertmanager:
                             % self.shown, FIX_URL)
         if len(document) > MAX_RESULTS:
             raise CoreError("Alertmanager at %s answered more than %d silences"
-                            % (self.shown, MAX_RESULTS), "expire old silences, or sync "
-                            "fewer nodes per run")
+                            % (self.shown, MAX_RESULTS), FEWER_SILENCES)
         return document
 
     def _silence(self, item, owner):
@@ -260,74 +254,16 @@ class Alertmanager:
         return Found(downtime, ident)
 
     # ------------------------------------------------------------ transport
-    def _call(self, method, path, body=None):
-        """(HTTP status, JSON document or None) - a CoreError when the API cannot be
-        used at all: unreachable, TLS, refused access, a redirect, too large."""
-        url = self.base + path
-        left = remaining(self.http)
-        try:
-            response = self.session.request(
-                method, url, data=None if body is None else json.dumps(body),
-                headers={"Content-Type": "application/json"} if body is not None else {},
-                timeout=(min(CONNECT_TIMEOUT, left), left), stream=True,
-                verify=self.session.verify, allow_redirects=False,
-                proxies=proxies_for(url, self.http))
-        except requests.exceptions.SSLError as exc:
-            words, fix = tls_words(exc)
-            raise CoreError("TLS to Alertmanager at %s failed: %s" % (self.shown, words),
-                            fix.replace("--ca-file", "--alertmanager-ca-file")
-                            .replace("the exporter's", "Alertmanager's")) from None
-        except requests.exceptions.ConnectTimeout:
-            raise CoreError("connecting to Alertmanager at %s timed out" % self.shown,
-                            "check --alertmanager-url and the firewall") from None
-        except requests.exceptions.ReadTimeout:
-            raise CoreError("Alertmanager at %s did not answer within -t" % self.shown,
-                            "check Alertmanager, or raise -t") from None
-        except (requests.exceptions.RequestException, ValueError, OSError) as exc:
-            raise CoreError("cannot reach Alertmanager at %s: %s"
-                            % (self.shown, network_words(exc)), FIX_URL) from None
-        with response:
-            return response.status_code, self._document(response)
-
-    def _document(self, response):
-        status, shown = response.status_code, self.shown
+    def check_access(self, status, path):
         if status in (401, 403):
-            raise CoreError("Alertmanager at %s refused access (HTTP %d)" % (shown, status),
+            raise CoreError("Alertmanager at %s refused access (HTTP %d)" % (self.shown, status),
                             FIX_AUTH)
-        if 300 <= status < 400:
-            raise CoreError("Alertmanager at %s redirects elsewhere (HTTP %d), tgmon follows "
-                            "none" % (shown, status), FIX_URL)
-        try:
-            body = read_body(response, MAX_ANSWER)
-        except BodyTooLarge:
-            raise CoreError("Alertmanager at %s sent more than %d bytes" % (shown, MAX_ANSWER),
-                            "expire old silences, or sync fewer nodes per run") from None
-        except (requests.exceptions.RequestException, OSError, ValueError) as exc:
-            raise CoreError("the answer of Alertmanager at %s broke off (%s)"
-                            % (shown, network_words(exc)),
-                            "check Alertmanager, or raise -t") from None
-        if body.count(b"{") + body.count(b"[") > MAX_OBJECTS:
-            raise CoreError("Alertmanager at %s answered more than %d objects"
-                            % (shown, MAX_OBJECTS), "expire old silences, or sync fewer "
-                            "nodes per run")
-        if not body.strip():
-            return None           # what expiring a silence answers
-        try:
-            return json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError, RecursionError):
-            if status == 200:
-                raise CoreError("Alertmanager at %s answered HTTP 200 without JSON" % shown,
-                                FIX_URL) from None
-            return body[:200].decode("utf-8", "replace")   # an error's text, shown sanitised
 
     def _words(self, document):
         """The API's reason, one short safe line; should it echo a secret, not that."""
         if isinstance(document, dict):
             document = document.get("message") or document.get("error")
-        text = document if isinstance(document, str) else "no reason given"
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return sanitize(text)[:160] or "no reason given"
+        return self.masked(document if isinstance(document, str) else "") or "no reason given"
 
 
 _EXPIRED = object()

@@ -9,10 +9,9 @@ one downtime, or whose object is gone (HTTP 404), is Refused and the rest go on.
 """
 
 from ..safeio.text import sanitize
-from . import Downtime, Found, Refused, owned
-from .icinga_client import (MAX_ANSWER, MAX_OBJECTS, MAX_RESULTS, PERMISSIONS_DOC,  # noqa: F401
-                            CoreError, IcingaClient, IcingaSettings, NoObjects, attributes,
-                            usable_name)
+from . import CoreError, Downtime, Found, Refused, owned
+from .icinga_client import (PERMISSIONS_DOC, IcingaClient, IcingaSettings,  # noqa: F401
+                            NoObjects, attributes, usable_name)
 
 
 class IcingaApi(IcingaClient):

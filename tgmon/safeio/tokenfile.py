@@ -22,16 +22,16 @@ def read_token(path, option="--token-file"):
     return token
 
 
-def read_password(path, option):
+def read_password(path, option, what="the password"):
     """A password: one line of printable UTF-8 (spaces allowed). Errors name the file,
-    never its content."""
+    never its content; their fix names ``what`` it holds."""
     data = read_option_file(path, option, MAX_TOKEN, UsageError)
     try:
         password = data.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:
         raise UsageError("%s %s is not UTF-8 text" % (option, path),
-                         "write just the password into it") from None
+                         "write just %s into it" % what) from None
     if not password or not password.isprintable():
         raise UsageError("%s %s must hold the password on one line" % (option, path),
-                         "write just the password into it")
+                         "write just %s into it" % what)
     return password
