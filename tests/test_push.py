@@ -6,6 +6,7 @@ import io
 import os
 import re
 import time
+from datetime import timedelta
 
 import pytest
 
@@ -236,3 +237,54 @@ def test_the_config_files_plugin_sections_judge_the_pushed_results(tmp_path, nod
         assert body["exit_status"] == expected.code == status
         assert (body["plugin_output"], body["check_source"]) == (
             icinga_parts(expected.output)[0], "from-config")
+
+
+AGED_CONFIG = ("max_age: 45m\nrunbook_url: https://common.example/rb\n"
+               "check_versions:\n  max_age: 2h\n  runbook_url: https://versions.example/rb\n"
+               "check_update_lock:\n  max_age: 2h\n"
+               "check_tightgate:\n  max_age: 3h\n  runbook_url: https://all.example/rb\n"
+               "check_cluster_updates:\n  max_age: 2h\n")
+
+
+CLI_PINNED = ["--max-age", "20m", "--runbook-url", "https://cli.example/rb"]
+
+
+@pytest.mark.parametrize("push_section, push_argv, plugin_argv", [
+    ("", [], []),                                    # each check as its plugin reads the file
+    ("push:\n  max_age: 90m\n", [], ["--max-age", "90m"]),   # the push section: every check
+    ("", CLI_PINNED, CLI_PINNED),                    # the pusher's command line: every check
+])
+def test_each_check_takes_its_plugins_max_age_and_runbook_from_the_config(
+        tmp_path, push_section, push_argv, plugin_argv):
+    """A state 70 minutes old: stale for some checks, fresh for others, as the plugins
+    say with the same file - and the pusher's own --max-age wins as a plugin's command
+    line would."""
+    nodes = {}
+    for host, example in NODES.items():
+        nodes[host] = str(tmp_path / "nodes" / host)
+        write_example(example, nodes[host], utcnow() - timedelta(minutes=70))
+    config = tmp_path / "tgmon.yml"
+    config.write_text(AGED_CONFIG + push_section)
+    services = node_services("tg-node2") + [("tg-node2", "all", "tgmon_tightgate"),
+                                            ("tgc", "cluster", "tgmon_cluster_updates")]
+    api = PushIcinga(tmp_path, services)
+    try:
+        code, _out, err = push(node_args(nodes) + api.args(password_file(tmp_path))
+                               + ["--config", str(config), "--cluster-host", "tgc"] + push_argv)
+    finally:
+        api.close()
+    assert code == 0, err
+    got = api.by_service()
+    stale = set()
+    for host, service, command_name in services:
+        check = command_name[len("tgmon_"):]
+        where = (["--state-dir", nodes[host]] if host != "tgc" else
+                 ["--node", nodes["tg-node2"], "--node", nodes["tg-single"]])
+        expected = run_check(BY_NAME[check], where + ["--config", str(config)] + plugin_argv,
+                             now=utcnow())
+        body = got["%s!%s" % (host, service)]
+        assert (body["exit_status"], body["plugin_output"]) == (
+            expected.code, icinga_parts(expected.output)[0]), service
+        stale.add("is stale" in expected.output)
+    # the file alone: fresh for some checks, stale for others; 90m: fresh; 20m: stale
+    assert stale == ({False} if push_section else {True} if push_argv else {True, False})

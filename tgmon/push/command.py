@@ -53,10 +53,13 @@ class Report:
 
 def parse(argv):
     opts = build_parser().parse_args(argv)
+    # what the pusher was told itself (its command line, its section of --config)
+    opts.given = given_dests(build_parser, argv)
     if opts.config:
-        from ..config import apply_config
+        from ..config import ConfigFile, apply_config
         from ..runtime.configure import catalogue
-        apply_config(opts.config, catalogue(), SECTION, opts, given_dests(build_parser, argv))
+        apply_config(opts.config, catalogue(), SECTION, opts, opts.given)
+        opts.given |= set(ConfigFile(opts.config, catalogue()).section(SECTION))
     if not (opts.icinga_url or opts.nagios_command_file or opts.nsca_config):
         raise UsageError("no monitoring core given",
                          "give --icinga-url (with --icinga-user, --icinga-password-file), "

@@ -24,6 +24,8 @@ from .services import CLUSTER_CHECK, INTERVALS, NODE_CHECKS, ttl_of
 FIRST_BACKOFF = 2.0
 MAX_BACKOFF = 300.0
 NODE_CHECK_NAMES = {d.short_name for d in NODE_CHECKS}
+# the pusher's options that, given to it, every check takes instead of its plugin's
+PINNED = frozenset({"max_age", "runbook_url"})
 
 
 class Pusher:
@@ -34,7 +36,8 @@ class Pusher:
         self.nodes = configured_nodes(opts.node, opts.cluster_file)
         self.judge = Judge(opts.runbook_url, opts.max_age)
         if opts.config:
-            self.judge.settings.update(checks_settings(opts.config))
+            self.judge.configure(plugin_options(opts.config, {
+                dest: getattr(opts, dest) for dest in PINNED & opts.given}))
         self.intervals = dict(INTERVALS, **dict(opts.interval or ()))
         self.last = {}                                  # (core, host, service) -> monotonic
         self.rounds = 0
@@ -218,12 +221,16 @@ class Pusher:
         return sum(len(w) for w in self.waiting.values())
 
 
-def checks_settings(config):
-    """Each check's settings from the plugins' sections of the config file: the same
-    thresholds and severities as the plugins run with it."""
-    from ..options import settings_of
+def plugin_options(config, pinned):
+    """Each check's options as its plugin reads them from the config file (the common
+    part, its section): the same thresholds, severities, --max-age and --runbook-url as
+    the plugins run with it - but what ``pinned`` holds (the pusher's own command line
+    or push section said so), as a plugin's command line wins over the file."""
     from ..runtime.configure import options_from
     from .services import BY_NAME
-    return {name: settings_of(d, vars(options_from(d, ["--config", config])))
-            for name, d in BY_NAME.items()}
+    found = {}
+    for name, definition in BY_NAME.items():
+        found[name] = options_from(definition, ["--config", config])
+        vars(found[name]).update(pinned)
+    return found
 

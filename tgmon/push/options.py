@@ -75,7 +75,8 @@ GROUPS = (
               help="a round's limit: the nodes are read within half of it, the cores get "
                    "the rest (default: %d)" % DEFAULT_TIMEOUT),
         _sync("config", help="YAML file with defaults for any long option: the common part, "
-              "a section push, and the plugins' sections for the checks' thresholds (%s)"
+              "a section push, and the plugins' sections: each check's thresholds, max_age and "
+              "runbook_url as its plugin takes them (%s)"
               % doc_path("configuration.rst")),
         arg("--dry-run", form="flag", default=False,
             help="print each result's host, service and first line instead of sending it"),
