@@ -27,7 +27,8 @@ class FlakyCore(Target):
         self.fail, self.sent = fail, []
 
     def list_services(self, hosts):
-        return {("tg-single", "s-" + c): "tgmon_" + c for c in CHECKS if "tg-single" in hosts}
+        return {("tg-single", "s-" + c): ("tgmon_" + c, None) for c in CHECKS
+                if "tg-single" in hosts}
 
     def send(self, batch):
         if self.fail:
@@ -119,8 +120,9 @@ class ListingApi:
 
     def services(self, hosts):
         self.listings += 1
-        return {("tg-single", "s-versions"): "tgmon_versions",
-                ("tg-single", "s-gone"): "tgmon_hotfixes", ("tg-single", "ping"): "ping4"}
+        return {("tg-single", "s-versions"): ("tgmon_versions", None),
+                ("tg-single", "s-gone"): ("tgmon_hotfixes", {}),
+                ("tg-single", "ping"): ("ping4", None)}
 
     def process_check_result(self, host, service, body):
         from tgmon.cores import Refused

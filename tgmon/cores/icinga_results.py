@@ -1,5 +1,6 @@
 """Passive check results into Icinga 2 (tgmon push): which of tgmon's services
-exist, and /v1/actions/process-check-result for one of them.
+exist (with their vars: the command line their CheckCommand gives the plugin),
+and /v1/actions/process-check-result for one of them.
 
 Objects are never created: a result goes only to a service the API listed.
 What the API lists is input: a service of a host not asked for, or whose
@@ -21,8 +22,9 @@ class IcingaResults(IcingaClient):
     """The pusher's view of one Icinga 2 API: its services, and results sent to them."""
 
     def services(self, hosts):
-        """{(host, service): check command} of the services on ``hosts`` whose check
-        command is one of tgmon's (tgmon_*)."""
+        """{(host, service): (check command, vars)} of the services on ``hosts`` whose
+        check command is one of tgmon's (tgmon_*); vars as answered (input), None when
+        not a mapping."""
         hosts = sorted(hosts)
         found = {}
         for start in range(0, len(hosts), HOSTS_PER_QUERY):
@@ -30,12 +32,14 @@ class IcingaResults(IcingaClient):
             for item in self.query("services", "host.name in hosts && match(pattern, "
                                    "service.check_command)",
                                    {"hosts": sorted(asked), "pattern": COMMAND_PATTERN},
-                                   ["name", "host_name", "check_command"]):
+                                   ["name", "host_name", "check_command", "vars"]):
                 attrs = attributes(item)
                 host, name, command = (attrs.get("host_name"), attrs.get("name"),
                                        attrs.get("check_command"))
+                variables = attrs.get("vars")
                 if host in asked and usable_name(name) and isinstance(command, str):
-                    found[(host, name)] = command
+                    found[(host, name)] = (command, variables if isinstance(variables, dict)
+                                           else None)
         return found
 
     def process_check_result(self, host, service, result):

@@ -14,6 +14,7 @@ import threading
 import time
 
 from ..cores import CoreError
+from ..errors import UsageError
 from ..options import http_settings
 from ..sources.nodes import configured_nodes, node_name, read_each
 from ..state.model import NodeFailure
@@ -34,10 +35,8 @@ class Pusher:
     def __init__(self, opts, report):
         self.opts, self.report = opts, report
         self.nodes = configured_nodes(opts.node, opts.cluster_file)
-        self.judge = Judge(opts.runbook_url, opts.max_age)
-        if opts.config:
-            self.judge.configure(plugin_options(opts.config, {
-                dest: getattr(opts, dest) for dest in PINNED & opts.given}))
+        self.judge = Judge(opts.config, {dest: getattr(opts, dest)
+                                         for dest in PINNED & getattr(opts, "given", set())})
         self.intervals = dict(INTERVALS, **dict(opts.interval or ()))
         self.last = {}                                  # (core, host, service) -> monotonic
         self.rounds = 0
@@ -73,7 +72,13 @@ class Pusher:
             for (host, service), check in sorted(services.items()):
                 if not self._due(target, host, service, check, mono):
                     continue
-                result = self._judged(judged, host, check, hosts, own, outcomes, now)
+                argv = target.argv.get((host, service), ())
+                try:
+                    result = self._judged(judged, host, check, argv, hosts, own, outcomes, now)
+                except UsageError as exc:
+                    self.report.skip("%s: %s/%s not pushed, its vars give check_%s %s - %s"
+                                     % (target.name, host, service, check, exc.cause, exc.fix))
+                    continue
                 if result is None:
                     continue
                 pushed = result._replace(service=service)
@@ -125,15 +130,16 @@ class Pusher:
         last = self.last.get((target.name, host, service))
         return last is None or mono - last >= self.intervals[check] - 1
 
-    def _judged(self, judged, host, check, hosts, own, outcomes, now):
-        """The Pushed of ``check`` on ``host`` (service to be filled in), judged once a
-        round whatever the number of cores; None when nothing is pushed for it."""
-        key = (host, check)
+    def _judged(self, judged, host, check, argv, hosts, own, outcomes, now):
+        """The Pushed of ``check`` on ``host`` (service to be filled in) with the plugin's
+        command line ``argv`` (its service's vars), judged once a round whatever the
+        number of cores; None when nothing is pushed for it."""
+        key = (host, check, argv)
         if key not in judged:
             judged[key] = None
             if check == CLUSTER_CHECK.short_name:
                 if host == self.opts.cluster_host:
-                    judged[key] = self.judge.cluster(host, outcomes, [None], now)[0]
+                    judged[key] = self.judge.cluster(host, outcomes, [None], now, argv)[0]
             elif check in NODE_CHECK_NAMES:
                 for index, name in hosts.items():
                     if name == host:
@@ -141,7 +147,7 @@ class Pusher:
                         if not (isinstance(outcome[1], NodeFailure)
                                 and self.opts.node_failure == "expire"):
                             judged[key] = self.judge.node(host, outcome, [(None, check)],
-                                                          now)[0]
+                                                          now, argv)[0]
                         break
         return judged[key]
 
@@ -219,18 +225,3 @@ class Pusher:
 
     def waiting_count(self):
         return sum(len(w) for w in self.waiting.values())
-
-
-def plugin_options(config, pinned):
-    """Each check's options as its plugin reads them from the config file (the common
-    part, its section): the same thresholds, severities, --max-age and --runbook-url as
-    the plugins run with it - but what ``pinned`` holds (the pusher's own command line
-    or push section said so), as a plugin's command line wins over the file."""
-    from ..runtime.configure import options_from
-    from .services import BY_NAME
-    found = {}
-    for name, definition in BY_NAME.items():
-        found[name] = options_from(definition, ["--config", config])
-        vars(found[name]).update(pinned)
-    return found
-

@@ -11,7 +11,7 @@ import time
 from ..cores import CoreError, Refused
 from ..cores.nagios import check_pipe, check_result, read_status, write_commands
 from .services import (CLUSTER_CHECK, COMMAND_PREFIX, NAGIOS_DESCRIPTIONS, NODE_CHECKS,
-                       check_of_command)
+                       check_of_command, plugin_argv)
 
 # the services are listed again after this long, or after a refusal
 SERVICES_REFRESH = 600
@@ -37,6 +37,7 @@ class Target:
 
     def __init__(self):
         self.known, self.listed_at, self.hosts = None, 0.0, frozenset()
+        self.argv = {}           # (host, service) -> its plugin's command line from its vars
         self.overdue = None      # the thread of a send that overran -t, while it runs
 
     def services(self, hosts):
@@ -44,8 +45,12 @@ class Target:
         hosts = frozenset(hosts)
         if (self.known is None or hosts != self.hosts
                 or time.monotonic() - self.listed_at > SERVICES_REFRESH):
-            self.known = {key: check for key, command in self.list_services(hosts).items()
-                          if (check := check_of_command(command))}
+            self.known, self.argv = {}, {}
+            for key, (command, variables) in self.list_services(hosts).items():
+                check = check_of_command(command)
+                if check:
+                    self.known[key] = check
+                    self.argv[key] = plugin_argv(check, variables)
             self.listed_at, self.hosts = time.monotonic(), hosts
         return self.known
 
@@ -69,6 +74,8 @@ class IcingaTarget(Target):
         self.api = self.make_api()
 
     def list_services(self, hosts):
+        """The services with their vars: a service's own tgmon_<check>_<option> vars
+        judge its results, as they make its CheckCommand's command line."""
         return self.api.services(hosts)
 
     def send(self, batch):
@@ -117,8 +124,8 @@ class NagiosPipeTarget(Target):
         blocks = read_status(self.status_file, {"servicestatus"},
                              lambda b: b.get("host_name") in hosts,
                              time.monotonic() + self.seconds)
-        return {(b["host_name"], b.get("service_description", "")): b.get("check_command")
-                for b in blocks}
+        return {(b["host_name"], b.get("service_description", "")): (b.get("check_command"),
+                                                                      None) for b in blocks}
 
     def send(self, batch):
         lines, refused = _encoded(batch)
@@ -148,7 +155,7 @@ class NscaTarget(Target):
     def list_services(self, hosts):
         checks = {host: [CLUSTER_CHECK] if host == self.cluster_host else self.node_checks
                   for host in hosts}
-        return {(host, NAGIOS_DESCRIPTIONS[d.short_name]): COMMAND_PREFIX + d.short_name
+        return {(host, NAGIOS_DESCRIPTIONS[d.short_name]): (COMMAND_PREFIX + d.short_name, None)
                 for host, listed in checks.items() for d in listed}
 
     def send(self, batch):
