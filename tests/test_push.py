@@ -377,3 +377,22 @@ def test_hostile_vars_in_the_apis_answer_change_nothing_else(tmp_path, nodes, va
     expected = plugin("versions", nodes["tg-single"])
     assert api.by_service()["tg-single!versions"]["plugin_output"] == icinga_parts(
         expected.output)[0]
+
+
+def test_the_docs_name_the_config_file_the_unit_starts_with():
+    """A sleepy admin follows docs/push.rst: the file it says to write is the one the
+    unit needs (its ConditionPathExists) and starts with; the lines go where --help
+    says."""
+    from helpers import ROOT
+    with open(os.path.join(ROOT, "systemd", "tgmon-push.service")) as handle:
+        unit = dict(line.split("=", 1) for line in handle.read().splitlines()
+                    if "=" in line and not line.startswith("#"))
+    with open(os.path.join(ROOT, "docs", "push.rst")) as handle:
+        docs = handle.read()
+    config = unit["ConditionPathExists"]
+    assert unit["ExecStart"].endswith("push --config " + config)
+    assert "cp /usr/share/doc/tgmon/examples/push.yml %s" % config in docs
+    assert "/etc/default/tgmon-push" not in docs
+    out = io.StringIO()
+    command.build_parser().print_help(out)
+    assert "one summary line per round on stdout" in " ".join(out.getvalue().split())

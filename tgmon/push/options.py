@@ -132,7 +132,8 @@ def build_parser():
                     "get results; nothing is created.",
         epilog="A node is its host by NAME=SOURCE (--node) or NAME SOURCE (--cluster-file), "
                "formatted with --host-name-format; a node read under another name gets "
-               "UNKNOWN. Runs until SIGTERM (one summary line per round on stderr), or one "
+               "UNKNOWN. Runs until SIGTERM (one summary line per round on stdout, problems on "
+               "stderr), or one "
                "round with --once. See %s." % doc_path("push.rst"))
     for title, args in GROUPS:
         add_args(parser.add_argument_group(title), args)
