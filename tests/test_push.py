@@ -393,6 +393,8 @@ def test_the_docs_name_the_config_file_the_unit_starts_with():
     assert unit["ExecStart"].endswith("push --config " + config)
     assert "cp /usr/share/doc/tgmon/examples/push.yml %s" % config in docs
     assert "/etc/default/tgmon-push" not in docs
+    assert unit["ExecReload"] == "/bin/kill -HUP $MAINPID"     # SIGHUP reloads, never stops
+    assert "``systemctl reload tgmon-push``" in docs
     out = io.StringIO()
     command.build_parser().print_help(out)
     assert "one summary line per round on stdout" in " ".join(out.getvalue().split())

@@ -4,7 +4,9 @@
 skipped or refused (a line each on stderr), 2 a usage error or a core that
 failed. As a daemon: a round every --round seconds until SIGTERM or SIGINT,
 which stop it within a second (the rounds run in a worker thread the main
-thread does not wait for); one summary line per round on stdout, problems on
+thread does not wait for); SIGHUP makes the next round read the secrets (the
+ApiUser's password file, send_nsca's config) and list the services afresh,
+never stopping it; one summary line per round on stdout, problems on
 stderr - every line one line of safe text, never a secret.
 """
 
@@ -113,8 +115,10 @@ def once(pusher, report):
 
 
 class _Stop:
-    """Set by SIGTERM/SIGINT: a plain flag (a handler runs between two bytecodes)."""
+    """Set by SIGTERM/SIGINT (signal) and SIGHUP (reload): plain flags (a handler runs
+    between two bytecodes; the rounds' thread acts on them)."""
     signal = None
+    reload = False
 
 
 def serve(pusher, opts, report):
@@ -122,8 +126,12 @@ def serve(pusher, opts, report):
 
     def handler(signum, frame):
         stop.signal = signum
+
+    def reload(signum, frame):
+        stop.reload = True
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, handler)
+    signal.signal(signal.SIGHUP, reload)
     worker = threading.Thread(target=_rounds, args=(pusher, opts, report, stop), daemon=True,
                               name="tgmon-push-rounds")
     worker.start()
@@ -140,6 +148,9 @@ def _rounds(pusher, opts, report, stop):
     next_round = time.monotonic()
     while stop.signal is None:
         try:
+            if stop.reload:
+                stop.reload = False
+                pusher.reload()
             pusher.round()
         except TgmonError as exc:
             report.problem("%s - %s" % (exc.cause, exc.fix) if exc.fix else exc.cause)

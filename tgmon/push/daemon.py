@@ -14,7 +14,7 @@ import threading
 import time
 
 from ..cores import CoreError
-from ..errors import UsageError
+from ..errors import TgmonError, UsageError
 from ..options import http_settings
 from ..sources.nodes import configured_nodes, node_name, read_each
 from ..state.model import NodeFailure
@@ -210,6 +210,19 @@ class Pusher:
         if "error" in outcome:
             raise outcome["error"]
         return outcome["value"]
+
+    def reload(self):
+        """SIGHUP: each core's secrets read again and its services listed afresh; a core
+        whose secrets cannot be read now keeps what it had, said in a line."""
+        for target in self.targets:
+            try:
+                target.reload()
+            except TgmonError as exc:
+                self.report.problem("%s: not reloaded, %s - %s" % (target.name, exc.cause,
+                                                                   exc.fix))
+            target.forget()
+        self.report.line("tgmon push: SIGHUP after round %d: secrets read again, the "
+                         "services listed afresh" % self.rounds)
 
     def next_retry(self):
         """When a core that failed is tried again (monotonic), inf when none waits."""

@@ -60,6 +60,9 @@ class Target:
     def renew(self):
         """After a send that overran: what the next send needs afresh (nothing here)."""
 
+    def reload(self):
+        """SIGHUP: the secrets read again (TgmonError when they cannot be: the old stay)."""
+
 
 class IcingaTarget(Target):
     name = "Icinga 2"
@@ -71,6 +74,10 @@ class IcingaTarget(Target):
 
     def renew(self):
         """A new session: the overrun send keeps the old one to itself."""
+        self.api = self.make_api()
+
+    def reload(self):
+        """A new session, the password file read again."""
         self.api = self.make_api()
 
     def list_services(self, hosts):
@@ -157,6 +164,9 @@ class NscaTarget(Target):
                   for host in hosts}
         return {(host, NAGIOS_DESCRIPTIONS[d.short_name]): (COMMAND_PREFIX + d.short_name, None)
                 for host, listed in checks.items() for d in listed}
+
+    def reload(self):
+        self.nsca.check_config(self.config)
 
     def send(self, batch):
         lines, refused = _encoded(batch)
