@@ -398,3 +398,30 @@ def test_the_docs_name_the_config_file_the_unit_starts_with():
     out = io.StringIO()
     command.build_parser().print_help(out)
     assert "one summary line per round on stdout" in " ".join(out.getvalue().split())
+
+
+def test_two_nodes_read_as_one_host_give_it_unknown_naming_both(tmp_path, nodes):
+    """A state dir whose name gives it no NAME, and a node NAMEd so: both tg-single.
+    Which one the host's services stand for cannot be told - neither wins silently."""
+    clone = str(tmp_path / "clones" / "tg-single")
+    write_example("update-locked-cluster-node", clone, utcnow())
+    state_file = os.path.join(clone, "status.json")
+    with open(state_file) as handle:
+        text = handle.read().replace('"tg-node2"', '"tg-single"')
+    with open(state_file, "w") as handle:
+        handle.write(text)
+    api = PushIcinga(tmp_path, node_services("tg-single"))
+    try:
+        code, _out, err = push(node_args(nodes) + ["--node", clone]
+                               + api.args(password_file(tmp_path)))
+    finally:
+        api.close()
+    assert code == 1
+    [line] = err.splitlines()
+    assert line == ("tgmon push: 2 nodes are read as host tg-single: %s, %s - give each node "
+                    "its own NAME (NAME=SOURCE)" % (nodes["tg-single"], clone))
+    got = api.by_service()
+    assert len(got) == 7
+    assert got["tg-single!tightgate-reachable"]["exit_status"] == 2
+    assert {b["exit_status"] for k, b in got.items() if "reachable" not in k} == {3}
+    assert all("2 nodes are read as host tg-single" in b["plugin_output"] for b in got.values())

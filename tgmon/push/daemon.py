@@ -124,7 +124,26 @@ class Pusher:
                     continue
             hosts[index] = self.opts.host_name_format.format(node=name)
             own[index] = (shown, value)
-        return hosts, own, skipped
+        return hosts, own, skipped + self._one_node_a_host(hosts, own)
+
+    def _one_node_a_host(self, hosts, own):
+        """Two nodes read as one host (names taken from their sources and states: two
+        clones calling themselves tg1 at tg1.site-a and tg1.site-b): which one the host's
+        services stand for cannot be told, so none - each gets UNKNOWN naming both."""
+        by_host, skipped = {}, 0
+        for index, host in hosts.items():
+            by_host.setdefault(host, []).append(index)
+        for host, indexes in by_host.items():
+            if len(indexes) < 2:
+                continue
+            shown = [own[index][0] for index in indexes]
+            cause = "%d nodes are read as host %s: %s" % (len(shown), host, ", ".join(shown))
+            fix = "give each node its own NAME (NAME=SOURCE)"
+            for index in indexes:
+                own[index] = (own[index][0], NodeFailure(own[index][0], cause, fix))
+            skipped += len(indexes)
+            self.report.skip("%s - %s" % (cause, fix))
+        return skipped
 
     def _due(self, target, host, service, check, mono):
         last = self.last.get((target.name, host, service))
