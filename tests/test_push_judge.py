@@ -121,3 +121,16 @@ def test_the_nsca_services_are_the_nagios_samples():
             described[check_of_command(fields["check_command"])] = \
                 fields["service_description"].strip()
     assert described == NAGIOS_DESCRIPTIONS
+
+
+def test_the_command_lines_kept_are_bounded(monkeypatch):
+    """A Plugin per (check, command line) from the services' vars: vars that differ on
+    every service, or change at every listing, never grow it past its bound."""
+    from tgmon.push import judge as module
+    monkeypatch.setattr(module, "MAX_PLUGINS", 10)
+    judge = Judge()
+    for number in range(25):
+        plugin = judge.plugin("hotfixes", (("warning", ("--warning", str(number))),))
+        assert len(judge.plugins) <= 10
+    assert plugin.settings.warning is not None
+    assert judge.plugin("hotfixes") is judge.plugin("hotfixes")      # kept while it fits

@@ -27,6 +27,8 @@ Pushed = record("Pushed", "host service check code output")
 # how a check's plugin judges and prints: its settings record, --max-age,
 # --runbook-url, -v and the renderer of its --output-format
 Plugin = record("Plugin", "settings max_age runbook_url verbose presenter")
+# distinct command lines kept: one per check, more only where services' vars differ
+MAX_PLUGINS = 4096
 
 
 class Judge:
@@ -44,6 +46,8 @@ class Judge:
         UsageError when the plugin refuses that command line."""
         key = (check, argv)
         if key not in self.plugins:
+            if len(self.plugins) >= MAX_PLUGINS:     # vars changed often: start afresh
+                self.plugins.clear()
             definition = BY_NAME[check]
             words = [word for _dest, pair in argv for word in pair]
             opts = options_from(definition, words + (["--config", self.config]
