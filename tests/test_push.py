@@ -182,6 +182,11 @@ def test_nsca_gets_one_batch_of_the_encoders_commands_and_no_password(tmp_path, 
 @pytest.mark.parametrize("exit_code, said, words", [
     (1, "Cannot connect to server", "send_nsca failed (exit 1): Cannot connect to server"),
     (2, "\x1b[31mbad\x07 $(id)", "send_nsca failed (exit 2):"),
+    # a password file given as --nsca-config: send_nsca quotes its content
+    (1, "send_nsca: [FATAL] /etc/x:1: Unknown variable name `hunter2'",
+     "send_nsca failed (exit 1): send_nsca: [FATAL] /etc/x:1: Unknown variable name (...)"),
+    (1, "send_nsca: [FATAL] /etc/x:2: Unexpected stuff after `hunter2' and \"hunter2\"",
+     "Unexpected stuff after (...) and (...)"),
 ])
 def test_a_failing_send_nsca_is_one_line_and_exit_2(tmp_path, nodes, monkeypatch, exit_code,
                                                    said, words):
@@ -191,6 +196,7 @@ def test_a_failing_send_nsca_is_one_line_and_exit_2(tmp_path, nodes, monkeypatch
     assert code == 2
     [line] = err.splitlines()
     assert words in line and line.isprintable() and "\x1b" not in line
+    assert "hunter2" not in line
 
 
 @pytest.mark.parametrize("argv, words", [

@@ -320,3 +320,19 @@ def test_sighup_reads_the_password_file_again_and_never_stops_the_daemon(tmp_pat
     assert "refused user tgmon (HTTP 401)" in err
     assert "Icinga 2: not reloaded, --icinga-password-file" in err, err
     assert all(line.isprintable() for line in (out + err).splitlines())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("content", [PASSWORD + "\n", "password = %s x\n" % PASSWORD,
+                                     'server = "%s\n' % PASSWORD])
+def test_a_mistaken_nsca_config_never_shows_its_content(tmp_path, content):
+    """The ApiUser's password file (mode 0600, so not refused) given as --nsca-config,
+    or a mistyped config: Debian's real send_nsca quotes the line it cannot parse -
+    tgmon push says which file and line, never what it holds."""
+    binary = "/usr/sbin/send_nsca"
+    assert os.access(binary, os.X_OK), "apt-get install nsca-ng-client (.ci/run does)"
+    config = write(tmp_path / "mistaken.cfg", content, 0o600)
+    run = push(["--node", "tg-single=" + healthy(tmp_path), "--nsca-config", config])
+    assert_safe(run)
+    assert run.code == 2, run
+    assert "send_nsca failed (exit 1): send_nsca: [FATAL] " in run.stderr, run
