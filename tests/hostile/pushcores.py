@@ -29,6 +29,8 @@ class PushIcinga(FakeIcinga):
         self.push_answer = push_answer
         super().__init__(tmp, sorted({h for h, _, _ in services}), services,
                          answer=self._answer, **options)
+        for service in self.services:        # as the template tgmon-pushed makes them
+            service.update(enable_passive_checks=True, vars={"tgmon_pushed": True})
 
     def _answer(self, api, path, body):
         if path.startswith("/v1/actions/"):

@@ -16,30 +16,35 @@ from .icinga_client import IcingaClient, NoObjects, attributes, usable_name
 # client's bound on the objects of one answer
 HOSTS_PER_QUERY = 200
 COMMAND_PATTERN = "tgmon_*"
+PUSHED = "tgmon_pushed"      # the var of the template tgmon-pushed
 
 
 class IcingaResults(IcingaClient):
     """The pusher's view of one Icinga 2 API: its services, and results sent to them."""
 
     def services(self, hosts):
-        """{(host, service): (check command, vars)} of the services on ``hosts`` whose
-        check command is one of tgmon's (tgmon_*); vars as answered (input), None when
-        not a mapping."""
+        """{(host, service): (check command, vars)} of the pushed services on ``hosts``:
+        check command one of tgmon's (tgmon_*), passive checks on and vars.tgmon_pushed
+        (the template tgmon-pushed) - asked for, and checked here again, so a broader
+        ApiUser never makes tgmon push to a service left to its active check."""
         hosts = sorted(hosts)
         found = {}
         for start in range(0, len(hosts), HOSTS_PER_QUERY):
             asked = set(hosts[start:start + HOSTS_PER_QUERY])
             for item in self.query("services", "host.name in hosts && match(pattern, "
-                                   "service.check_command)",
+                                   "service.check_command) && service.enable_passive_checks "
+                                   "&& service.vars.tgmon_pushed == true",
                                    {"hosts": sorted(asked), "pattern": COMMAND_PATTERN},
-                                   ["name", "host_name", "check_command", "vars"]):
+                                   ["name", "host_name", "check_command", "vars",
+                                    "enable_passive_checks"]):
                 attrs = attributes(item)
                 host, name, command = (attrs.get("host_name"), attrs.get("name"),
                                        attrs.get("check_command"))
                 variables = attrs.get("vars")
-                if host in asked and usable_name(name) and isinstance(command, str):
-                    found[(host, name)] = (command, variables if isinstance(variables, dict)
-                                           else None)
+                if (host in asked and usable_name(name) and isinstance(command, str)
+                        and attrs.get("enable_passive_checks") is True
+                        and isinstance(variables, dict) and variables.get(PUSHED) is True):
+                    found[(host, name)] = (command, variables)
         return found
 
     def process_check_result(self, host, service, result):
