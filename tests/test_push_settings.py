@@ -157,3 +157,14 @@ def test_hostile_vars_in_the_apis_answer_change_nothing_else(tmp_path, nodes, va
     expected = plugin("versions", nodes["tg-single"])
     assert api.by_service()["tg-single!versions"]["plugin_output"] == icinga_parts(
         expected.output)[0]
+
+
+def test_a_bad_plugin_section_in_the_config_is_a_usage_error_at_start(tmp_path, nodes):
+    config = tmp_path / "tgmon.yml"
+    config.write_text("check_hotfixes:\n  warning: lots\n")
+    code, out, err = push(node_args(nodes) + ["--nsca-config", "/nonexistent", "--config",
+                                              str(config)])
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert line.startswith("tgmon push: config %s line 2: warning is not a valid value"
+                           % config), line

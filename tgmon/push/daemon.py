@@ -37,6 +37,8 @@ class Pusher:
         self.nodes = configured_nodes(opts.node, opts.cluster_file)
         self.judge = Judge(opts.config, {dest: getattr(opts, dest)
                                          for dest in PINNED & getattr(opts, "given", set())})
+        for check in INTERVALS:       # the config file's plugin sections: a usage error now
+            self.judge.plugin(check)
         self.intervals = dict(INTERVALS, **dict(opts.interval or ()))
         self.last = {}                                  # (core, host, service) -> monotonic
         self.rounds = 0
