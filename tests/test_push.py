@@ -5,6 +5,7 @@ the run's exit code and lines say what was sent, skipped, refused or failed."""
 import io
 import os
 import re
+import sys
 import time
 
 import pytest
@@ -35,8 +36,19 @@ def example_nodes(tmp_path, at=None):
     return dirs
 
 
+def freeze(monkeypatch, *modules):
+    """One instant for the pusher's judging and the plugin runs of ``modules``: their
+    ages (perfdata in seconds) would differ by one when a second ends between the two."""
+    at = utcnow()
+    monkeypatch.setattr("tgmon.push.daemon.utcnow", lambda: at)
+    for module in modules:
+        monkeypatch.setattr(module, "utcnow", lambda: at)
+    return at
+
+
 @pytest.fixture
-def nodes(tmp_path):
+def nodes(tmp_path, monkeypatch):
+    freeze(monkeypatch, sys.modules[__name__])
     return example_nodes(tmp_path)
 
 

@@ -4,6 +4,7 @@ runbook_url), the pusher's own --max-age/--runbook-url winning over the file,
 and - Icinga 2 - the service's own vars.tgmon_<check>_<option>, its
 CheckCommand's command line, winning over both."""
 
+import sys
 from datetime import timedelta
 
 import pytest
@@ -15,11 +16,12 @@ from tgmon.timeutil import utcnow
 from helpers import run_check
 from hostile.pushcores import PushIcinga, node_services
 from hostile.syncrun import password_file
-from test_push import example_nodes, node_args, plugin, push
+from test_push import example_nodes, freeze, node_args, plugin, push
 
 
 @pytest.fixture
-def nodes(tmp_path):
+def nodes(tmp_path, monkeypatch):
+    freeze(monkeypatch, sys.modules[__name__], sys.modules[plugin.__module__])
     return example_nodes(tmp_path)
 
 
@@ -39,10 +41,11 @@ CLI_PINNED = ["--max-age", "20m", "--runbook-url", "https://cli.example/rb"]
     ("", CLI_PINNED, CLI_PINNED),                    # the pusher's command line: every check
 ])
 def test_each_check_takes_its_plugins_max_age_and_runbook_from_the_config(
-        tmp_path, push_section, push_argv, plugin_argv):
+        tmp_path, monkeypatch, push_section, push_argv, plugin_argv):
     """A state 70 minutes old: stale for some checks, fresh for others, as the plugins
     say with the same file - and the pusher's own --max-age wins as a plugin's command
     line would."""
+    freeze(monkeypatch, sys.modules[__name__])
     nodes = example_nodes(tmp_path, utcnow() - timedelta(minutes=70))
     config = tmp_path / "tgmon.yml"
     config.write_text(AGED_CONFIG + push_section)
