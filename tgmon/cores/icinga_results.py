@@ -25,15 +25,16 @@ class IcingaResults(IcingaClient):
     def services(self, hosts):
         """{(host, service): (check command, vars)} of the pushed services on ``hosts``:
         check command one of tgmon's (tgmon_*), passive checks on and vars.tgmon_pushed
-        (the template tgmon-pushed) - asked for, and checked here again, so a broader
-        ApiUser never makes tgmon push to a service left to its active check."""
+        (the template tgmon-pushed) - checked here whatever the API answered, so a
+        broader ApiUser never makes tgmon push to a service left to its active check."""
         hosts = sorted(hosts)
         found = {}
         for start in range(0, len(hosts), HOSTS_PER_QUERY):
             asked = set(hosts[start:start + HOSTS_PER_QUERY])
+            # vars.tgmon_pushed is checked here only: a service without vars would make
+            # the filter fail for the whole query
             for item in self.query("services", "host.name in hosts && match(pattern, "
-                                   "service.check_command) && service.enable_passive_checks "
-                                   "&& service.vars.tgmon_pushed == true",
+                                   "service.check_command) && service.enable_passive_checks",
                                    {"hosts": sorted(asked), "pattern": COMMAND_PATTERN},
                                    ["name", "host_name", "check_command", "vars",
                                     "enable_passive_checks"]):
