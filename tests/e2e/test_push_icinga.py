@@ -25,7 +25,9 @@ PUSH_PASSWORD = "push-secret-%d" % os.getpid()
 PUSHED = 'match("tightgate*", service.name) && service.vars.tgmon_pushed'
 AGE = re.compile(r"(_age=)\d+")
 # a duration in the long output ("(40m 45s ago)"): the seconds between the two results
-AGO = re.compile(r"\d+[smhd]( \d+[smhd])* ago")
+# every duration in the text ("3h ago", "available for 18h 1m"): the active and the
+# pushed run are seconds apart, a minute may end between them
+AGO = re.compile(r"\b\d+[smhd]( \d+[smhd])*( ago)?\b")
 
 
 def push_api_user(password):
@@ -114,7 +116,7 @@ def comparable(result):
     """What must be equal between the active and the pushed result: the state, the
     output and the perfdata but for the ages, which count the seconds between the two
     (the state: Icinga 2 keeps a passive result's exit_status at 0)."""
-    return (result["state"], AGO.sub("N ago", result["output"]),
+    return (result["state"], AGO.sub("N", result["output"]),
             [AGE.sub(r"\1N", p) for p in result["performance_data"]])
 
 

@@ -24,7 +24,9 @@ SERVICES = {"reachable": "TightGate reachable", "versions": "TightGate versions"
             "reboot_required": "TightGate reboot", "maintenance": "TightGate maintenance",
             "update_schedule": "TightGate update schedule"}
 AGE = re.compile(r"(_age=)\d+")
-AGO = re.compile(r"\d+[smhd]( \d+[smhd])* ago")
+# every duration in the text ("3h ago", "available for 18h 1m"): the active and the
+# pushed run are seconds apart, a minute may end between them
+AGO = re.compile(r"\b\d+[smhd]( \d+[smhd])*( ago)?\b")
 
 
 def pushed_template():
@@ -49,8 +51,8 @@ def objects(nodes):
 
 
 def comparable(block):
-    return (block["current_state"], AGO.sub("N ago", block["plugin_output"]),
-            AGO.sub("N ago", block.get("long_plugin_output", "")),
+    return (block["current_state"], AGO.sub("N", block["plugin_output"]),
+            AGO.sub("N", block.get("long_plugin_output", "")),
             AGE.sub(r"\1N", block["performance_data"]))
 
 
