@@ -171,3 +171,27 @@ def test_a_bad_plugin_section_in_the_config_is_a_usage_error_at_start(tmp_path, 
     [line] = err.splitlines()
     assert line.startswith("tgmon push: config %s line 2: warning is not a valid value"
                            % config), line
+
+
+def test_the_vars_read_are_the_ones_the_generated_check_commands_pass():
+    """plugin_argv's var -> option mapping is the generated CheckCommands' (one var per
+    argument, value or set_if), for every option of every pushed check."""
+    import os
+    import re
+    from helpers import ROOT
+    from tgmon.push.services import READING, plugin_argv
+    with open(os.path.join(ROOT, "icinga-conf", "global-templates",
+                           "tgmon-commands.conf")) as handle:
+        text = handle.read()
+    argument = re.compile(r'"(--[a-z-]+)" = \{\s*(value|set_if) = "\$([a-z_]+)\$"')
+    checked = 0
+    for check in BY_NAME:
+        block = text.split('object CheckCommand "tgmon_%s" {' % check)[1].split("\n}\n")[0]
+        for flag, kind, variable in argument.findall(block):
+            dest = flag[2:].replace("-", "_")
+            argv = plugin_argv(check, {variable: True if kind == "set_if" else "7"})
+            expected = () if dest in READING else (
+                (dest, (flag,) if kind == "set_if" else (flag, "7")),)
+            assert argv == expected, (check, variable)
+            checked += 1
+    assert checked > 100
