@@ -24,6 +24,10 @@ from .services import CLUSTER_CHECK, INTERVALS, NODE_CHECKS, ttl_of
 
 FIRST_BACKOFF = 2.0
 MAX_BACKOFF = 300.0
+# a request overrunning -t holds its core back this many -t at most, and at most
+# this many such requests are left running at once
+ABANDON = 10
+MAX_ABANDONED = 4
 NODE_CHECK_NAMES = {d.short_name for d in NODE_CHECKS}
 # the pusher's options that, given to it, every check takes instead of its plugin's
 PINNED = frozenset({"max_age", "runbook_url"})
@@ -209,8 +213,13 @@ class Pusher:
         """``work()`` on ``target`` within -t, in a thread of its own: a core that drips
         its answers holds that thread, never the rounds. An overrun is left to end by
         itself with the client it has; the next call gets a fresh one, and none starts
-        while the overrun one still runs."""
-        if target.overdue is not None and target.overdue.is_alive():
+        while the overrun one still runs - unless that has run for ABANDON times -t (a
+        connection that drips for ever must not hold the core back for ever), and at
+        most MAX_ABANDONED of them at once."""
+        target.overdue = [(thread, since) for thread, since in target.overdue
+                          if thread.is_alive()]
+        if target.overdue and (len(target.overdue) >= MAX_ABANDONED or time.monotonic()
+                               - target.overdue[-1][1] < ABANDON * self.opts.timeout):
             raise CoreError("a request of an earlier round still waits for its answer",
                             "check the core: it takes longer than -t to answer")
         outcome = {}
@@ -224,7 +233,7 @@ class Pusher:
         thread.start()
         thread.join(self.opts.timeout)
         if thread.is_alive():
-            target.overdue = thread
+            target.overdue.append((thread, time.monotonic()))
             target.renew()
             raise CoreError("did not answer within -t %g s" % self.opts.timeout,
                             "check the core (an answer that drips?), or raise -t")

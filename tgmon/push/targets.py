@@ -38,7 +38,7 @@ class Target:
     def __init__(self):
         self.known, self.listed_at, self.hosts = None, 0.0, frozenset()
         self.argv = {}           # (host, service) -> its plugin's command line from its vars
-        self.overdue = None      # the thread of a send that overran -t, while it runs
+        self.overdue = []        # (thread, since) of the requests that overran -t
 
     def services(self, hosts):
         """{(host, service): check} of tgmon's services this core has on ``hosts``."""
@@ -86,12 +86,13 @@ class IcingaTarget(Target):
         return self.api.services(hosts)
 
     def send(self, batch):
-        """Each (Pushed, ttl, start, end); the Refused ones as (Pushed, error)."""
-        refused = []
+        """Each (Pushed, ttl, start, end); the Refused ones as (Pushed, error). The
+        session is the one the send began with: an overrun keeps it to itself."""
+        refused, api = [], self.api
         for pushed, ttl, start, end in batch:
             output, perfdata = icinga_parts(pushed.output)
             try:
-                self.api.process_check_result(pushed.host, pushed.service, {
+                api.process_check_result(pushed.host, pushed.service, {
                     "exit_status": pushed.code, "plugin_output": output,
                     "performance_data": perfdata, "check_source": self.check_source,
                     "execution_start": start, "execution_end": end, "ttl": ttl})
