@@ -45,7 +45,11 @@ def main():
                 hosts = body["filter_vars"]["hosts"]
                 self.answer({"results": [
                     {"name": "%s!tightgate-%s" % (h, c), "attrs": {
-                        "host_name": h, "name": "tightgate-" + c, "check_command": "tgmon_" + c}}
+                        "host_name": h, "name": "tightgate-" + c, "check_command": "tgmon_" + c,
+                        # as the apply rules and the template tgmon-pushed make them
+                        "enable_passive_checks": True,
+                        "vars": {"tgmon_pushed": True, "tgmon_role": "cluster-node",
+                                 "tgmon_%s_runbook_url" % c: "http://localhost/tgmon-docs"}}}
                     for h in hosts for c in CHECKS]})
             else:
                 taken[0] += 1

@@ -5,6 +5,7 @@ the run's exit code and lines say what was sent, skipped, refused or failed."""
 import io
 import os
 import re
+import sys
 import time
 
 import pytest
@@ -25,14 +26,30 @@ NODES = {"tg-single": "healthy-single", "tg-node2": "update-locked-cluster-node"
 SERVICE_CHECK = re.compile(r"^\[(\d+)\] PROCESS_SERVICE_CHECK_RESULT;([^;]+);([^;]+);(\d);(.*)$")
 
 
-@pytest.fixture
-def nodes(tmp_path):
-    """Fresh example states, as {host: state dir}; their states call themselves so."""
+def example_nodes(tmp_path, at=None):
+    """The example states written ``at`` (now), as {host: state dir}; their states call
+    themselves so."""
     dirs = {}
     for host, example in NODES.items():
         dirs[host] = str(tmp_path / "nodes" / host)
-        write_example(example, dirs[host], utcnow())
+        write_example(example, dirs[host], at or utcnow())
     return dirs
+
+
+def freeze(monkeypatch, *modules):
+    """One instant for the pusher's judging and the plugin runs of ``modules``: their
+    ages (perfdata in seconds) would differ by one when a second ends between the two."""
+    at = utcnow()
+    monkeypatch.setattr("tgmon.push.daemon.utcnow", lambda: at)
+    for module in modules:
+        monkeypatch.setattr(module, "utcnow", lambda: at)
+    return at
+
+
+@pytest.fixture
+def nodes(tmp_path, monkeypatch):
+    freeze(monkeypatch, sys.modules[__name__])
+    return example_nodes(tmp_path)
 
 
 def node_args(nodes):
@@ -181,6 +198,11 @@ def test_nsca_gets_one_batch_of_the_encoders_commands_and_no_password(tmp_path, 
 @pytest.mark.parametrize("exit_code, said, words", [
     (1, "Cannot connect to server", "send_nsca failed (exit 1): Cannot connect to server"),
     (2, "\x1b[31mbad\x07 $(id)", "send_nsca failed (exit 2):"),
+    # a password file given as --nsca-config: send_nsca quotes its content
+    (1, "send_nsca: [FATAL] /etc/x:1: Unknown variable name `hunter2'",
+     "send_nsca failed (exit 1): send_nsca: [FATAL] /etc/x:1: Unknown variable name (...)"),
+    (1, "send_nsca: [FATAL] /etc/x:2: Unexpected stuff after `hunter2' and \"hunter2\"",
+     "Unexpected stuff after (...) and (...)"),
 ])
 def test_a_failing_send_nsca_is_one_line_and_exit_2(tmp_path, nodes, monkeypatch, exit_code,
                                                    said, words):
@@ -190,6 +212,7 @@ def test_a_failing_send_nsca_is_one_line_and_exit_2(tmp_path, nodes, monkeypatch
     assert code == 2
     [line] = err.splitlines()
     assert words in line and line.isprintable() and "\x1b" not in line
+    assert "hunter2" not in line
 
 
 @pytest.mark.parametrize("argv, words", [
@@ -236,3 +259,74 @@ def test_the_config_files_plugin_sections_judge_the_pushed_results(tmp_path, nod
         assert body["exit_status"] == expected.code == status
         assert (body["plugin_output"], body["check_source"]) == (
             icinga_parts(expected.output)[0], "from-config")
+
+
+def test_the_docs_name_the_config_file_the_unit_starts_with():
+    """A sleepy admin follows docs/push.rst: the file it says to write is the one the
+    unit needs (its ConditionPathExists) and starts with; the lines go where --help
+    says."""
+    from helpers import ROOT
+    with open(os.path.join(ROOT, "systemd", "tgmon-push.service")) as handle:
+        unit = dict(line.split("=", 1) for line in handle.read().splitlines()
+                    if "=" in line and not line.startswith("#"))
+    with open(os.path.join(ROOT, "docs", "push.rst")) as handle:
+        docs = handle.read()
+    config = unit["ConditionPathExists"]
+    assert unit["ExecStart"].endswith("push --config " + config)
+    assert "cp /usr/share/doc/tgmon/examples/push.yml %s" % config in docs
+    assert "/etc/default/tgmon-push" not in docs
+    assert unit["ExecReload"] == "/bin/kill -HUP $MAINPID"     # SIGHUP reloads, never stops
+    assert "``systemctl reload tgmon-push``" in docs
+    out = io.StringIO()
+    command.build_parser().print_help(out)
+    assert "one summary line per round on stdout" in " ".join(out.getvalue().split())
+
+
+def test_two_nodes_read_as_one_host_give_it_unknown_naming_both(tmp_path, nodes):
+    """A state dir whose name gives it no NAME, and a node NAMEd so: both tg-single.
+    Which one the host's services stand for cannot be told - neither wins silently."""
+    clone = str(tmp_path / "clones" / "tg-single")
+    write_example("update-locked-cluster-node", clone, utcnow())
+    state_file = os.path.join(clone, "status.json")
+    with open(state_file) as handle:
+        text = handle.read().replace('"tg-node2"', '"tg-single"')
+    with open(state_file, "w") as handle:
+        handle.write(text)
+    api = PushIcinga(tmp_path, node_services("tg-single"))
+    try:
+        code, _out, err = push(node_args(nodes) + ["--node", clone]
+                               + api.args(password_file(tmp_path)))
+    finally:
+        api.close()
+    assert code == 1
+    [line] = err.splitlines()
+    assert line == ("tgmon push: 2 nodes are read as host tg-single: %s, %s - give each node "
+                    "its own NAME (NAME=SOURCE)" % (nodes["tg-single"], clone))
+    got = api.by_service()
+    assert len(got) == 7
+    assert got["tg-single!tightgate-reachable"]["exit_status"] == 2
+    assert {b["exit_status"] for k, b in got.items() if "reachable" not in k} == {3}
+    assert all("2 nodes are read as host tg-single" in b["plugin_output"] for b in got.values())
+
+
+@pytest.mark.parametrize("attrs", [
+    {"enable_passive_checks": False},                        # left to its active check
+    {"vars": {}},                                            # not tgmon-pushed
+    {"vars": {"tgmon_pushed": "true"}},                      # not the template's boolean
+    {"vars": ["tgmon_pushed"]},                              # vars that are no mapping
+    {"enable_passive_checks": "yes"},
+])
+def test_a_service_not_marked_pushed_gets_nothing_whatever_the_apiuser_may(tmp_path, nodes,
+                                                                          attrs):
+    """An ApiUser broader than docs/push.rst's (its filter lets everything through): the
+    pusher itself sends only to services with passive checks on and vars.tgmon_pushed."""
+    api = PushIcinga(tmp_path, [("tg-single", "pushed", "tgmon_versions"),
+                                ("tg-single", "other", "tgmon_hotfixes")])
+    api.services[1].update(attrs)
+    try:
+        code, out, err = push(node_args(nodes) + api.args(password_file(tmp_path)))
+    finally:
+        api.close()
+    assert (code, err) == (0, "")
+    assert list(api.by_service()) == ["tg-single!pushed"]
+    assert "Icinga 2: 1 sent, 0 refused" in out

@@ -2,13 +2,15 @@
 result of each service, and the round's summary line."""
 
 import io
+import threading
+import time
 
 import pytest
 
 from tgmon.appliance.writer import set_flag
 from tgmon.cores import CoreError
 from tgmon.push.command import Report
-from tgmon.push.daemon import FIRST_BACKOFF, MAX_BACKOFF, Pusher
+from tgmon.push.daemon import FIRST_BACKOFF, MAX_ABANDONED, MAX_BACKOFF, Pusher
 from tgmon.push.options import build_parser
 from tgmon.push.targets import Target
 from tgmon.state.examples import write_example
@@ -27,7 +29,8 @@ class FlakyCore(Target):
         self.fail, self.sent = fail, []
 
     def list_services(self, hosts):
-        return {("tg-single", "s-" + c): "tgmon_" + c for c in CHECKS if "tg-single" in hosts}
+        return {("tg-single", "s-" + c): ("tgmon_" + c, None) for c in CHECKS
+                if "tg-single" in hosts}
 
     def send(self, batch):
         if self.fail:
@@ -119,8 +122,9 @@ class ListingApi:
 
     def services(self, hosts):
         self.listings += 1
-        return {("tg-single", "s-versions"): "tgmon_versions",
-                ("tg-single", "s-gone"): "tgmon_hotfixes", ("tg-single", "ping"): "ping4"}
+        return {("tg-single", "s-versions"): ("tgmon_versions", None),
+                ("tg-single", "s-gone"): ("tgmon_hotfixes", {}),
+                ("tg-single", "ping"): ("ping4", None)}
 
     def process_check_result(self, host, service, body):
         from tgmon.cores import Refused
@@ -144,3 +148,41 @@ def test_the_services_are_listed_once_and_again_after_a_refusal(node):
     assert api.listings == 2                  # listed again after the refusal
     target.services({"tg-single", "tg-other"})
     assert api.listings == 3                  # and when the hosts change
+
+
+class DrippingCore(FlakyCore):
+    """Its first ``stuck`` sends never end (a connection that drips for ever); the
+    others are taken at once."""
+    name = "Flaky"
+
+    def __init__(self, stuck):
+        super().__init__(fail=0)
+        self.stuck, self.release = stuck, threading.Event()
+
+    def send(self, batch):
+        if self.stuck:
+            self.stuck -= 1
+            self.release.wait(30)
+            return []
+        return super().send(batch)
+
+
+@pytest.mark.parametrize("stuck, sent", [(1, True), (MAX_ABANDONED + 3, False)])
+def test_a_request_that_never_ends_holds_its_core_back_for_a_while_only(node, monkeypatch,
+                                                                       stuck, sent):
+    """The core answers again on new connections while one drips for ever: after
+    ABANDON x -t the pusher sends on a fresh one; at most MAX_ABANDONED are left."""
+    monkeypatch.setattr("tgmon.push.daemon.ABANDON", 2)
+    core = DrippingCore(stuck)
+    pusher, out, err = pusher_for(node, core, "-t", "0.2", "--interval", "reachable=1")
+    try:
+        for _ in range(12):
+            pusher.round()
+            pusher.retry_at["Flaky"] = 0          # no backoff: each round tries
+            time.sleep(0.25)
+    finally:
+        core.release.set()
+    assert err.getvalue().count("did not answer within -t 0.2 s") == min(stuck, MAX_ABANDONED)
+    assert "a request of an earlier round still waits for its answer" in err.getvalue()
+    assert bool(core.sent) is sent
+    assert len(core.overdue) <= MAX_ABANDONED

@@ -121,3 +121,29 @@ def test_the_nsca_services_are_the_nagios_samples():
             described[check_of_command(fields["check_command"])] = \
                 fields["service_description"].strip()
     assert described == NAGIOS_DESCRIPTIONS
+
+
+def test_the_command_lines_kept_are_bounded(monkeypatch):
+    """A Plugin per (check, command line) from the services' vars: vars that differ on
+    every service, or change at every listing, never grow it past its bound."""
+    from tgmon.push import judge as module
+    monkeypatch.setattr(module, "MAX_PLUGINS", 10)
+    judge = Judge()
+    for number in range(25):
+        plugin = judge.plugin("hotfixes", (("warning", ("--warning", str(number))),))
+        assert len(judge.plugins) <= 10
+    assert plugin.settings.warning is not None
+    assert judge.plugin("hotfixes") is judge.plugin("hotfixes")      # kept while it fits
+
+
+def test_the_nagios_pushed_template_runs_the_plugin_only_when_results_stop():
+    """A passive result does not move Nagios' next active check: the template turns the
+    scheduled checks off, freshness on, so the plugin runs only for a silent pusher."""
+    with open(os.path.join(ROOT, "icinga-conf", "nagios", "tgmon-services.cfg")) as handle:
+        sample = handle.read()
+    block = sample.split("    name                    tgmon-pushed\n")[1].split("}")[0]
+    fields = dict(line.split(None, 1) for line in block.strip().splitlines())
+    assert {key: fields[key] for key in ("active_checks_enabled", "passive_checks_enabled",
+                                         "check_freshness")} == {
+        "active_checks_enabled": "0", "passive_checks_enabled": "1", "check_freshness": "1"}
+    assert int(fields["freshness_threshold"]) > 0

@@ -24,9 +24,10 @@ ADMIN = "admin-%d" % os.getpid()
 PUSH_PASSWORD = "push-secret-%d" % os.getpid()
 PUSHED = 'match("tightgate*", service.name) && service.vars.tgmon_pushed'
 AGE = re.compile(r"(_age=)\d+")
-# a duration in the text ("(40m 45s ago)", "available for 18h 1m"): the active
-# result and the pushed one are seconds apart, and a minute may turn between them
-AGO = re.compile(r"\b\d+[smhd]( \d+[smhd])*\b( ago)?")
+# a duration in the long output ("(40m 45s ago)"): the seconds between the two results
+# every duration in the text ("3h ago", "available for 18h 1m"): the active and the
+# pushed run are seconds apart, a minute may end between them
+AGO = re.compile(r"\b\d+[smhd]( \d+[smhd])*( ago)?\b")
 
 
 def push_api_user(password):

@@ -24,9 +24,9 @@ SERVICES = {"reachable": "TightGate reachable", "versions": "TightGate versions"
             "reboot_required": "TightGate reboot", "maintenance": "TightGate maintenance",
             "update_schedule": "TightGate update schedule"}
 AGE = re.compile(r"(_age=)\d+")
-# a duration in the text ("(40m 45s ago)", "available for 18h 1m"): the active
-# result and the pushed one are seconds apart, and a minute may turn between them
-AGO = re.compile(r"\b\d+[smhd]( \d+[smhd])*\b( ago)?")
+# every duration in the text ("3h ago", "available for 18h 1m"): the active and the
+# pushed run are seconds apart, a minute may end between them
+AGO = re.compile(r"\b\d+[smhd]( \d+[smhd])*( ago)?\b")
 
 
 def pushed_template():

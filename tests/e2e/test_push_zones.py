@@ -128,14 +128,17 @@ def test_a_satellite_zones_pusher_reaches_the_master_through_the_cluster(satelli
         checked_now(api, bases[MASTER], ["zone"], where="service.vars.tgmon_pushed")
         time.sleep(2)
 
-        # one pusher, to the zone's first endpoint only
-        done = subprocess.run(as_daemon_user([
-            TGMON, "push", "--once", "--node", "tg-node1=" + nodes["tg-node1"], "--node",
-            "tg-node2=" + nodes["tg-node2"], "--icinga-url", bases[satellites[0]][:-3],
-            "--icinga-user", "tgmon-push", "--icinga-password-file", password,
-            "--icinga-ca-file", ca, "--check-source", "zone-pusher"]),
-            capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, (done.stdout, done.stderr)
+        def push_once(*extra):
+            """One pusher, to the zone's first endpoint only."""
+            done = subprocess.run(as_daemon_user([
+                TGMON, "push", "--once", "--node", "tg-node1=" + nodes["tg-node1"], "--node",
+                "tg-node2=" + nodes["tg-node2"], "--icinga-url", bases[satellites[0]][:-3],
+                "--icinga-user", "tgmon-push", "--icinga-password-file", password,
+                "--icinga-ca-file", ca, "--check-source", "zone-pusher"] + list(extra)),
+                capture_output=True, text=True, timeout=60)
+            assert done.returncode == 0, (done.stdout, done.stderr)
+            return done
+        done = push_once()
         assert "Icinga 2: 14 sent, 0 refused" in done.stdout, done.stdout
 
         def pushed_to(base):
@@ -158,6 +161,34 @@ def test_a_satellite_zones_pusher_reaches_the_master_through_the_cluster(satelli
             assert states["tg-node2!tightgate-update_lock"] == 2, name
             assert states["tg-node1!tightgate-update_lock"] == 0, name
             assert not any(a["last_check_result"]["active"] for a in found.values()), name
+
+        # the pusher dies (--once: it is gone): each result stands for its ttl, then the
+        # zone's own endpoints run the real check - no gap. Pushed once more with the
+        # reachable services' ttl at 10 s, those two turn active within it, checked by
+        # the zone (either endpoint of the pair), while the others' ttl still holds
+        push_once("--interval", "reachable=5")
+        pushed_at = time.time()
+
+        def taken_over():
+            found = pushed_services(bases[MASTER]) or {}
+            results = {name: a["last_check_result"] or {} for name, a in found.items()}
+            reachable = {name: r for name, r in results.items()
+                         if name.endswith("!tightgate-reachable")}
+            if len(reachable) == 2 and all(r.get("active") and r["execution_start"] > pushed_at
+                                           for r in reachable.values()):
+                return results
+            return None
+        after = wait_for(taken_over, 60, "the zone running the reachable checks after "
+                         "their ttl of 10 s")
+        for name, result in after.items():
+            if name.endswith("!tightgate-reachable"):
+                assert result["check_source"] in satellites, (name, result["check_source"])
+                # the real check says what the pushed result said
+                assert result["state"] == results[MASTER][name]["last_check_result"][
+                    "state"], (name, result["output"])
+            else:
+                assert (result["active"], result["check_source"]) == (False, "zone-pusher"), \
+                    name
     finally:
         for instance in instances:
             instance.stop()

@@ -29,6 +29,8 @@ class PushIcinga(FakeIcinga):
         self.push_answer = push_answer
         super().__init__(tmp, sorted({h for h, _, _ in services}), services,
                          answer=self._answer, **options)
+        for service in self.services:        # as the template tgmon-pushed makes them
+            service.update(enable_passive_checks=True, vars={"tgmon_pushed": True})
 
     def _answer(self, api, path, body):
         if path.startswith("/v1/actions/"):
@@ -63,8 +65,9 @@ def fake_send_nsca(tmp, exit_code=0, said=""):
     exits ``exit_code``: (path, record file)."""
     record = tmp / "nsca-received"
     script = tmp / "send_nsca"
-    script.write_text("#!/bin/sh\necho \"$@\" > %s.argv\ncat >> %s\necho '%s' >&2\nexit %d\n"
-                      % (record, record, said, exit_code))
+    (tmp / "nsca-says").write_text(said + "\n")     # any quote in it stays as it is
+    script.write_text("#!/bin/sh\necho \"$@\" > %s.argv\ncat >> %s\ncat %s >&2\nexit %d\n"
+                      % (record, record, tmp / "nsca-says", exit_code))
     script.chmod(0o755)
     return str(script), record
 

@@ -279,3 +279,60 @@ def test_hostile_icinga_answers_to_the_pusher(short_tmp, name, classes, respond,
     assert words.replace(" - sync fewer nodes per run", "") in line, run
     assert_safe(run, timeout=2)
     assert "services not listed" in run.stdout, run
+
+
+def _wait_for(predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while not predicate() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return predicate()
+
+
+@pytest.mark.slow
+def test_sighup_reads_the_password_file_again_and_never_stops_the_daemon(tmp_path):
+    """A rotated ApiUser password: SIGHUP (also mid-round) makes the next round use the
+    new one; a password file that is gone at SIGHUP keeps the old session, in a line."""
+    api = PushIcinga(tmp_path, node_services("tg-single"), password=PASSWORD)
+    secret = tmp_path / "icinga.password"
+    write(secret, "the-old-password\n", 0o600)
+    try:
+        proc = subprocess.Popen([TGMON, "push", "--round", "1", "-t", "3", "--node",
+                                 "tg-single=" + healthy(tmp_path), "--interval", "reachable=1"]
+                                + api.args(str(secret)),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(1.5)                   # refused: HTTP 401, round after round
+            os.unlink(secret)
+            proc.send_signal(signal.SIGHUP)
+            time.sleep(1.5)
+            write(secret, PASSWORD + "\n", 0o600)
+            proc.send_signal(signal.SIGHUP)
+            assert _wait_for(lambda: len(api.results) >= 8, 10), api.results
+            assert proc.poll() is None
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=5)
+    finally:
+        api.close()
+    assert proc.returncode == 0, (out, err)
+    assert "Traceback" not in out + err and PASSWORD not in out + err
+    assert out.count("secrets read again, the services listed afresh") == 2, out
+    assert "refused user tgmon (HTTP 401)" in err
+    assert "Icinga 2: not reloaded, --icinga-password-file" in err, err
+    assert all(line.isprintable() for line in (out + err).splitlines())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("content", [PASSWORD + "\n", "password = %s x\n" % PASSWORD,
+                                     'server = "%s\n' % PASSWORD])
+def test_a_mistaken_nsca_config_never_shows_its_content(tmp_path, content):
+    """The ApiUser's password file (mode 0600, so not refused) given as --nsca-config,
+    or a mistyped config: Debian's real send_nsca quotes the line it cannot parse -
+    tgmon push says which file and line, never what it holds."""
+    binary = "/usr/sbin/send_nsca"
+    assert os.access(binary, os.X_OK), "apt-get install nsca-ng-client (.ci/run does)"
+    config = write(tmp_path / "mistaken.cfg", content, 0o600)
+    run = push(["--node", "tg-single=" + healthy(tmp_path), "--nsca-config", config])
+    assert_safe(run)
+    assert run.code == 2, run
+    assert "send_nsca failed (exit 1): send_nsca: [FATAL] " in run.stderr, run

@@ -5,10 +5,12 @@ the command pipe takes them).
 Its config file (-c) holds the server, the identity and the password: the
 password is never on a command line, and a config file that others may read
 or that is a symlink is refused. Run without a shell and with a minimal
-environment, within the deadline; what it says on failure is one cleaned line.
+environment, within the deadline; what it says on failure is one cleaned line,
+without any part it quotes (its config file's content, a password too).
 """
 
 import os
+import re
 import stat
 import subprocess
 
@@ -18,6 +20,10 @@ from . import CoreError
 
 SEND_NSCA = "/usr/sbin/send_nsca"
 MAX_MESSAGE = 300
+# send_nsca quotes what it read from its config file ("Unknown variable name
+# `...'", "Unexpected stuff after `...'"): a password too, in a mistyped or
+# mistaken file - a quoted part of what it says is never passed on
+_QUOTED = re.compile(r"`[^`']*'|\"[^\"]*\"|'[^']*'")
 
 
 def check_config(path):
@@ -57,7 +63,8 @@ def send(config, lines, seconds, binary=SEND_NSCA):
         raise CoreError("cannot run %s: %s" % (binary, (exc.strerror or "").lower()),
                         "apt-get install nsca-ng-client") from None
     if done.returncode != 0:
-        said = sanitize(done.stderr[-4096:].decode("utf-8", "replace"))[:MAX_MESSAGE]
+        said = _QUOTED.sub("(...)", sanitize(done.stderr[-4096:].decode("utf-8", "replace")))
+        said = said[:MAX_MESSAGE]
         raise CoreError("send_nsca failed (exit %d): %s" % (done.returncode, said or "no reason"),
                         "check the server, identity and password in --nsca-config and that "
                         "nsca-ng runs and lets this identity submit")

@@ -4,7 +4,9 @@
 skipped or refused (a line each on stderr), 2 a usage error or a core that
 failed. As a daemon: a round every --round seconds until SIGTERM or SIGINT,
 which stop it within a second (the rounds run in a worker thread the main
-thread does not wait for); one summary line per round on stdout, problems on
+thread does not wait for); SIGHUP makes the next round read the secrets (the
+ApiUser's password file, send_nsca's config) and list the services afresh,
+never stopping it; one summary line per round on stdout, problems on
 stderr - every line one line of safe text, never a secret.
 """
 
@@ -53,10 +55,13 @@ class Report:
 
 def parse(argv):
     opts = build_parser().parse_args(argv)
+    # what the pusher was told itself (its command line, its section of --config)
+    opts.given = given_dests(build_parser, argv)
     if opts.config:
-        from ..config import apply_config
+        from ..config import ConfigFile, apply_config
         from ..runtime.configure import catalogue
-        apply_config(opts.config, catalogue(), SECTION, opts, given_dests(build_parser, argv))
+        apply_config(opts.config, catalogue(), SECTION, opts, opts.given)
+        opts.given |= set(ConfigFile(opts.config, catalogue()).section(SECTION))
     if not (opts.icinga_url or opts.nagios_command_file or opts.nsca_config):
         raise UsageError("no monitoring core given",
                          "give --icinga-url (with --icinga-user, --icinga-password-file), "
@@ -110,8 +115,10 @@ def once(pusher, report):
 
 
 class _Stop:
-    """Set by SIGTERM/SIGINT: a plain flag (a handler runs between two bytecodes)."""
+    """Set by SIGTERM/SIGINT (signal) and SIGHUP (reload): plain flags (a handler runs
+    between two bytecodes; the rounds' thread acts on them)."""
     signal = None
+    reload = False
 
 
 def serve(pusher, opts, report):
@@ -119,8 +126,12 @@ def serve(pusher, opts, report):
 
     def handler(signum, frame):
         stop.signal = signum
+
+    def reload(signum, frame):
+        stop.reload = True
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, handler)
+    signal.signal(signal.SIGHUP, reload)
     worker = threading.Thread(target=_rounds, args=(pusher, opts, report, stop), daemon=True,
                               name="tgmon-push-rounds")
     worker.start()
@@ -137,6 +148,9 @@ def _rounds(pusher, opts, report, stop):
     next_round = time.monotonic()
     while stop.signal is None:
         try:
+            if stop.reload:
+                stop.reload = False
+                pusher.reload()
             pusher.round()
         except TgmonError as exc:
             report.problem("%s - %s" % (exc.cause, exc.fix) if exc.fix else exc.cause)

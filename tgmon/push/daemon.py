@@ -14,6 +14,7 @@ import threading
 import time
 
 from ..cores import CoreError
+from ..errors import TgmonError, UsageError
 from ..options import http_settings
 from ..sources.nodes import configured_nodes, node_name, read_each
 from ..state.model import NodeFailure
@@ -23,7 +24,13 @@ from .services import CLUSTER_CHECK, INTERVALS, NODE_CHECKS, ttl_of
 
 FIRST_BACKOFF = 2.0
 MAX_BACKOFF = 300.0
+# a request overrunning -t holds its core back this many -t at most, and at most
+# this many such requests are left running at once
+ABANDON = 10
+MAX_ABANDONED = 4
 NODE_CHECK_NAMES = {d.short_name for d in NODE_CHECKS}
+# the pusher's options that, given to it, every check takes instead of its plugin's
+PINNED = frozenset({"max_age", "runbook_url"})
 
 
 class Pusher:
@@ -32,9 +39,10 @@ class Pusher:
     def __init__(self, opts, report):
         self.opts, self.report = opts, report
         self.nodes = configured_nodes(opts.node, opts.cluster_file)
-        self.judge = Judge(opts.runbook_url, opts.max_age)
-        if opts.config:
-            self.judge.settings.update(checks_settings(opts.config))
+        self.judge = Judge(opts.config, {dest: getattr(opts, dest)
+                                         for dest in PINNED & getattr(opts, "given", set())})
+        for check in INTERVALS:       # the config file's plugin sections: a usage error now
+            self.judge.plugin(check)
         self.intervals = dict(INTERVALS, **dict(opts.interval or ()))
         self.last = {}                                  # (core, host, service) -> monotonic
         self.rounds = 0
@@ -70,7 +78,13 @@ class Pusher:
             for (host, service), check in sorted(services.items()):
                 if not self._due(target, host, service, check, mono):
                     continue
-                result = self._judged(judged, host, check, hosts, own, outcomes, now)
+                argv = target.argv.get((host, service), ())
+                try:
+                    result = self._judged(judged, host, check, argv, hosts, own, outcomes, now)
+                except UsageError as exc:
+                    self.report.skip("%s: %s/%s not pushed, its vars give check_%s %s - %s"
+                                     % (target.name, host, service, check, exc.cause, exc.fix))
+                    continue
                 if result is None:
                     continue
                 pushed = result._replace(service=service)
@@ -116,21 +130,41 @@ class Pusher:
                     continue
             hosts[index] = self.opts.host_name_format.format(node=name)
             own[index] = (shown, value)
-        return hosts, own, skipped
+        return hosts, own, skipped + self._one_node_a_host(hosts, own)
+
+    def _one_node_a_host(self, hosts, own):
+        """Two nodes read as one host (names taken from their sources and states: two
+        clones calling themselves tg1 at tg1.site-a and tg1.site-b): which one the host's
+        services stand for cannot be told, so none - each gets UNKNOWN naming both."""
+        by_host, skipped = {}, 0
+        for index, host in hosts.items():
+            by_host.setdefault(host, []).append(index)
+        for host, indexes in by_host.items():
+            if len(indexes) < 2:
+                continue
+            shown = [own[index][0] for index in indexes]
+            cause = "%d nodes are read as host %s: %s" % (len(shown), host, ", ".join(shown))
+            fix = "give each node its own NAME (NAME=SOURCE)"
+            for index in indexes:
+                own[index] = (own[index][0], NodeFailure(own[index][0], cause, fix))
+            skipped += len(indexes)
+            self.report.skip("%s - %s" % (cause, fix))
+        return skipped
 
     def _due(self, target, host, service, check, mono):
         last = self.last.get((target.name, host, service))
         return last is None or mono - last >= self.intervals[check] - 1
 
-    def _judged(self, judged, host, check, hosts, own, outcomes, now):
-        """The Pushed of ``check`` on ``host`` (service to be filled in), judged once a
-        round whatever the number of cores; None when nothing is pushed for it."""
-        key = (host, check)
+    def _judged(self, judged, host, check, argv, hosts, own, outcomes, now):
+        """The Pushed of ``check`` on ``host`` (service to be filled in) with the plugin's
+        command line ``argv`` (its service's vars), judged once a round whatever the
+        number of cores; None when nothing is pushed for it."""
+        key = (host, check, argv)
         if key not in judged:
             judged[key] = None
             if check == CLUSTER_CHECK.short_name:
                 if host == self.opts.cluster_host:
-                    judged[key] = self.judge.cluster(host, outcomes, [None], now)[0]
+                    judged[key] = self.judge.cluster(host, outcomes, [None], now, argv)[0]
             elif check in NODE_CHECK_NAMES:
                 for index, name in hosts.items():
                     if name == host:
@@ -138,7 +172,7 @@ class Pusher:
                         if not (isinstance(outcome[1], NodeFailure)
                                 and self.opts.node_failure == "expire"):
                             judged[key] = self.judge.node(host, outcome, [(None, check)],
-                                                          now)[0]
+                                                          now, argv)[0]
                         break
         return judged[key]
 
@@ -179,8 +213,13 @@ class Pusher:
         """``work()`` on ``target`` within -t, in a thread of its own: a core that drips
         its answers holds that thread, never the rounds. An overrun is left to end by
         itself with the client it has; the next call gets a fresh one, and none starts
-        while the overrun one still runs."""
-        if target.overdue is not None and target.overdue.is_alive():
+        while the overrun one still runs - unless that has run for ABANDON times -t (a
+        connection that drips for ever must not hold the core back for ever), and at
+        most MAX_ABANDONED of them at once."""
+        target.overdue = [(thread, since) for thread, since in target.overdue
+                          if thread.is_alive()]
+        if target.overdue and (len(target.overdue) >= MAX_ABANDONED or time.monotonic()
+                               - target.overdue[-1][1] < ABANDON * self.opts.timeout):
             raise CoreError("a request of an earlier round still waits for its answer",
                             "check the core: it takes longer than -t to answer")
         outcome = {}
@@ -194,13 +233,26 @@ class Pusher:
         thread.start()
         thread.join(self.opts.timeout)
         if thread.is_alive():
-            target.overdue = thread
+            target.overdue.append((thread, time.monotonic()))
             target.renew()
             raise CoreError("did not answer within -t %g s" % self.opts.timeout,
                             "check the core (an answer that drips?), or raise -t")
         if "error" in outcome:
             raise outcome["error"]
         return outcome["value"]
+
+    def reload(self):
+        """SIGHUP: each core's secrets read again and its services listed afresh; a core
+        whose secrets cannot be read now keeps what it had, said in a line."""
+        for target in self.targets:
+            try:
+                target.reload()
+            except TgmonError as exc:
+                self.report.problem("%s: not reloaded, %s - %s" % (target.name, exc.cause,
+                                                                   exc.fix))
+            target.forget()
+        self.report.line("tgmon push: SIGHUP after round %d: secrets read again, the "
+                         "services listed afresh" % self.rounds)
 
     def next_retry(self):
         """When a core that failed is tried again (monotonic), inf when none waits."""
@@ -216,14 +268,3 @@ class Pusher:
 
     def waiting_count(self):
         return sum(len(w) for w in self.waiting.values())
-
-
-def checks_settings(config):
-    """Each check's settings from the plugins' sections of the config file: the same
-    thresholds and severities as the plugins run with it."""
-    from ..options import settings_of
-    from ..runtime.configure import options_from
-    from .services import BY_NAME
-    return {name: settings_of(d, vars(options_from(d, ["--config", config])))
-            for name, d in BY_NAME.items()}
-

@@ -75,7 +75,8 @@ GROUPS = (
               help="a round's limit: the nodes are read within half of it, the cores get "
                    "the rest (default: %d)" % DEFAULT_TIMEOUT),
         _sync("config", help="YAML file with defaults for any long option: the common part, "
-              "a section push, and the plugins' sections for the checks' thresholds (%s)"
+              "a section push, and the plugins' sections: each check's thresholds, max_age and "
+              "runbook_url as its plugin takes them (%s)"
               % doc_path("configuration.rst")),
         arg("--dry-run", form="flag", default=False,
             help="print each result's host, service and first line instead of sending it"),
@@ -131,7 +132,8 @@ def build_parser():
                     "get results; nothing is created.",
         epilog="A node is its host by NAME=SOURCE (--node) or NAME SOURCE (--cluster-file), "
                "formatted with --host-name-format; a node read under another name gets "
-               "UNKNOWN. Runs until SIGTERM (one summary line per round on stderr), or one "
+               "UNKNOWN. Runs until SIGTERM (one summary line per round on stdout, problems on "
+               "stderr), or one "
                "round with --once. See %s." % doc_path("push.rst"))
     for title, args in GROUPS:
         add_args(parser.add_argument_group(title), args)

@@ -54,3 +54,36 @@ def check_of_command(command):
 def ttl_of(check, intervals=INTERVALS):
     """How long a pushed result stands for (seconds): the core's next expected result."""
     return TTL_FACTOR * intervals[check]
+
+
+# the options that say where and how its plugin reads (the pusher reads its own
+# nodes, within its own -t): a service's vars for these are not the pusher's
+READING = frozenset({"state_dir", "url", "token_file", "ca_file", "insecure", "no_proxy",
+                     "cache_ttl", "timeout", "config", "node"})
+MAX_VAR = 1024
+
+
+def plugin_argv(check, variables):
+    """The command line the CheckCommand tgmon_<check> builds from a service's vars
+    (``variables``, as the API answered them), but for the READING options: a value
+    option's var ``tgmon_<check>_<dest>`` as ``--<option> VALUE``, a flag's (set_if)
+    as ``--<option>`` when true. As ((dest, words), ...), sorted; a var of a type or
+    size no plugin takes is left out, as is every var that is not an option's."""
+    from ..options import plugin_args
+    if not isinstance(variables, dict):
+        return ()
+    argv = []
+    for dest, option in plugin_args(BY_NAME[check]).items():
+        value = variables.get("%s%s_%s" % (COMMAND_PREFIX, check, dest))
+        if dest in READING or value is None:
+            continue
+        flag = max(option.flags, key=len)
+        if option.form in ("flag", "count"):
+            if value is True or (type(value) in (int, float) and value):
+                argv.append((dest, (flag,)))
+        elif type(value) in (int, float):
+            whole = isinstance(value, int) or value.is_integer()
+            argv.append((dest, (flag, "%d" % value if whole else repr(value))))
+        elif isinstance(value, str) and len(value) <= MAX_VAR:
+            argv.append((dest, (flag, value)))
+    return tuple(sorted(argv))

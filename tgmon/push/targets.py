@@ -11,7 +11,7 @@ import time
 from ..cores import CoreError, Refused
 from ..cores.nagios import check_pipe, check_result, read_status, write_commands
 from .services import (CLUSTER_CHECK, COMMAND_PREFIX, NAGIOS_DESCRIPTIONS, NODE_CHECKS,
-                       check_of_command)
+                       check_of_command, plugin_argv)
 
 # the services are listed again after this long, or after a refusal
 SERVICES_REFRESH = 600
@@ -37,15 +37,20 @@ class Target:
 
     def __init__(self):
         self.known, self.listed_at, self.hosts = None, 0.0, frozenset()
-        self.overdue = None      # the thread of a send that overran -t, while it runs
+        self.argv = {}           # (host, service) -> its plugin's command line from its vars
+        self.overdue = []        # (thread, since) of the requests that overran -t
 
     def services(self, hosts):
         """{(host, service): check} of tgmon's services this core has on ``hosts``."""
         hosts = frozenset(hosts)
         if (self.known is None or hosts != self.hosts
                 or time.monotonic() - self.listed_at > SERVICES_REFRESH):
-            self.known = {key: check for key, command in self.list_services(hosts).items()
-                          if (check := check_of_command(command))}
+            self.known, self.argv = {}, {}
+            for key, (command, variables) in self.list_services(hosts).items():
+                check = check_of_command(command)
+                if check:
+                    self.known[key] = check
+                    self.argv[key] = plugin_argv(check, variables)
             self.listed_at, self.hosts = time.monotonic(), hosts
         return self.known
 
@@ -54,6 +59,9 @@ class Target:
 
     def renew(self):
         """After a send that overran: what the next send needs afresh (nothing here)."""
+
+    def reload(self):
+        """SIGHUP: the secrets read again (TgmonError when they cannot be: the old stay)."""
 
 
 class IcingaTarget(Target):
@@ -68,16 +76,23 @@ class IcingaTarget(Target):
         """A new session: the overrun send keeps the old one to itself."""
         self.api = self.make_api()
 
+    def reload(self):
+        """A new session, the password file read again."""
+        self.api = self.make_api()
+
     def list_services(self, hosts):
+        """The services with their vars: a service's own tgmon_<check>_<option> vars
+        judge its results, as they make its CheckCommand's command line."""
         return self.api.services(hosts)
 
     def send(self, batch):
-        """Each (Pushed, ttl, start, end); the Refused ones as (Pushed, error)."""
-        refused = []
+        """Each (Pushed, ttl, start, end); the Refused ones as (Pushed, error). The
+        session is the one the send began with: an overrun keeps it to itself."""
+        refused, api = [], self.api
         for pushed, ttl, start, end in batch:
             output, perfdata = icinga_parts(pushed.output)
             try:
-                self.api.process_check_result(pushed.host, pushed.service, {
+                api.process_check_result(pushed.host, pushed.service, {
                     "exit_status": pushed.code, "plugin_output": output,
                     "performance_data": perfdata, "check_source": self.check_source,
                     "execution_start": start, "execution_end": end, "ttl": ttl})
@@ -117,8 +132,8 @@ class NagiosPipeTarget(Target):
         blocks = read_status(self.status_file, {"servicestatus"},
                              lambda b: b.get("host_name") in hosts,
                              time.monotonic() + self.seconds)
-        return {(b["host_name"], b.get("service_description", "")): b.get("check_command")
-                for b in blocks}
+        return {(b["host_name"], b.get("service_description", "")): (b.get("check_command"),
+                                                                      None) for b in blocks}
 
     def send(self, batch):
         lines, refused = _encoded(batch)
@@ -148,8 +163,11 @@ class NscaTarget(Target):
     def list_services(self, hosts):
         checks = {host: [CLUSTER_CHECK] if host == self.cluster_host else self.node_checks
                   for host in hosts}
-        return {(host, NAGIOS_DESCRIPTIONS[d.short_name]): COMMAND_PREFIX + d.short_name
+        return {(host, NAGIOS_DESCRIPTIONS[d.short_name]): (COMMAND_PREFIX + d.short_name, None)
                 for host, listed in checks.items() for d in listed}
+
+    def reload(self):
+        self.nsca.check_config(self.config)
 
     def send(self, batch):
         lines, refused = _encoded(batch)
