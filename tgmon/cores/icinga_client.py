@@ -117,6 +117,11 @@ class IcingaClient(JsonApi):
             raise CoreError("Icinga 2 at %s answered HTTP %d: %s"
                             % (shown, status, self._words(document.get("status"))),
                             "look at the Icinga 2 log on the master")
+        if status >= 400 and isinstance(results, list) and not any(
+                _failed(r) for r in results):
+            # an error whose every result says done is a lie: nothing was done for sure
+            raise CoreError("Icinga 2 at %s answered HTTP %d, yet no result says what failed"
+                            % (shown, status), "look at the Icinga 2 log on the master")
         if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
             raise CoreError("Icinga 2 at %s answered without a list of results" % shown,
                             IS_THE_API)
@@ -128,6 +133,12 @@ class IcingaClient(JsonApi):
     def _words(self, status):
         """Icinga's status text, one short safe line; should it echo the password, not that."""
         return self.masked(status if isinstance(status, str) else "no reason given")
+
+
+def _failed(result):
+    """An action's result that says it failed: a number outside 200-299 as its code."""
+    code = result.get("code") if isinstance(result, dict) else None
+    return isinstance(code, (int, float)) and not 200 <= code < 300
 
 
 def attributes(item):
