@@ -106,14 +106,19 @@ class _HelpFormatter(argparse.HelpFormatter):
                              break_on_hyphens=False)
 
 
-class PluginArgumentParser(SafeArgumentParser):
-    def __init__(self, **kwargs):
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        super().__init__(**kwargs)
+class CommandParser(SafeArgumentParser):
+    """A tgmon command's parser: an option error is one UsageError line naming the
+    command's --help, whatever prints it."""
 
     def usage_error(self, message):
         raise UsageError("bad option: %s" % message,
                          "see %s --help" % self.prog)
+
+
+class PluginArgumentParser(CommandParser):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(**kwargs)
 
     def exit(self, status=0, message=None):
         raise HelpOrVersion(message or "")

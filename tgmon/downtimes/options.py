@@ -9,9 +9,7 @@ import re
 import string
 
 from ..cores import unsafe_character
-from ..errors import UsageError
-from ..safeio.args import SafeArgumentParser
-from ..options import CLUSTER_SOURCE_ARGS, add_args, arg, doc_path
+from ..options import CLUSTER_SOURCE_ARGS, CommandParser, add_args, arg, doc_path
 from ..optiontypes import duration, optional_file, positive_seconds
 from ..state.lifecycle import MAINTENANCE_DURATION, UPDATE_DURATION
 from ..timeutil import DURATION_HELP, format_duration
@@ -192,15 +190,8 @@ GROUPS = (
 ARGS = {option.dest: option for _, group in GROUPS for option in group}
 
 
-class _Parser(SafeArgumentParser):
-    """Option errors as one sanitised line that quotes no value given, exit 2."""
-
-    def usage_error(self, message):
-        raise UsageError("bad option: %s" % message, "see tgmon downtimes sync --help")
-
-
 def build_parser():
-    parser = _Parser(
+    parser = CommandParser(
         prog="tgmon downtimes sync",
         description="Turn each node's own plan (a maintenance admin maint planned, the next "
                     "scheduled update run) into downtimes in Icinga 2 and/or Nagios and "

@@ -8,10 +8,8 @@ plugins' --runbook-url, each with its one help text; the push's own below.
 import argparse
 
 from ..downtimes.options import ARGS as SYNC_ARGS, command_name
-from ..errors import UsageError
-from ..options import COMMON_ARGS, add_args, arg, doc_path
+from ..options import COMMON_ARGS, CommandParser, add_args, arg, doc_path
 from ..optiontypes import optional_file, positive_seconds
-from ..safeio.args import SafeArgumentParser
 
 SECTION = "push"              # its section in a config file
 DEFAULT_ROUND = 60
@@ -115,15 +113,8 @@ GROUPS = (
 ARGS = {option.dest: option for _, group in GROUPS for option in group}
 
 
-class _Parser(SafeArgumentParser):
-    """Option errors as one sanitised line that quotes no value given, exit 2."""
-
-    def usage_error(self, message):
-        raise UsageError("bad option: %s" % message, "see tgmon push --help")
-
-
 def build_parser():
-    parser = _Parser(
+    parser = CommandParser(
         prog="tgmon push",
         description="Read every node once per round, judge every check in this one process "
                     "(the plugins' own output) and send the results as passive results to "

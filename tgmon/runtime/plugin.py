@@ -19,13 +19,12 @@ from ..safeio import bounded
 from ..errors import CheckTimeout, TgmonError, UsageError
 from ..safeio.stdio import write_stdout
 from ..timeutil import utcnow
-from ..verdict import UNKNOWN, fit
+from ..verdict import UNKNOWN
 from ..options import (HelpOrVersion, http_settings, parse_command_line, settings_of,
                        single_source)
 from ..render import DEFAULT_FORMAT, formats, renderer
-from ..render.nagios import first_line_budget
 from ..safeio.text import sanitize
-from . import Result, evaluate, failure_result
+from . import evaluate, failure_result
 
 # Ctrl-C or SIGINT while the check runs: an UNKNOWN like any other, in the chosen format
 INTERRUPTED = TgmonError("interrupted (SIGINT) before the check finished", "run it again")
@@ -177,11 +176,9 @@ def _internal(definition, presenter, out, exc, verbose):
     import traceback   # only on this path: a share of every plugin's start otherwise
     lines = traceback.format_exc().splitlines() if verbose >= 3 else []
     cause = "internal error: %s: %s" % (type(exc).__name__, sanitize(str(exc))[:200])
-    fix = "rerun with -vvv and report it"
     # within the first line's budget in every format, the fix kept
-    text = fit(cause, " - " + fix, first_line_budget(definition.name, "UNKNOWN"))
-    out.write(presenter.render(definition, Result(UNKNOWN, text, tuple(lines),
-                                                  error=(cause, fix))))
+    result = failure_result(definition, cause, "rerun with -vvv and report it")
+    out.write(presenter.render(definition, result._replace(details=tuple(lines))))
     return UNKNOWN
 
 
